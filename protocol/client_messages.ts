@@ -1,0 +1,141 @@
+/**
+ * The client → server half of the contract (PROTOCOL.md §1, §3): one zod schema for the
+ * envelope and one for the payload of each message type. Types come from the schemas.
+ */
+import { z } from "zod";
+import { type ErrorInfo, ERRORS, FIELD_MESSAGES, invalidField } from "./errors.ts";
+import { MAX_POSITION_SECONDS, MAX_ROOM_ID_CHARS, MEDIA_ID_PATTERN } from "./limits.ts";
+
+const position = z
+  .number({ error: FIELD_MESSAGES.position })
+  .min(0, { error: FIELD_MESSAGES.position })
+  .max(MAX_POSITION_SECONDS, { error: FIELD_MESSAGES.position });
+
+export const PlayStateSchema = z.enum(["playing", "paused"], { error: FIELD_MESSAGES.playState });
+export type PlayState = z.infer<typeof PlayStateSchema>;
+
+export const PlayerActionSchema = z.enum(["play", "pause", "seek", "buffering"], {
+  error: FIELD_MESSAGES.action,
+});
+export type PlayerAction = z.infer<typeof PlayerActionSchema>;
+
+/** Optional text field: absent or null means "not given"; any other non-string is an error. */
+const optionalText = (message: string) => z.string({ error: message }).nullish();
+
+const mediaId = z
+  .string({ error: FIELD_MESSAGES.mediaId })
+  .regex(MEDIA_ID_PATTERN, { error: FIELD_MESSAGES.mediaId })
+  .nullish();
+
+/** Validates a position without failing: `start_pos` falls back to 0 when it is not one. */
+export function isValidPosition(value: unknown): value is number {
+  return position.safeParse(value).success;
+}
+
+/** One payload schema per client message type. Unknown extra fields are ignored. */
+export const PAYLOAD_SCHEMAS = {
+  list_rooms: z.looseObject({}),
+  create_room: z.looseObject({
+    name: optionalText(FIELD_MESSAGES.name),
+    // An invalid start position is not an error: the room starts at 0 (§3.1).
+    start_pos: z.unknown().optional(),
+    media_id: mediaId,
+    user_name: optionalText(FIELD_MESSAGES.userName),
+  }),
+  join_room: z.looseObject({ user_name: optionalText(FIELD_MESSAGES.userName) }),
+  leave_room: z.looseObject({}),
+  ready: z.looseObject({ media_id: z.unknown().optional() }),
+  player_event: z.looseObject({
+    action: PlayerActionSchema,
+    position,
+    // Applied only when valid (§3.5), so never an error.
+    play_state: z.unknown().optional(),
+  }),
+  state_update: z.looseObject({ position, play_state: PlayStateSchema }),
+  ping: z.looseObject({}),
+  chat_message: z.looseObject({ text: z.string({ error: FIELD_MESSAGES.text }) }),
+  auth: z.looseObject({
+    token: optionalText(FIELD_MESSAGES.token),
+    user_name: optionalText(FIELD_MESSAGES.userName),
+    user_id: optionalText(FIELD_MESSAGES.userId),
+  }),
+  client_log: z.looseObject({ category: z.unknown().optional(), message: z.unknown().optional() }),
+} as const;
+
+export type ClientMessageType = keyof typeof PAYLOAD_SCHEMAS;
+export const CLIENT_MESSAGE_TYPES = Object.keys(PAYLOAD_SCHEMAS) as ClientMessageType[];
+
+const EnvelopeSchema = z.looseObject({
+  type: z.string(),
+  room: z.string().max(MAX_ROOM_ID_CHARS).nullish(),
+  // A client-supplied `client` is ignored: the connection's id is authoritative (§1).
+  client: z.unknown().optional(),
+  payload: z.unknown().optional(),
+  ts: z.number(),
+});
+
+/** A validated client message: `room` is null when absent or "" (meaning "no room"). */
+export type ClientMessage = {
+  [K in ClientMessageType]: {
+    readonly type: K;
+    readonly room: string | null;
+    readonly ts: number;
+    readonly payload: z.infer<(typeof PAYLOAD_SCHEMAS)[K]>;
+    /** The payload exactly as sent: `pong` echoes it. */
+    readonly rawPayload: unknown;
+  };
+}[ClientMessageType];
+
+export type ParseResult =
+  | { readonly ok: true; readonly message: ClientMessage }
+  | {
+    readonly ok: false;
+    readonly error: ErrorInfo;
+    /** The type, when the envelope was readable: limits and metrics need it. */
+    readonly type?: string;
+    readonly room?: string | null;
+  };
+
+function isClientMessageType(type: string): type is ClientMessageType {
+  // Object.hasOwn, not `in`: "__proto__" or "toString" must not look like a message type.
+  return Object.hasOwn(PAYLOAD_SCHEMAS, type);
+}
+
+/** Reads the envelope only; cheap enough to run before rate limiting decides. */
+export function parseEnvelope(raw: unknown) {
+  return EnvelopeSchema.safeParse(raw);
+}
+
+/** Parses one text frame into a typed message or the exact error to send back. */
+export function parseClientMessage(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, error: ERRORS.invalidFormat };
+  }
+  return parseClientValue(raw);
+}
+
+/** The same for an already decoded JSON value. */
+export function parseClientValue(raw: unknown): ParseResult {
+  const envelope = EnvelopeSchema.safeParse(raw);
+  if (!envelope.success) return { ok: false, error: ERRORS.invalidFormat };
+  const { type, payload: rawPayload, ts } = envelope.data;
+  const room = envelope.data.room ? envelope.data.room : null;
+  if (!isClientMessageType(type)) return { ok: false, error: ERRORS.unknownType, type, room };
+  if (rawPayload !== undefined && rawPayload !== null) {
+    if (typeof rawPayload !== "object" || Array.isArray(rawPayload)) {
+      return { ok: false, error: invalidField(FIELD_MESSAGES.payload), type, room };
+    }
+  }
+  const payload = PAYLOAD_SCHEMAS[type].safeParse(rawPayload ?? {});
+  if (!payload.success) {
+    const first = payload.error.issues[0];
+    return { ok: false, error: invalidField(first?.message ?? FIELD_MESSAGES.payload), type, room };
+  }
+  return {
+    ok: true,
+    message: { type, room, ts, payload: payload.data, rawPayload } as ClientMessage,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Every error string the server sends, with its machine code. Tests import these instead of
+ * repeating literals, and metrics count errors by code.
+ */
+export const ERRORS = {
+  invalidFormat: { code: "invalid_format", message: "Invalid message format" },
+  unknownType: { code: "unknown_type", message: "Unknown message type" },
+  tooLarge: { code: "too_large", message: "Message too large" },
+  rateLimited: { code: "rate_limited", message: "Rate limit exceeded" },
+  authRequired: { code: "auth_required", message: "Authentication required" },
+  authFailed: { code: "auth_failed", message: "Authentication failed" },
+  roomNotFound: { code: "room_not_found", message: "Room not found" },
+  roomFull: { code: "room_full", message: "Room is full" },
+  serverFull: { code: "server_full", message: "Server is full" },
+  notHostPlayback: { code: "not_host", message: "Only the host can control playback" },
+  notHostState: { code: "not_host", message: "Only the host can send state updates" },
+  chatRoomRequired: { code: "room_required", message: "Room ID required for chat" },
+  notInRoom: { code: "not_in_room", message: "You are not in this room" },
+  chatEmpty: { code: "chat_empty", message: "Chat message cannot be empty" },
+  chatTooLong: { code: "chat_too_long", message: "Chat message too long (max 500 characters)" },
+  invalidMediaId: { code: "invalid_payload", message: "Invalid media_id" },
+  internal: { code: "internal", message: "Internal error" },
+} as const;
+
+export type ErrorInfo = { readonly code: string; readonly message: string };
+
+/** A payload field failed its schema; the message names the field. */
+export function invalidField(message: string): ErrorInfo {
+  return { code: "invalid_payload", message };
+}
+
+/** The field-naming messages used by the payload schemas (PROTOCOL.md §3). */
+export const FIELD_MESSAGES = {
+  payload: "Invalid payload: must be an object",
+  position: "Invalid position: must be a number from 0 to 86400",
+  action: "Invalid action: must be one of play, pause, seek, buffering",
+  playState: "Invalid play_state: must be playing or paused",
+  name: "Invalid name: must be a string",
+  userName: "Invalid user_name: must be a string",
+  userId: "Invalid user_id: must be a string",
+  token: "Invalid token: must be a string",
+  text: "Invalid text: must be a string",
+  mediaId: ERRORS.invalidMediaId.message,
+} as const;

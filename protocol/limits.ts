@@ -1,0 +1,69 @@
+/**
+ * Every limit and delay of PROTOCOL.md §6, named once. Values marked "configurable" are the
+ * defaults of settings that `server/config.ts` reads from the environment.
+ */
+
+/** Largest accepted text frame, in UTF-8 bytes (configurable: MAX_FRAME_BYTES). */
+export const MAX_FRAME_BYTES = 65_536;
+/** Messages a connection may send per one-second window (configurable: RATE_LIMIT_PER_SECOND). */
+export const RATE_LIMIT_PER_SECOND = 30;
+/**
+ * `client_log` has its own silent budget so that the upstream client's flush of up to 100
+ * buffered log lines right before its `auth` never uses up the budget of real messages.
+ */
+export const CLIENT_LOG_PER_SECOND = 150;
+/** A connection that floods for this long (every window over budget) is closed with 1008. */
+export const RATE_LIMIT_FLOOD_CLOSE_MS = 10_000;
+/** Members per room (configurable: MAX_CLIENTS_PER_ROOM). */
+export const MAX_CLIENTS_PER_ROOM = 20;
+/** Rooms per server (configurable: MAX_ROOMS). */
+export const MAX_ROOMS = 10_000;
+/** An unauthenticated connection is closed with 4001 after this long when auth is on. */
+export const AUTH_TIMEOUT_MS = 10_000;
+/** A connection with no sign of life (no frame, no pong) for this long is closed. */
+export const IDLE_TIMEOUT_MS = 60_000;
+/** A socket whose unsent output exceeds this is a slow consumer and is closed with 1013. */
+export const MAX_BUFFERED_BYTES = 1_048_576;
+/** Broadcasts of the room list are coalesced to at most one per this many milliseconds. */
+export const ROOM_LIST_COALESCE_MS = 250;
+
+/** Positions are seconds into the media: finite, from 0 to one day. */
+export const MAX_POSITION_SECONDS = 86_400;
+/** Room and user names, after sanitizing. */
+export const MAX_NAME_CHARS = 100;
+/** Chat text, in Unicode code points. */
+export const MAX_CHAT_CHARS = 500;
+/** `client_log` lines are truncated to this many characters before they are logged. */
+export const MAX_CLIENT_LOG_CHARS = 1_000;
+/** Room ids are server-made UUIDs; anything much longer is not a room id. */
+export const MAX_ROOM_ID_CHARS = 128;
+/** Jellyfin item ids are 32 hex characters; other servers' ids fit this pattern too. */
+export const MEDIA_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Delays and thresholds of the playback rules (§3.4–3.6); all configurable. */
+export interface Timings {
+  /** A play is scheduled this far in the future so every member can start together. */
+  readonly playScheduleMs: number;
+  /** Pause, seek and buffering are scheduled this far ahead. */
+  readonly controlScheduleMs: number;
+  /** A pending play fires after at most this long, even if a member never gets ready. */
+  readonly maxReadyWaitMs: number;
+  /** Accepted state updates are at least this far apart (unless play_state changes). */
+  readonly minStateUpdateIntervalMs: number;
+  /** State updates are ignored for this long after a player_event (the command wins). */
+  readonly commandCooldownMs: number;
+  /** A forward move smaller than this (seconds) is not worth relaying. */
+  readonly jitterThresholdS: number;
+  /** A backward move up to this many seconds is HLS jitter; a larger one is a real seek. */
+  readonly backwardJitterS: number;
+}
+
+export const DEFAULT_TIMINGS: Timings = Object.freeze({
+  playScheduleMs: 1_500,
+  controlScheduleMs: 300,
+  maxReadyWaitMs: 2_000,
+  minStateUpdateIntervalMs: 500,
+  commandCooldownMs: 2_000,
+  jitterThresholdS: 0.5,
+  backwardJitterS: 2,
+});

@@ -1,0 +1,6 @@
+/** The wire contract of the OpenWatchParty session protocol (see PROTOCOL.md). */
+export * from "./limits.ts";
+export * from "./errors.ts";
+export * from "./sanitize.ts";
+export * from "./client_messages.ts";
+export * from "./server_messages.ts";

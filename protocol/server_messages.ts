@@ -1,0 +1,162 @@
+/**
+ * The server → client half of the contract (PROTOCOL.md §4): typed builders for every message
+ * and the one place a message becomes text. Every builder stamps `server_ts`.
+ */
+import type { ErrorInfo } from "./errors.ts";
+import type { PlayerAction, PlayState } from "./client_messages.ts";
+
+export interface RoomSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly count: number;
+  readonly media_id: string | null;
+}
+
+export interface PlaybackSnapshot {
+  readonly position: number;
+  readonly play_state: PlayState;
+}
+
+export interface RoomStatePayload {
+  readonly name: string;
+  readonly host_id: string;
+  readonly participant_count: number;
+  readonly media_id: string | null;
+  readonly state: PlaybackSnapshot;
+}
+
+interface Envelope<T extends string, P> {
+  readonly type: T;
+  readonly room?: string;
+  readonly client?: string;
+  readonly payload: P;
+  readonly server_ts: number;
+}
+
+export type ServerMessage =
+  | Envelope<"client_hello", { client_id: string }>
+  | Envelope<"auth_success", { user_name: string }>
+  | Envelope<"room_list", readonly RoomSummary[]>
+  | Envelope<"room_state", RoomStatePayload>
+  | Envelope<"participants_update", { participant_count: number }>
+  | Envelope<"player_event", { action: PlayerAction; position: number; target_server_ts: number }>
+  | Envelope<"state_update", PlaybackSnapshot>
+  | Envelope<"room_closed", { reason: string }>
+  | Envelope<"client_left", { participant_count: number }>
+  | Envelope<"pong", unknown>
+  | Envelope<"chat_message", { username: string; text: string }>
+  | Envelope<"error", { message: string; code: string }>;
+
+export type ServerMessageType = ServerMessage["type"];
+
+/** A message and its text, made once and written to every recipient (one encode a broadcast). */
+export interface OutboundFrame {
+  readonly message: ServerMessage;
+  readonly text: string;
+}
+
+export function encode(message: ServerMessage): OutboundFrame {
+  return { message, text: JSON.stringify(message) };
+}
+
+export const build = {
+  clientHello: (clientId: string, now: number): ServerMessage => ({
+    type: "client_hello",
+    client: clientId,
+    payload: { client_id: clientId },
+    server_ts: now,
+  }),
+  authSuccess: (userName: string, now: number): ServerMessage => ({
+    type: "auth_success",
+    payload: { user_name: userName },
+    server_ts: now,
+  }),
+  roomList: (rooms: readonly RoomSummary[], now: number): ServerMessage => ({
+    type: "room_list",
+    payload: rooms,
+    server_ts: now,
+  }),
+  roomState: (room: string, payload: RoomStatePayload, now: number): ServerMessage => ({
+    type: "room_state",
+    room,
+    payload,
+    server_ts: now,
+  }),
+  participantsUpdate: (
+    room: string,
+    client: string,
+    count: number,
+    now: number,
+  ): ServerMessage => ({
+    type: "participants_update",
+    room,
+    client,
+    payload: { participant_count: count },
+    server_ts: now,
+  }),
+  /** The envelope's server_ts is the target instant itself: what upstream clients read. */
+  playerEvent: (
+    room: string,
+    host: string,
+    action: PlayerAction,
+    position: number,
+    target: number,
+  ): ServerMessage => ({
+    type: "player_event",
+    room,
+    client: host,
+    payload: { action, position, target_server_ts: target },
+    server_ts: target,
+  }),
+  stateUpdate: (
+    room: string,
+    host: string,
+    state: PlaybackSnapshot,
+    now: number,
+  ): ServerMessage => ({
+    type: "state_update",
+    room,
+    client: host,
+    payload: state,
+    server_ts: now,
+  }),
+  roomClosed: (room: string, reason: string, now: number): ServerMessage => ({
+    type: "room_closed",
+    room,
+    payload: { reason },
+    server_ts: now,
+  }),
+  clientLeft: (room: string, client: string, count: number, now: number): ServerMessage => ({
+    type: "client_left",
+    room,
+    client,
+    payload: { participant_count: count },
+    server_ts: now,
+  }),
+  pong: (room: string | null, client: string, payload: unknown, now: number): ServerMessage => ({
+    type: "pong",
+    room: room ?? "",
+    client,
+    payload: payload ?? {},
+    server_ts: now,
+  }),
+  chatMessage: (
+    room: string,
+    client: string,
+    username: string,
+    text: string,
+    now: number,
+  ): ServerMessage => ({
+    type: "chat_message",
+    room,
+    client,
+    payload: { username, text },
+    server_ts: now,
+  }),
+  error: (error: ErrorInfo, now: number, room?: string | null): ServerMessage => ({
+    type: "error",
+    ...(room ? { room } : {}),
+    payload: { message: error.message, code: error.code },
+    server_ts: now,
+  }),
+};

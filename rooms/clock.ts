@@ -1,0 +1,83 @@
+/**
+ * Time for rooms and connections. Production time is epoch milliseconds taken from the
+ * monotonic clock anchored to the wall clock once, so a system clock step never moves a
+ * scheduled instant (PROTOCOL.md §1). Tests use ManualClock and advance time explicitly.
+ */
+/** Opaque: a number for ManualClock, the runtime's timer handle for SystemClock. */
+export type TimerId = number | ReturnType<typeof setTimeout>;
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch, never decreasing. */
+  now(): number;
+  setTimer(delayMs: number, fire: () => void): TimerId;
+  clearTimer(id: TimerId): void;
+}
+
+export class SystemClock implements Clock {
+  readonly #anchor = Date.now() - performance.now();
+
+  now(): number {
+    return Math.floor(this.#anchor + performance.now());
+  }
+
+  setTimer(delayMs: number, fire: () => void): TimerId {
+    return setTimeout(fire, Math.max(0, delayMs));
+  }
+
+  clearTimer(id: TimerId): void {
+    clearTimeout(id as ReturnType<typeof setTimeout>);
+  }
+}
+
+interface ManualTimer {
+  readonly id: number;
+  readonly due: number;
+  readonly fire: () => void;
+}
+
+/** A clock that moves only when told to; `advance` fires due timers in order of their instant. */
+export class ManualClock implements Clock {
+  #now: number;
+  #nextId = 1;
+  #timers: ManualTimer[] = [];
+
+  constructor(start = 1_700_000_000_000) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimer(delayMs: number, fire: () => void): TimerId {
+    const id = this.#nextId++;
+    this.#timers.push({ id, due: this.#now + Math.max(0, delayMs), fire });
+    return id;
+  }
+
+  clearTimer(id: TimerId): void {
+    this.#timers = this.#timers.filter((timer) => timer.id !== id);
+  }
+
+  /** Timers not yet fired nor cleared. */
+  get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const timer of this.#timers) {
+        // Equal instants fire in the order they were set (ids only grow).
+        if (timer.due <= end && (!next || timer.due < next.due)) next = timer;
+      }
+      if (!next) break;
+      this.#timers = this.#timers.filter((timer) => timer !== next);
+      this.#now = Math.max(this.#now, next.due);
+      next.fire();
+    }
+    this.#now = end;
+  }
+}

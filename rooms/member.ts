@@ -1,0 +1,12 @@
+import type { OutboundFrame } from "../protocol/mod.ts";
+
+/**
+ * What a room knows of a participant: an id, a display name, and a way to deliver frames.
+ * A member is usually a local socket, but may later be a session on another instance or one
+ * that is away and resuming; the room never needs to know which.
+ */
+export interface Member {
+  readonly id: string;
+  readonly name: string;
+  send(frame: OutboundFrame): void;
+}

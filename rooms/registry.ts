@@ -1,0 +1,175 @@
+/**
+ * The directory of rooms: rooms by id, which room each member is in, the room list, and its
+ * coalesced broadcasts (PROTOCOL.md §5). It learns about membership only from what rooms
+ * report (RoomObserver), the way a shared directory would when rooms live on other instances.
+ */
+import {
+  build,
+  encode,
+  ROOM_LIST_COALESCE_MS,
+  type RoomSummary,
+  type Timings,
+} from "../protocol/mod.ts";
+import type { Clock, TimerId } from "./clock.ts";
+import type { Member } from "./member.ts";
+import { Room, type RoomCommand, type RoomObserver, SERVER_SHUTDOWN_REASON } from "./room.ts";
+import type { StateUpdateVerdict } from "./policy.ts";
+
+/** Hooks for logs and metrics; all optional. */
+export interface RegistryEvents {
+  roomCreated?(roomId: string): void;
+  roomClosed?(roomId: string, reason: string): void;
+  stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
+  fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
+}
+
+export interface RegistryOptions {
+  readonly clock: Clock;
+  readonly timings: Timings;
+  readonly maxMembersPerRoom: number;
+  readonly maxRooms: number;
+  readonly listCoalesceMs?: number;
+  readonly newRoomId?: () => string;
+  readonly events?: RegistryEvents;
+}
+
+export interface NewRoom {
+  readonly host: Member;
+  readonly name: string;
+  readonly mediaId: string | null;
+  readonly startPosition: number;
+}
+
+export class RoomRegistry {
+  readonly #options: RegistryOptions;
+  readonly #rooms = new Map<string, Room>();
+  readonly #summaries = new Map<string, RoomSummary>();
+  readonly #memberRooms = new Map<string, string>();
+  /** Authenticated connections: they receive every room_list broadcast. */
+  readonly #listeners = new Set<Member>();
+  #lastListTs = Number.NEGATIVE_INFINITY;
+  #listTimer: TimerId | null = null;
+  readonly #observer: RoomObserver;
+
+  constructor(options: RegistryOptions) {
+    this.#options = options;
+    const events = options.events ?? {};
+    this.#observer = {
+      memberJoined: (roomId, memberId) => this.#memberRooms.set(memberId, roomId),
+      memberLeft: (roomId, memberId) => {
+        if (this.#memberRooms.get(memberId) === roomId) this.#memberRooms.delete(memberId);
+      },
+      summaryChanged: (summary) => {
+        if (!this.#rooms.has(summary.id)) return;
+        this.#summaries.set(summary.id, summary);
+        this.#listChanged();
+      },
+      closed: (roomId, reason) => {
+        this.#rooms.delete(roomId);
+        this.#summaries.delete(roomId);
+        events.roomClosed?.(roomId, reason);
+        this.#listChanged();
+      },
+      stateUpdateJudged: events.stateUpdateJudged,
+      fault: events.fault,
+    };
+  }
+
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  /** Whether `count` more rooms fit, given `freed` rooms about to close. */
+  hasRoomFor(freed = 0, count = 1): boolean {
+    return this.#rooms.size - freed + count <= this.#options.maxRooms;
+  }
+
+  get(roomId: string): Room | undefined {
+    return this.#rooms.get(roomId);
+  }
+
+  /** The id of the room `memberId` is in, if any. */
+  roomOf(memberId: string): string | undefined {
+    return this.#memberRooms.get(memberId);
+  }
+
+  rooms(): IterableIterator<Room> {
+    return this.#rooms.values();
+  }
+
+  /** Creates a room with `host` as its host; null when the server holds its maximum. */
+  create(spec: NewRoom): Room | null {
+    if (this.#rooms.size >= this.#options.maxRooms) return null;
+    const id = this.#options.newRoomId?.() ?? crypto.randomUUID();
+    const room = new Room({
+      id,
+      name: spec.name,
+      mediaId: spec.mediaId,
+      startPosition: spec.startPosition,
+      host: spec.host,
+      clock: this.#options.clock,
+      timings: this.#options.timings,
+      maxMembers: this.#options.maxMembersPerRoom,
+      observer: this.#observer,
+    });
+    this.#rooms.set(id, room);
+    this.#summaries.set(id, room.summary());
+    this.#options.events?.roomCreated?.(id);
+    room.post({ kind: "open" });
+    return room;
+  }
+
+  /** Takes `member` out of whatever room it is in (no effect when it is in none). */
+  leaveCurrentRoom(member: Member, hostReason?: string): void {
+    const roomId = this.#memberRooms.get(member.id);
+    if (roomId === undefined) return;
+    this.#rooms.get(roomId)?.post({ kind: "leave", from: member, hostReason });
+  }
+
+  list(): RoomSummary[] {
+    return [...this.#summaries.values()];
+  }
+
+  addListener(listener: Member): void {
+    this.#listeners.add(listener);
+  }
+
+  removeListener(listener: Member): void {
+    this.#listeners.delete(listener);
+  }
+
+  /** Closes every room (their members hear why) and stops the list timer. */
+  shutdown(reason = SERVER_SHUTDOWN_REASON): void {
+    if (this.#listTimer !== null) this.#options.clock.clearTimer(this.#listTimer);
+    this.#listTimer = null;
+    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
+    this.#listeners.clear();
+  }
+
+  /**
+   * At most one broadcast per coalescing window, always with the latest list: the first change
+   * after a quiet window goes out at once, later ones ride on one broadcast at the window's end.
+   */
+  #listChanged(): void {
+    if (this.#listTimer !== null) return;
+    const { clock } = this.#options;
+    const window = this.#options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS;
+    const wait = this.#lastListTs + window - clock.now();
+    if (wait <= 0) {
+      this.#broadcastList();
+      return;
+    }
+    this.#listTimer = clock.setTimer(wait, () => {
+      this.#listTimer = null;
+      this.#broadcastList();
+    });
+  }
+
+  #broadcastList(): void {
+    const now = this.#options.clock.now();
+    this.#lastListTs = now;
+    if (this.#listeners.size === 0) return;
+    const frame = encode(build.roomList(this.list(), now));
+    for (const listener of this.#listeners) listener.send(frame);
+  }
+}

@@ -1,0 +1,420 @@
+/**
+ * One watch party as an actor (DESIGN.md): the room alone owns its members, host, ready set,
+ * playback state, pending play and timers. Commands arrive through `post` and are applied one
+ * at a time, start to finish; a command posted while another is being applied (a timer, or a
+ * member whose socket closed during a send) waits its turn. Timers fire by posting a command,
+ * so a timer and a message never interleave. Handlers are synchronous; anything async (token
+ * checks, a remote store) happens before a command is posted.
+ */
+import {
+  build,
+  encode,
+  type ErrorInfo,
+  ERRORS,
+  type OutboundFrame,
+  type PlayerAction,
+  type PlayState,
+  type RoomSummary,
+  sanitizeChatText,
+  type ServerMessage,
+  type Timings,
+} from "../protocol/mod.ts";
+import type { Clock, TimerId } from "./clock.ts";
+import type { Member } from "./member.ts";
+import { judgeStateUpdate, type Playback, positionAt, type StateUpdateVerdict } from "./policy.ts";
+
+export const HOST_LEFT_REASON = "Host left the room";
+export const HOST_NEW_ROOM_REASON = "Host started a new room";
+export const SERVER_SHUTDOWN_REASON = "Server shutting down";
+
+/** A play the host asked for while some member was not ready yet. */
+interface PendingPlay {
+  readonly position: number;
+  /** What play_state was before the play, restored if a seek cancels it. */
+  readonly previousPlayState: PlayState;
+  readonly timer: TimerId;
+}
+
+export type RoomCommand =
+  | { readonly kind: "open" }
+  | { readonly kind: "join"; readonly from: Member }
+  | { readonly kind: "leave"; readonly from: Member; readonly hostReason?: string }
+  | { readonly kind: "ready"; readonly from: Member }
+  | {
+    readonly kind: "player_event";
+    readonly from: Member;
+    readonly action: PlayerAction;
+    readonly position: number;
+    readonly playState: PlayState | null;
+  }
+  | {
+    readonly kind: "state_update";
+    readonly from: Member;
+    readonly position: number;
+    readonly playState: PlayState;
+  }
+  | { readonly kind: "chat"; readonly from: Member; readonly text: string }
+  | { readonly kind: "ready_wait_expired"; readonly pending: PendingPlay }
+  | { readonly kind: "close"; readonly reason: string };
+
+/** What the room tells the outside world (the registry): the directory of who is where. */
+export interface RoomObserver {
+  memberJoined(roomId: string, memberId: string): void;
+  memberLeft(roomId: string, memberId: string): void;
+  summaryChanged(summary: RoomSummary): void;
+  closed(roomId: string, reason: string): void;
+  /** A state update the room dropped, and why (for metrics and debugging). */
+  stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
+  /** A handler threw: a bug. The room logs it and carries on with the next command. */
+  fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
+}
+
+export interface RoomOptions {
+  readonly id: string;
+  readonly name: string;
+  readonly mediaId: string | null;
+  readonly startPosition: number;
+  readonly host: Member;
+  readonly clock: Clock;
+  readonly timings: Timings;
+  readonly maxMembers: number;
+  readonly observer: RoomObserver;
+}
+
+/** A read-only copy of a room's state, for invariant checks, metrics and debugging. */
+export interface RoomSnapshot {
+  readonly id: string;
+  readonly closed: boolean;
+  readonly hostId: string;
+  readonly memberIds: readonly string[];
+  readonly readyIds: readonly string[];
+  readonly playback: Playback;
+  readonly pendingPlay: boolean;
+}
+
+export class Room {
+  readonly id: string;
+  readonly #name: string;
+  readonly #mediaId: string | null;
+  /** The host never changes: when the host leaves, the room closes. */
+  readonly hostId: string;
+  readonly maxMembers: number;
+  readonly #clock: Clock;
+  readonly #timings: Timings;
+  readonly #observer: RoomObserver;
+
+  /** Insertion-ordered: broadcasts reach members in the order they joined. */
+  readonly #members = new Map<string, Member>();
+  /** Always a subset of the members. */
+  readonly #ready = new Set<string>();
+  #playback: Playback;
+  #pendingPlay: PendingPlay | null = null;
+  #lastCommandTs: number | null = null;
+  #lastStateTs: number | null = null;
+
+  readonly #queue: RoomCommand[] = [];
+  #draining = false;
+  #closed = false;
+  #summaryDirty = false;
+
+  constructor(options: RoomOptions) {
+    this.id = options.id;
+    this.#name = options.name;
+    this.#mediaId = options.mediaId;
+    this.hostId = options.host.id;
+    this.#clock = options.clock;
+    this.#timings = options.timings;
+    this.maxMembers = options.maxMembers;
+    this.#observer = options.observer;
+    this.#playback = { position: options.startPosition, playState: "paused", anchorTs: null };
+    // The creator is host, a member, and already ready (§3.1); "open" announces it.
+    this.#members.set(options.host.id, options.host);
+    this.#ready.add(options.host.id);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get memberCount(): number {
+    return this.#members.size;
+  }
+
+  /** The only way in. Commands run one at a time, in the order posted. */
+  post(command: RoomCommand): void {
+    if (this.#closed) {
+      // A join that raced with the room closing must still get an answer.
+      if (command.kind === "join") this.#reply(command.from, ERRORS.roomNotFound);
+      return;
+    }
+    this.#queue.push(command);
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        if (this.#closed) break;
+        this.#run(next);
+      }
+    } finally {
+      this.#draining = false;
+      this.#queue.length = 0;
+    }
+  }
+
+  snapshot(): RoomSnapshot {
+    return {
+      id: this.id,
+      closed: this.#closed,
+      hostId: this.hostId,
+      memberIds: [...this.#members.keys()],
+      readyIds: [...this.#ready],
+      playback: this.#playback,
+      pendingPlay: this.#pendingPlay !== null,
+    };
+  }
+
+  summary(): RoomSummary {
+    return { id: this.id, name: this.#name, count: this.#members.size, media_id: this.#mediaId };
+  }
+
+  #run(command: RoomCommand): void {
+    try {
+      this.#apply(command);
+    } catch (error) {
+      this.#observer.fault?.(this.id, command.kind, error);
+      if ("from" in command) this.#reply(command.from, ERRORS.internal);
+    }
+    if (this.#summaryDirty && !this.#closed) {
+      this.#summaryDirty = false;
+      this.#observer.summaryChanged(this.summary());
+    }
+  }
+
+  #apply(command: RoomCommand): void {
+    switch (command.kind) {
+      case "open":
+        return this.#onOpen();
+      case "join":
+        return this.#onJoin(command.from);
+      case "leave":
+        return this.#onLeave(command.from, command.hostReason ?? HOST_LEFT_REASON);
+      case "ready":
+        return this.#onReady(command.from);
+      case "player_event":
+        return this.#onPlayerEvent(command);
+      case "state_update":
+        return this.#onStateUpdate(command);
+      case "chat":
+        return this.#onChat(command.from, command.text);
+      case "ready_wait_expired":
+        // A stale timer (the pending play was fired or cancelled since) does nothing.
+        if (this.#pendingPlay === command.pending) this.#firePlay(command.pending.position);
+        return;
+      case "close":
+        return this.#close(command.reason, null);
+    }
+  }
+
+  #onOpen(): void {
+    const host = this.#members.get(this.hostId);
+    if (host) this.#observer.memberJoined(this.id, host.id);
+    if (host) this.#send(host, this.#roomState());
+    this.#summaryDirty = true;
+  }
+
+  #onJoin(joiner: Member): void {
+    if (this.#members.has(joiner.id)) {
+      this.#send(joiner, this.#roomState());
+      return;
+    }
+    if (this.#members.size >= this.maxMembers) {
+      this.#reply(joiner, ERRORS.roomFull);
+      return;
+    }
+    // A joiner is NOT ready: it must say so once its player can play (§3.2).
+    this.#members.set(joiner.id, joiner);
+    this.#observer.memberJoined(this.id, joiner.id);
+    this.#send(joiner, this.#roomState());
+    const now = this.#clock.now();
+    this.#broadcast(
+      build.participantsUpdate(this.id, joiner.id, this.#members.size, now),
+      joiner.id,
+    );
+    this.#summaryDirty = true;
+  }
+
+  #onLeave(leaver: Member, hostReason: string): void {
+    if (!this.#members.has(leaver.id)) return;
+    if (leaver.id === this.hostId) {
+      this.#close(hostReason, leaver.id);
+      return;
+    }
+    this.#members.delete(leaver.id);
+    this.#ready.delete(leaver.id);
+    this.#observer.memberLeft(this.id, leaver.id);
+    const now = this.#clock.now();
+    this.#broadcast(build.clientLeft(this.id, leaver.id, this.#members.size, now));
+    this.#summaryDirty = true;
+    // A not-ready member leaving may be what completes the ready set.
+    this.#firePendingPlayIfAllReady();
+  }
+
+  #onReady(member: Member): void {
+    // Ready from a non-member never counts (§3.4).
+    if (!this.#members.has(member.id)) return;
+    this.#ready.add(member.id);
+    this.#firePendingPlayIfAllReady();
+  }
+
+  #onPlayerEvent(command: Extract<RoomCommand, { kind: "player_event" }>): void {
+    if (command.from.id !== this.hostId) {
+      this.#reply(command.from, ERRORS.notHostPlayback);
+      return;
+    }
+    const now = this.#clock.now();
+    this.#lastCommandTs = now; // starts the state_update cooldown
+    const { action, position } = command;
+    if (action === "play") {
+      if (this.#allReady()) {
+        this.#cancelPendingPlay();
+        this.#firePlay(position);
+      } else {
+        this.#holdPlay(position);
+      }
+      return;
+    }
+    const previous = this.#cancelPendingPlay();
+    const target = now + this.#timings.controlScheduleMs;
+    const playState: PlayState = action === "pause"
+      ? "paused"
+      : command.playState ?? previous ?? this.#playback.playState;
+    this.#playback = { position, playState, anchorTs: target };
+    this.#broadcast(build.playerEvent(this.id, this.hostId, action, position, target), this.hostId);
+  }
+
+  #onStateUpdate(command: Extract<RoomCommand, { kind: "state_update" }>): void {
+    if (command.from.id !== this.hostId) {
+      this.#reply(command.from, ERRORS.notHostState);
+      return;
+    }
+    const now = this.#clock.now();
+    const verdict = judgeStateUpdate(
+      {
+        now,
+        playback: this.#playback,
+        lastCommandTs: this.#lastCommandTs,
+        lastStateTs: this.#lastStateTs,
+      },
+      command.position,
+      command.playState,
+      this.#timings,
+    );
+    this.#observer.stateUpdateJudged?.(this.id, verdict);
+    if (verdict !== "accept") return;
+    this.#playback = { position: command.position, playState: command.playState, anchorTs: now };
+    this.#lastStateTs = now;
+    this.#broadcast(
+      build.stateUpdate(
+        this.id,
+        this.hostId,
+        { position: command.position, play_state: command.playState },
+        now,
+      ),
+      this.hostId,
+    );
+  }
+
+  #onChat(sender: Member, rawText: string): void {
+    if (!this.#members.has(sender.id)) {
+      this.#reply(sender, ERRORS.notInRoom);
+      return;
+    }
+    const text = sanitizeChatText(rawText);
+    if (!text.ok) {
+      this.#reply(sender, text.reason === "empty" ? ERRORS.chatEmpty : ERRORS.chatTooLong);
+      return;
+    }
+    const now = this.#clock.now();
+    this.#broadcast(build.chatMessage(this.id, sender.id, sender.name, text.text, now));
+  }
+
+  #allReady(): boolean {
+    // The ready set is kept a subset of the members, so equal sizes mean every member.
+    return this.#ready.size === this.#members.size;
+  }
+
+  /** Creates (or moves) the pending play; the wait is bounded from the first play, not reset. */
+  #holdPlay(position: number): void {
+    const existing = this.#pendingPlay;
+    const previousPlayState = existing?.previousPlayState ?? this.#playback.playState;
+    const timer = existing?.timer ??
+      this.#clock.setTimer(this.#timings.maxReadyWaitMs, () => {
+        const pending = this.#pendingPlay;
+        if (pending) this.post({ kind: "ready_wait_expired", pending });
+      });
+    this.#pendingPlay = { position, previousPlayState, timer };
+    this.#playback = { position, playState: "playing", anchorTs: null };
+  }
+
+  #firePendingPlayIfAllReady(): void {
+    if (this.#pendingPlay && this.#allReady()) this.#firePlay(this.#pendingPlay.position);
+  }
+
+  /** Play for everyone, host included, at one instant far enough ahead for all to start. */
+  #firePlay(position: number): void {
+    this.#cancelPendingPlay();
+    const target = this.#clock.now() + this.#timings.playScheduleMs;
+    this.#playback = { position, playState: "playing", anchorTs: target };
+    this.#broadcast(build.playerEvent(this.id, this.hostId, "play", position, target));
+  }
+
+  /** Drops a pending play and its timer; returns the play_state from before it, if any. */
+  #cancelPendingPlay(): PlayState | null {
+    const pending = this.#pendingPlay;
+    if (!pending) return null;
+    this.#clock.clearTimer(pending.timer);
+    this.#pendingPlay = null;
+    return pending.previousPlayState;
+  }
+
+  /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
+  #close(reason: string, exceptId: string | null): void {
+    this.#cancelPendingPlay();
+    this.#closed = true;
+    this.#broadcast(build.roomClosed(this.id, reason, this.#clock.now()), exceptId);
+    for (const id of this.#members.keys()) this.#observer.memberLeft(this.id, id);
+    this.#members.clear();
+    this.#ready.clear();
+    this.#observer.closed(this.id, reason);
+  }
+
+  #roomState(): ServerMessage {
+    const now = this.#clock.now();
+    return build.roomState(this.id, {
+      name: this.#name,
+      host_id: this.hostId,
+      participant_count: this.#members.size,
+      media_id: this.#mediaId,
+      state: {
+        position: positionAt(this.#playback, now),
+        play_state: this.#playback.playState,
+      },
+    }, now);
+  }
+
+  #reply(to: Member, error: ErrorInfo): void {
+    this.#send(to, build.error(error, this.#clock.now(), this.id));
+  }
+
+  #send(to: Member, message: ServerMessage): void {
+    to.send(encode(message));
+  }
+
+  /** Encodes once and delivers the same frame to every member (but `exceptId`). */
+  #broadcast(message: ServerMessage, exceptId: string | null = null): void {
+    const frame: OutboundFrame = encode(message);
+    for (const member of this.#members.values()) {
+      if (member.id !== exceptId) member.send(frame);
+    }
+  }
+}

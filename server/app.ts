@@ -1,0 +1,166 @@
+/**
+ * The HTTP face: Hono routes for /ws (origin check, then the WebSocket upgrade), /health,
+ * /ready and /metrics. Everything stateful is built here once per server, so tests can run
+ * several servers side by side, each with its own clock.
+ */
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { upgradeWebSocket } from "hono/deno";
+import denoJson from "../deno.json" with { type: "json" };
+import { type Clock, SystemClock } from "../rooms/clock.ts";
+import { RoomRegistry } from "../rooms/registry.ts";
+import { createJwtAuthenticator } from "./auth.ts";
+import type { Config } from "./config.ts";
+import { Connection, type Socket } from "./connection.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { Gauge, ServerMetrics } from "./metrics.ts";
+
+export const VERSION: string = denoJson.version;
+
+export interface SessionServerOptions {
+  readonly config: Config;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+}
+
+export interface SessionServer {
+  /** The request handler, for Deno.serve or `export default { fetch }`. */
+  readonly fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  readonly registry: RoomRegistry;
+  readonly metrics: ServerMetrics;
+  readonly connections: ReadonlySet<Connection>;
+  readonly draining: boolean;
+  /** Refuses new sockets, closes every open one with 1001, and closes every room. */
+  drain(): void;
+}
+
+export function createSessionServer(options: SessionServerOptions): SessionServer {
+  const { config } = options;
+  const clock = options.clock ?? new SystemClock();
+  const log = options.log ?? createLogger(config.logLevel);
+  const metrics = new ServerMetrics();
+  const startedAt = clock.now();
+  const connections = new Set<Connection>();
+  let draining = false;
+
+  const registry = new RoomRegistry({
+    clock,
+    timings: config.timings,
+    maxMembersPerRoom: config.limits.maxClientsPerRoom,
+    maxRooms: config.limits.maxRooms,
+    events: {
+      roomCreated: (roomId) => {
+        metrics.roomsCreated.inc();
+        log.info("room created", { room: roomId });
+      },
+      roomClosed: (roomId, reason) => {
+        metrics.roomsClosed.inc(reason);
+        log.info("room closed", { room: roomId, reason });
+      },
+      fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
+    },
+  });
+  const authenticator = config.jwt.secret ? createJwtAuthenticator(config.jwt, clock) : null;
+  const connectionContext = {
+    clock,
+    registry,
+    config,
+    log,
+    authenticator,
+    metrics,
+    onGone: (connection: Connection) => connections.delete(connection),
+  };
+
+  const allowAll = config.allowedOrigins.includes("*");
+  const allowed = new Set(config.allowedOrigins.map((origin) => origin.toLowerCase()));
+  const originAllowed = (origin: string) => allowAll || allowed.has(origin.toLowerCase());
+
+  const app = new Hono();
+  app.use(
+    "/health",
+    cors({ origin: (origin) => (origin && originAllowed(origin) ? origin : null) }),
+  );
+  app.get("/health", (c) =>
+    c.json({
+      status: "ok",
+      auth_enabled: authenticator !== null,
+      rooms: registry.roomCount,
+      connections: connections.size,
+      uptime_s: Math.floor((clock.now() - startedAt) / 1000),
+      version: VERSION,
+    }));
+  app.get("/ready", (c) => (draining ? c.text("draining", 503) : c.text("ready", 200)));
+  app.get("/metrics", (c) => {
+    if (config.metricsToken && c.req.header("authorization") !== `Bearer ${config.metricsToken}`) {
+      return c.text("unauthorized", 401);
+    }
+    const gauges = [
+      new Gauge("owp_connections", "Open WebSocket connections.", () => connections.size),
+      new Gauge("owp_rooms", "Open rooms.", () => registry.roomCount),
+      new Gauge(
+        "owp_uptime_seconds",
+        "Seconds since start.",
+        () => Math.floor((clock.now() - startedAt) / 1000),
+      ),
+    ];
+    return c.text(metrics.render(gauges), 200, {
+      "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    });
+  });
+
+  app.get(
+    "/ws",
+    (c, next) => {
+      if (draining) {
+        metrics.upgradesRejected.inc("draining");
+        return c.text("server shutting down", 503);
+      }
+      // No Origin header means a non-browser client, which is allowed (§1).
+      const origin = c.req.header("origin");
+      if (origin !== undefined && !originAllowed(origin)) {
+        metrics.upgradesRejected.inc("origin");
+        log.info("upgrade refused: origin not allowed", { origin });
+        return c.text("origin not allowed", 403);
+      }
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        metrics.upgradesRejected.inc("not_websocket");
+        return c.text("expected a WebSocket upgrade", 426);
+      }
+      return next();
+    },
+    upgradeWebSocket(() => {
+      const connection = new Connection(connectionContext);
+      connections.add(connection);
+      return {
+        onOpen: (_event, ws) => {
+          const socket: Socket = {
+            send: (text) => ws.send(text),
+            close: (code, reason) => ws.close(code, reason),
+            get bufferedAmount() {
+              return ws.raw?.bufferedAmount ?? 0;
+            },
+          };
+          connection.open(socket);
+        },
+        onMessage: (event) => connection.receive(event.data),
+        onClose: (event) => connection.closed(event.code),
+        onError: () => connection.closed(1006),
+      };
+    }, { idleTimeout: Math.round(config.limits.idleTimeoutMs / 1000) }),
+  );
+
+  return {
+    fetch: (request, info) => app.fetch(request, info),
+    registry,
+    metrics,
+    connections,
+    get draining() {
+      return draining;
+    },
+    drain() {
+      draining = true;
+      for (const connection of [...connections]) connection.close("goingAway");
+      registry.shutdown();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The environment, validated by one zod schema (PROTOCOL.md §8). A bad value stops start-up
+ * with a message naming the variable. Empty values count as unset (compose files often write
+ * `VAR=`), except where empty has a meaning of its own (JWT_SECRET: auth off).
+ */
+import { z } from "zod";
+import {
+  AUTH_TIMEOUT_MS,
+  DEFAULT_TIMINGS,
+  IDLE_TIMEOUT_MS,
+  MAX_BUFFERED_BYTES,
+  MAX_CLIENTS_PER_ROOM,
+  MAX_FRAME_BYTES,
+  MAX_ROOMS,
+  RATE_LIMIT_PER_SECOND,
+  type Timings,
+} from "../protocol/mod.ts";
+import { LOG_LEVELS, type LogLevel } from "./log.ts";
+
+export const DEFAULT_ALLOWED_ORIGINS = "http://localhost:8096,https://localhost:8096";
+
+const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: `must be a whole number from ${min} to ${max}` })
+      .int({ error: `must be a whole number from ${min} to ${max}` })
+      .min(min, { error: `must be a whole number from ${min} to ${max}` })
+      .max(max, { error: `must be a whole number from ${min} to ${max}` })
+      .default(fallback),
+  );
+
+const text = (fallback: string) => z.preprocess(unsetIfEmpty, z.string().default(fallback));
+
+const origins = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .default(DEFAULT_ALLOWED_ORIGINS)
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .refine((list) => list.length > 0, { error: "must list at least one origin or *" })
+    .refine(
+      (list) => list.every((origin) => origin === "*" || /^https?:\/\/[^/\s]+$/.test(origin)),
+      { error: "each origin must be * or scheme://host[:port] without a path" },
+    ),
+);
+
+const EnvSchema = z.object({
+  PORT: integer(0, 65_535, 3000),
+  HOST: text("0.0.0.0"),
+  ALLOWED_ORIGINS: origins,
+  JWT_SECRET: z.string().default(""),
+  JWT_AUDIENCE: text("OpenWatchParty"),
+  JWT_ISSUER: text("Jellyfin"),
+  LOG_LEVEL: z.preprocess(
+    (value) => (typeof value === "string" ? unsetIfEmpty(value.toLowerCase()) : value),
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  ),
+  METRICS_TOKEN: z.string().default(""),
+  MAX_FRAME_BYTES: integer(1_024, 16 * 1_048_576, MAX_FRAME_BYTES),
+  RATE_LIMIT_PER_SECOND: integer(1, 100_000, RATE_LIMIT_PER_SECOND),
+  MAX_CLIENTS_PER_ROOM: integer(1, 10_000, MAX_CLIENTS_PER_ROOM),
+  MAX_ROOMS: integer(1, 10_000_000, MAX_ROOMS),
+  MAX_BUFFERED_BYTES: integer(1_024, 1_073_741_824, MAX_BUFFERED_BYTES),
+  AUTH_TIMEOUT_MS: integer(100, 600_000, AUTH_TIMEOUT_MS),
+  IDLE_TIMEOUT_MS: integer(2_000, 3_600_000, IDLE_TIMEOUT_MS),
+  PLAY_SCHEDULE_MS: integer(0, 60_000, DEFAULT_TIMINGS.playScheduleMs),
+  CONTROL_SCHEDULE_MS: integer(0, 60_000, DEFAULT_TIMINGS.controlScheduleMs),
+  MAX_READY_WAIT_MS: integer(0, 600_000, DEFAULT_TIMINGS.maxReadyWaitMs),
+  MIN_STATE_UPDATE_INTERVAL_MS: integer(0, 60_000, DEFAULT_TIMINGS.minStateUpdateIntervalMs),
+  COMMAND_COOLDOWN_MS: integer(0, 60_000, DEFAULT_TIMINGS.commandCooldownMs),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Allowed browser origins; `["*"]` allows every origin. */
+  readonly allowedOrigins: readonly string[];
+  readonly jwt: { readonly secret: string; readonly audience: string; readonly issuer: string };
+  readonly logLevel: LogLevel;
+  /** When set, /metrics wants `Authorization: Bearer <token>`. */
+  readonly metricsToken: string;
+  readonly limits: {
+    readonly maxFrameBytes: number;
+    readonly messagesPerSecond: number;
+    readonly maxClientsPerRoom: number;
+    readonly maxRooms: number;
+    readonly maxBufferedBytes: number;
+    readonly authTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+  };
+  readonly timings: Timings;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const got = env[name];
+      return `Invalid environment variable ${name}: ${issue.message}` +
+        (got === undefined ? "" : ` (got ${JSON.stringify(got)})`);
+    });
+    return { ok: false, errors };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      port: e.PORT,
+      host: e.HOST,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      jwt: { secret: e.JWT_SECRET, audience: e.JWT_AUDIENCE, issuer: e.JWT_ISSUER },
+      logLevel: e.LOG_LEVEL,
+      metricsToken: e.METRICS_TOKEN,
+      limits: {
+        maxFrameBytes: e.MAX_FRAME_BYTES,
+        messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
+        maxClientsPerRoom: e.MAX_CLIENTS_PER_ROOM,
+        maxRooms: e.MAX_ROOMS,
+        maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+        authTimeoutMs: e.AUTH_TIMEOUT_MS,
+        idleTimeoutMs: e.IDLE_TIMEOUT_MS,
+      },
+      timings: {
+        ...DEFAULT_TIMINGS,
+        playScheduleMs: e.PLAY_SCHEDULE_MS,
+        controlScheduleMs: e.CONTROL_SCHEDULE_MS,
+        maxReadyWaitMs: e.MAX_READY_WAIT_MS,
+        minStateUpdateIntervalMs: e.MIN_STATE_UPDATE_INTERVAL_MS,
+        commandCooldownMs: e.COMMAND_COOLDOWN_MS,
+      },
+    },
+  };
+}
+
+/** The defaults, as `deno task start` runs with an empty environment. */
+export function defaultConfig(overrides: Record<string, string> = {}): Config {
+  const result = loadConfig(overrides);
+  if (!result.ok) throw new Error(result.errors.join("\n"));
+  return result.config;
+}

@@ -1,0 +1,309 @@
+/**
+ * One per socket: the connection's id and identity, its auth state, its rate limits and the
+ * checks every frame passes before dispatch (size, rate, JSON, envelope, auth). Frames are
+ * handled strictly in the order they arrived, even across the await of a token check.
+ */
+import {
+  build,
+  CLIENT_LOG_PER_SECOND,
+  encode,
+  type ErrorInfo,
+  ERRORS,
+  type OutboundFrame,
+  parseClientValue,
+  RATE_LIMIT_FLOOD_CLOSE_MS,
+  sanitizeName,
+  type ServerMessage,
+} from "../protocol/mod.ts";
+import type { Clock, TimerId } from "../rooms/clock.ts";
+import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Authenticator } from "./auth.ts";
+import { CLOSE_CODES, type CloseReason } from "./close_codes.ts";
+import type { Config } from "./config.ts";
+import { dispatch, type Session } from "./dispatch.ts";
+import type { Logger } from "./log.ts";
+import type { ServerMetrics } from "./metrics.ts";
+import { WindowRateLimiter } from "./rate_limit.ts";
+
+export const DEFAULT_USER_NAME = "Anonymous";
+/** Frames that may wait behind a token check; more than a second's budget is a flood anyway. */
+const MAX_WAITING_FRAMES = 64;
+
+/** The little a connection needs of a WebSocket; Hono's WSContext and test doubles fit. */
+export interface Socket {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued but not yet written to the network. */
+  readonly bufferedAmount: number;
+}
+
+export interface ConnectionContext {
+  readonly clock: Clock;
+  readonly registry: RoomRegistry;
+  readonly config: Config;
+  readonly log: Logger;
+  /** Null when auth is off: every connection then counts as authenticated. */
+  readonly authenticator: Authenticator | null;
+  readonly metrics: ServerMetrics;
+  /** Called once when the connection is gone, whoever closed it. */
+  readonly onGone: (connection: Connection) => void;
+}
+
+type State = "connecting" | "open" | "closed";
+
+export class Connection implements Session {
+  readonly id: string = crypto.randomUUID();
+  readonly #ctx: ConnectionContext;
+  #name = DEFAULT_USER_NAME;
+  #userId: string | null = null;
+  #authenticated: boolean;
+  #state: State = "connecting";
+  #socket: Socket | null = null;
+  #authTimer: TimerId | null = null;
+  readonly #limiter: WindowRateLimiter;
+  readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
+  /** Frames that arrived while an earlier frame's token check was under way. */
+  readonly #waiting: unknown[] = [];
+  #busy = false;
+
+  constructor(ctx: ConnectionContext) {
+    this.#ctx = ctx;
+    this.#authenticated = ctx.authenticator === null;
+    this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  get userId(): string | null {
+    return this.#userId;
+  }
+
+  get authenticated(): boolean {
+    return this.#authenticated;
+  }
+
+  get isOpen(): boolean {
+    return this.#state === "open";
+  }
+
+  open(socket: Socket): void {
+    if (this.#state !== "connecting") return;
+    this.#socket = socket;
+    this.#state = "open";
+    this.#ctx.metrics.connectionsOpened.inc();
+    this.#ctx.log.debug("connection opened", { client: this.id });
+    this.#reply(build.clientHello(this.id, this.#ctx.clock.now()));
+    if (this.#authenticated) {
+      this.#enterLobby();
+    } else {
+      this.#authTimer = this.#ctx.clock.setTimer(this.#ctx.config.limits.authTimeoutMs, () => {
+        this.#authTimer = null;
+        if (!this.#authenticated) this.close("authTimeout");
+      });
+    }
+  }
+
+  /** Member.send: writes a frame made once for all its recipients. */
+  send(frame: OutboundFrame): void {
+    const socket = this.#socket;
+    if (this.#state !== "open" || !socket) return;
+    try {
+      socket.send(frame.text);
+    } catch (error) {
+      this.#ctx.log.debug("send failed", { client: this.id, error });
+      return;
+    }
+    const metrics = this.#ctx.metrics;
+    metrics.messagesSent.inc(frame.message.type);
+    if (frame.message.type === "error") metrics.errorsSent.inc(frame.message.payload.code);
+    // A reader that never reads must not make server memory grow (§2).
+    if (socket.bufferedAmount > this.#ctx.config.limits.maxBufferedBytes) {
+      this.close("slowConsumer");
+    }
+  }
+
+  sendError(error: ErrorInfo, room?: string | null): void {
+    this.#reply(build.error(error, this.#ctx.clock.now(), room));
+  }
+
+  adoptUserName(raw: string | null | undefined): void {
+    if (this.#ctx.authenticator !== null || raw === undefined || raw === null) return;
+    this.#name = sanitizeName(raw, DEFAULT_USER_NAME);
+  }
+
+  /** Closes the socket with one of the documented codes; leaving happens at once. */
+  close(reason: CloseReason): void {
+    if (this.#state === "closed") return;
+    const { code, reason: text } = CLOSE_CODES[reason];
+    try {
+      this.#socket?.close(code, text);
+    } catch {
+      // Already closing: the cleanup below is what matters.
+    }
+    this.#gone(code);
+  }
+
+  /** The socket closed (cleanly or not): the same steps as leave_room (§2.3). */
+  closed(code = 1005): void {
+    this.#gone(code);
+  }
+
+  /** One frame from the socket, as the runtime delivered it. */
+  receive(data: unknown): void {
+    if (this.#state !== "open") return;
+    if (this.#busy) {
+      if (this.#waiting.length < MAX_WAITING_FRAMES) this.#waiting.push(data);
+      else this.#ctx.metrics.rateLimited.inc();
+      return;
+    }
+    const pending = this.#handle(data);
+    if (pending) void this.#finish(pending);
+  }
+
+  #handle(data: unknown): Promise<void> | void {
+    const started = performance.now();
+    try {
+      return this.#handleFrame(data);
+    } finally {
+      this.#ctx.metrics.handlingSeconds.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  #handleFrame(data: unknown): Promise<void> | void {
+    const now = this.#ctx.clock.now();
+    if (typeof data !== "string") {
+      if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.invalidFormat);
+      return;
+    }
+    if (tooLarge(data, this.#ctx.config.limits.maxFrameBytes)) {
+      if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.tooLarge);
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data);
+    } catch {
+      if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.invalidFormat);
+      return;
+    }
+    const isLog = typeof raw === "object" && raw !== null &&
+      (raw as { type?: unknown }).type === "client_log";
+    if (!this.#admit(now, isLog ? this.#logLimiter : this.#limiter, isLog)) return;
+    const parsed = parseClientValue(raw);
+    if (!parsed.ok) {
+      this.sendError(parsed.error, parsed.room);
+      return;
+    }
+    const message = parsed.message;
+    this.#ctx.metrics.messagesReceived.inc(message.type);
+    if (message.type === "auth") return this.#authenticate(message.payload);
+    // Before auth, only auth and ping (clock sync) are allowed (§2.2).
+    if (!this.#authenticated && message.type !== "ping") {
+      this.sendError(ERRORS.authRequired, message.room);
+      return;
+    }
+    dispatch(this.#ctx, this, message);
+  }
+
+  /** Counts the frame against a budget; false when it must be dropped. */
+  #admit(now: number, limiter: WindowRateLimiter, silent = false): boolean {
+    const verdict = limiter.take(now);
+    if (verdict === "allow") return true;
+    this.#ctx.metrics.rateLimited.inc();
+    if (silent) return false;
+    if (verdict === "drop_first") this.sendError(ERRORS.rateLimited);
+    if (limiter.floodingFor(now) >= RATE_LIMIT_FLOOD_CLOSE_MS) this.close("policyViolation");
+    return false;
+  }
+
+  #authenticate(
+    payload: { token?: string | null; user_name?: string | null; user_id?: string | null },
+  ) {
+    const authenticator = this.#ctx.authenticator;
+    if (authenticator === null) {
+      // Auth off: the payload names the user (§2.2).
+      this.adoptUserName(payload.user_name);
+      if (payload.user_id) this.#userId = sanitizeName(payload.user_id, "");
+      this.#reply(build.authSuccess(this.#name, this.#ctx.clock.now()));
+      return;
+    }
+    const token = payload.token;
+    if (!token) {
+      this.sendError(ERRORS.authFailed);
+      return;
+    }
+    return authenticator.verify(token).then((result) => {
+      if (this.#state !== "open") return;
+      if (!result.ok) {
+        this.#ctx.log.info("authentication failed", { client: this.id, reason: result.reason });
+        this.sendError(ERRORS.authFailed);
+        return;
+      }
+      // A re-auth with a fresh token updates the identity in place.
+      this.#userId = result.identity.userId;
+      this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
+      this.#reply(build.authSuccess(this.#name, this.#ctx.clock.now()));
+      if (!this.#authenticated) {
+        this.#authenticated = true;
+        this.#clearAuthTimer();
+        this.#enterLobby();
+      }
+    });
+  }
+
+  /** Waits for an async step, then handles the frames that queued behind it, in order. */
+  async #finish(pending: Promise<void>): Promise<void> {
+    this.#busy = true;
+    try {
+      await pending;
+      while (this.#waiting.length > 0 && this.#state === "open") {
+        const next = this.#handle(this.#waiting.shift());
+        if (next) await next;
+      }
+    } catch (error) {
+      this.#ctx.log.error("frame handling failed", { client: this.id, error });
+    } finally {
+      this.#busy = false;
+      this.#waiting.length = 0;
+    }
+  }
+
+  /** Authenticated: receives room_list broadcasts from now on, starting with the current list. */
+  #enterLobby(): void {
+    this.#ctx.registry.addListener(this);
+    this.#reply(build.roomList(this.#ctx.registry.list(), this.#ctx.clock.now()));
+  }
+
+  #reply(message: ServerMessage): void {
+    this.send(encode(message));
+  }
+
+  #clearAuthTimer(): void {
+    if (this.#authTimer !== null) this.#ctx.clock.clearTimer(this.#authTimer);
+    this.#authTimer = null;
+  }
+
+  #gone(code: number): void {
+    if (this.#state === "closed") return;
+    const wasOpen = this.#state === "open";
+    this.#state = "closed";
+    this.#clearAuthTimer();
+    this.#waiting.length = 0;
+    this.#ctx.registry.removeListener(this);
+    this.#ctx.registry.leaveCurrentRoom(this);
+    if (wasOpen) this.#ctx.metrics.connectionsClosed.inc(String(code));
+    this.#ctx.log.debug("connection closed", { client: this.id, code });
+    this.#ctx.onGone(this);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** UTF-8 size check without encoding frames that are surely small enough. */
+function tooLarge(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true; // at least one byte per UTF-16 unit
+  if (text.length * 3 <= maxBytes) return false; // at most three bytes per UTF-16 unit
+  return utf8.encode(text).byteLength > maxBytes;
+}

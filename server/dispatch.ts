@@ -1,0 +1,139 @@
+/**
+ * Who handles a validated message: the registry (list, create, join, leave), the sender's room
+ * (ready, playback, chat), or a direct reply (ping). Rooms never see sockets or JSON.
+ */
+import {
+  build,
+  type ClientMessage,
+  encode,
+  type ErrorInfo,
+  ERRORS,
+  isValidPosition,
+  MAX_CLIENT_LOG_CHARS,
+  sanitizeName,
+} from "../protocol/mod.ts";
+import type { Clock } from "../rooms/clock.ts";
+import type { Member } from "../rooms/member.ts";
+import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Room } from "../rooms/room.ts";
+import { HOST_NEW_ROOM_REASON } from "../rooms/room.ts";
+import type { Logger } from "./log.ts";
+
+/** The sender as dispatch sees it: a member that can be renamed and answered. */
+export interface Session extends Member {
+  /** With auth off, `user_name` in a payload names the user; with auth on it never does. */
+  adoptUserName(raw: string | null | undefined): void;
+  sendError(error: ErrorInfo, room?: string | null): void;
+}
+
+export interface DispatchContext {
+  readonly clock: Clock;
+  readonly registry: RoomRegistry;
+  readonly log: Logger;
+}
+
+type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
+
+export function dispatch(ctx: DispatchContext, session: Session, message: ClientMessage): void {
+  switch (message.type) {
+    case "list_rooms":
+      session.send(encode(build.roomList(ctx.registry.list(), ctx.clock.now())));
+      return;
+    case "create_room":
+      return createRoom(ctx, session, message);
+    case "join_room":
+      return joinRoom(ctx, session, message);
+    case "leave_room":
+      ctx.registry.leaveCurrentRoom(session);
+      return;
+    case "ready":
+      // A ready for a room that is gone (the host just left) is a normal race: ignore it.
+      targetRoom(ctx, session, message.room)?.post({ kind: "ready", from: session });
+      return;
+    case "player_event": {
+      const room = targetRoom(ctx, session, message.room);
+      if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
+      const { action, position, play_state } = message.payload;
+      const playState = play_state === "playing" || play_state === "paused" ? play_state : null;
+      room.post({ kind: "player_event", from: session, action, position, playState });
+      return;
+    }
+    case "state_update": {
+      const room = targetRoom(ctx, session, message.room);
+      if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
+      const { position, play_state } = message.payload;
+      room.post({ kind: "state_update", from: session, position, playState: play_state });
+      return;
+    }
+    case "chat_message": {
+      if (!message.room) return session.sendError(ERRORS.chatRoomRequired);
+      const room = ctx.registry.get(message.room);
+      if (!room) return session.sendError(ERRORS.notInRoom, message.room);
+      room.post({ kind: "chat", from: session, text: message.payload.text });
+      return;
+    }
+    case "ping":
+      session.send(
+        encode(build.pong(message.room, session.id, message.rawPayload, ctx.clock.now())),
+      );
+      return;
+    case "client_log":
+      return clientLog(ctx, session, message);
+    case "auth":
+      // The connection owns authentication; reaching here is a wiring bug.
+      throw new Error("auth must be handled by the connection");
+  }
+}
+
+/** The room a room-scoped message names, or else the sender's current room. */
+function targetRoom(
+  ctx: DispatchContext,
+  session: Session,
+  named: string | null,
+): Room | undefined {
+  const roomId = named ?? ctx.registry.roomOf(session.id);
+  return roomId === undefined ? undefined : ctx.registry.get(roomId);
+}
+
+function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_room">): void {
+  const { registry } = ctx;
+  const { name, start_pos, media_id, user_name } = message.payload;
+  session.adoptUserName(user_name);
+  // A host's own room frees a place when it closes, so only others can find the server full.
+  const currentRoom = registry.get(registry.roomOf(session.id) ?? "");
+  const freesARoom = currentRoom?.hostId === session.id;
+  if (!registry.hasRoomFor(freesARoom ? 1 : 0)) return session.sendError(ERRORS.serverFull);
+  // One room per host: leaving first closes a room this sender hosts (§3.1).
+  registry.leaveCurrentRoom(session, HOST_NEW_ROOM_REASON);
+  const room = registry.create({
+    host: session,
+    name: sanitizeName(name, `${session.name}'s room`),
+    mediaId: media_id ?? null,
+    startPosition: isValidPosition(start_pos) ? start_pos : 0,
+  });
+  if (!room) session.sendError(ERRORS.serverFull);
+}
+
+function joinRoom(ctx: DispatchContext, session: Session, message: Of<"join_room">): void {
+  const { registry } = ctx;
+  const room = message.room ? registry.get(message.room) : undefined;
+  if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
+  session.adoptUserName(message.payload.user_name);
+  const current = registry.roomOf(session.id);
+  if (current !== room.id) {
+    // Refuse before leaving, so a full room does not cost the sender the room it is in.
+    if (room.memberCount >= room.maxMembers) return session.sendError(ERRORS.roomFull, room.id);
+    registry.leaveCurrentRoom(session);
+  }
+  room.post({ kind: "join", from: session });
+}
+
+function clientLog(ctx: DispatchContext, session: Session, message: Of<"client_log">): void {
+  if (!ctx.log.enabled("debug")) return;
+  const { category, message: text } = message.payload;
+  ctx.log.debug("client_log", {
+    client: session.id,
+    category: typeof category === "string" ? category.slice(0, 100) : undefined,
+    message: String(text ?? "").slice(0, MAX_CLIENT_LOG_CHARS),
+  });
+}
