@@ -4,6 +4,7 @@ import { MAX_CHAT_CHARS, MAX_NAME_CHARS } from "./limits.ts";
 // render as something else (a "Trojan Source" style trick in a room list).
 const NAME_UNSAFE = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/gu;
 // Chat keeps line breaks and tabs; everything else that is a control character goes.
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const CHAT_UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/gu;
 
 /** Cuts to at most `max` code points without splitting a surrogate pair. */

@@ -49,6 +49,8 @@ export class RoomRegistry {
   readonly #listeners = new Set<Member>();
   #lastListTs = Number.NEGATIVE_INFINITY;
   #listTimer: TimerId | null = null;
+  /** After shutdown nothing is broadcast and no timer is set. */
+  #stopped = false;
   readonly #observer: RoomObserver;
 
   constructor(options: RegistryOptions) {
@@ -140,9 +142,10 @@ export class RoomRegistry {
 
   /** Closes every room (their members hear why) and stops the list timer. */
   shutdown(reason = SERVER_SHUTDOWN_REASON): void {
+    this.#stopped = true;
+    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
     if (this.#listTimer !== null) this.#options.clock.clearTimer(this.#listTimer);
     this.#listTimer = null;
-    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
     this.#listeners.clear();
   }
 
@@ -151,7 +154,7 @@ export class RoomRegistry {
    * after a quiet window goes out at once, later ones ride on one broadcast at the window's end.
    */
   #listChanged(): void {
-    if (this.#listTimer !== null) return;
+    if (this.#listTimer !== null || this.#stopped) return;
     const { clock } = this.#options;
     const window = this.#options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS;
     const wait = this.#lastListTs + window - clock.now();

@@ -1,0 +1,49 @@
+import { type Clock, ManualClock } from "../../rooms/clock.ts";
+import { createSessionServer, type SessionServer } from "../../server/app.ts";
+import { defaultConfig } from "../../server/config.ts";
+import { silentLogger } from "../../server/log.ts";
+
+export interface TestServer {
+  readonly server: SessionServer;
+  readonly clock: Clock;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Environment variables, as the real server would read them. */
+  readonly env?: Record<string, string>;
+  /** Defaults to a ManualClock, so no room or registry timer runs on its own. */
+  readonly clock?: Clock;
+}
+
+/** The real server on a free loopback port. */
+export function startTestServer(options: TestServerOptions = {}): TestServer {
+  const clock = options.clock ?? new ManualClock();
+  const server = createSessionServer({
+    config: defaultConfig(options.env),
+    clock,
+    log: silentLogger,
+  });
+  const http = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    server.fetch,
+  );
+  const { port } = http.addr;
+  return {
+    server,
+    clock,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    async close() {
+      server.drain();
+      await http.shutdown();
+    },
+  };
+}
+
+export function manualClockOf(test: TestServer): ManualClock {
+  if (!(test.clock instanceof ManualClock)) throw new Error("this server runs on a real clock");
+  return test.clock;
+}

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { DEFAULT_TIMINGS, ROOM_LIST_COALESCE_MS } from "../../protocol/mod.ts";
+import { ManualClock } from "../../rooms/clock.ts";
+import { RoomRegistry } from "../../rooms/registry.ts";
+import { FakeMember } from "../helpers/fake_member.ts";
+
+function setup(maxRooms = 100) {
+  const clock = new ManualClock();
+  let n = 0;
+  const registry = new RoomRegistry({
+    clock,
+    timings: DEFAULT_TIMINGS,
+    maxMembersPerRoom: 20,
+    maxRooms,
+    newRoomId: () => `room-${++n}`,
+  });
+  const watcher = new FakeMember("watcher");
+  registry.addListener(watcher);
+  return { clock, registry, watcher };
+}
+
+const create = (registry: RoomRegistry, host: string) =>
+  registry.create({ host: new FakeMember(host), name: host, mediaId: null, startPosition: 0 });
+
+Deno.test("room_list: the first change goes out at once, a burst rides on one trailing broadcast", () => {
+  const { clock, registry, watcher } = setup();
+  create(registry, "a");
+  assert.equal(watcher.all("room_list").length, 1);
+  clock.advance(10);
+  create(registry, "b");
+  create(registry, "c");
+  registry.get("room-1")!.post({ kind: "join", from: new FakeMember("joiner") });
+  assert.equal(watcher.all("room_list").length, 1);
+  clock.advance(ROOM_LIST_COALESCE_MS - 11);
+  assert.equal(watcher.all("room_list").length, 1);
+  clock.advance(1);
+  const lists = watcher.all("room_list");
+  assert.equal(lists.length, 2);
+  // The trailing broadcast carries the latest state of every room.
+  assert.deepEqual(lists[1]!.payload, [
+    { id: "room-1", name: "a", count: 2, media_id: null },
+    { id: "room-2", name: "b", count: 1, media_id: null },
+    { id: "room-3", name: "c", count: 1, media_id: null },
+  ]);
+  clock.advance(ROOM_LIST_COALESCE_MS * 4);
+  assert.equal(watcher.all("room_list").length, 2);
+});
+
+Deno.test("room_list: a closed room disappears; removed listeners hear nothing", () => {
+  const { clock, registry, watcher } = setup();
+  const host = new FakeMember("h");
+  const room = registry.create({ host, name: "x", mediaId: null, startPosition: 0 })!;
+  clock.advance(ROOM_LIST_COALESCE_MS);
+  registry.leaveCurrentRoom(host);
+  assert.deepEqual(watcher.last("room_list")!.payload, []);
+  assert.equal(registry.roomCount, 0);
+  assert.equal(registry.get(room.id), undefined);
+  registry.removeListener(watcher);
+  watcher.clear();
+  create(registry, "y");
+  clock.advance(ROOM_LIST_COALESCE_MS);
+  assert.deepEqual(watcher.types(), []);
+});
+
+Deno.test("the registry refuses rooms past its maximum", () => {
+  const { registry } = setup(2);
+  assert.ok(create(registry, "a"));
+  assert.ok(create(registry, "b"));
+  assert.equal(create(registry, "c"), null);
+  assert.ok(registry.hasRoomFor(1));
+  assert.ok(!registry.hasRoomFor(0));
+});
+
+Deno.test("shutdown closes every room and clears the list timer", () => {
+  const { clock, registry } = setup();
+  const member = new FakeMember("m");
+  create(registry, "a")!.post({ kind: "join", from: member });
+  create(registry, "b");
+  registry.shutdown();
+  assert.equal(registry.roomCount, 0);
+  assert.equal(member.last("room_closed")!.payload.reason, "Server shutting down");
+  assert.equal(clock.pendingTimers, 0);
+});

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import {
+  ERRORS,
+  FIELD_MESSAGES,
+  parseClientMessage,
+  sanitizeChatText,
+  sanitizeName,
+} from "../../protocol/mod.ts";
+
+const frame = (value: unknown) => parseClientMessage(JSON.stringify(value));
+const errorOf = (value: unknown) => {
+  const result = frame(value);
+  assert.ok(!result.ok, `expected an error for ${JSON.stringify(value)}`);
+  return result.error.message;
+};
+
+Deno.test("the envelope: type and ts required, room '' means no room, client ignored", () => {
+  const result = frame({ type: "list_rooms", room: "", client: 42, ts: 1 });
+  assert.ok(result.ok);
+  assert.equal(result.message.room, null);
+  assert.equal(errorOf({ type: "list_rooms" }), ERRORS.invalidFormat.message);
+  assert.equal(errorOf({ ts: 1 }), ERRORS.invalidFormat.message);
+  assert.equal(errorOf({ type: 5, ts: 1 }), ERRORS.invalidFormat.message);
+  assert.equal(errorOf([1, 2]), ERRORS.invalidFormat.message);
+  assert.equal(errorOf("text"), ERRORS.invalidFormat.message);
+  assert.equal(parseClientMessage("{not json").ok, false);
+});
+
+Deno.test("unknown types, including names found on Object.prototype", () => {
+  for (const type of ["bogus", "__proto__", "constructor", "toString", "hasOwnProperty"]) {
+    assert.equal(errorOf({ type, ts: 1 }), ERRORS.unknownType.message);
+  }
+});
+
+Deno.test("a payload must be an object", () => {
+  assert.equal(errorOf({ type: "ping", ts: 1, payload: [1] }), FIELD_MESSAGES.payload);
+  assert.equal(errorOf({ type: "ping", ts: 1, payload: "x" }), FIELD_MESSAGES.payload);
+  assert.ok(frame({ type: "ping", ts: 1, payload: null }).ok);
+});
+
+Deno.test("player_event: action and position validated with messages that name the field", () => {
+  const ok = frame({ type: "player_event", ts: 1, payload: { action: "buffering", position: 3 } });
+  assert.ok(ok.ok);
+  const bad = (payload: unknown) => errorOf({ type: "player_event", ts: 1, payload });
+  assert.equal(bad({ action: "rewind", position: 1 }), FIELD_MESSAGES.action);
+  assert.equal(bad({ action: "play" }), FIELD_MESSAGES.position);
+  assert.equal(bad({ action: "play", position: "12" }), FIELD_MESSAGES.position);
+  assert.equal(bad({ action: "play", position: -0.001 }), FIELD_MESSAGES.position);
+  assert.equal(bad({ action: "play", position: 86_400.5 }), FIELD_MESSAGES.position);
+  assert.ok(frame({ type: "player_event", ts: 1, payload: { action: "play", position: 86_400 } }).ok);
+  // 1e400 parses to Infinity in JSON.parse: not a finite position.
+  const infinite = parseClientMessage(
+    '{"type":"player_event","ts":1,"payload":{"action":"play","position":1e400}}',
+  );
+  assert.ok(!infinite.ok);
+  assert.equal(infinite.error.message, FIELD_MESSAGES.position);
+});
+
+Deno.test("state_update requires a valid play_state", () => {
+  const bad = errorOf({ type: "state_update", ts: 1, payload: { position: 1, play_state: "stopped" } });
+  assert.equal(bad, FIELD_MESSAGES.playState);
+});
+
+Deno.test("create_room: media_id pattern, name type, start_pos never an error", () => {
+  const create = (payload: unknown) => frame({ type: "create_room", ts: 1, payload });
+  assert.ok(create({ media_id: "0123456789abcdef0123456789abcdef", start_pos: "junk" }).ok);
+  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { media_id: "../etc" } }), ERRORS.invalidMediaId.message);
+  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { media_id: "x".repeat(129) } }), ERRORS.invalidMediaId.message);
+  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { media_id: "" } }), ERRORS.invalidMediaId.message);
+  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { name: 7 } }), FIELD_MESSAGES.name);
+  assert.ok(create({ name: null, media_id: null }).ok);
+});
+
+Deno.test("chat_message text must be a string", () => {
+  assert.equal(errorOf({ type: "chat_message", ts: 1, room: "r", payload: {} }), FIELD_MESSAGES.text);
+});
+
+Deno.test("names: trimmed, control and bidi characters removed, 100 code points, default", () => {
+  assert.equal(sanitizeName("  Ann\u0000\u001b[31m \u202Eevil ", "x"), "Ann[31m evil");
+  assert.equal(sanitizeName(" \u0007 ", "Anonymous"), "Anonymous");
+  assert.equal(sanitizeName(undefined, "Anonymous"), "Anonymous");
+  const long = sanitizeName("🎬".repeat(150), "x");
+  assert.equal([...long].length, 100);
+});
+
+Deno.test("chat text keeps line breaks and drops other control characters", () => {
+  assert.deepEqual(sanitizeChatText(" a\nb\u0000c\u0008 "), { ok: true, text: "a\nbc" });
+  assert.deepEqual(sanitizeChatText("\u0000"), { ok: false, reason: "empty" });
+});
