@@ -23,13 +23,15 @@ Deno.test("state_update filter 1: a change of play_state is always accepted", ()
 });
 
 Deno.test("state_update filter 2: dropped within COMMAND_COOLDOWN_MS of a player_event", () => {
-  const at = (lastCommandTs: number) => judgeStateUpdate({ ...quiet, lastCommandTs }, 105, "playing", T);
+  const at = (lastCommandTs: number) =>
+    judgeStateUpdate({ ...quiet, lastCommandTs }, 105, "playing", T);
   assert.equal(at(NOW - T.commandCooldownMs + 1), "drop_cooldown");
   assert.equal(at(NOW - T.commandCooldownMs), "accept");
 });
 
 Deno.test("state_update filter 3: dropped within MIN_STATE_UPDATE_INTERVAL_MS of the last accepted", () => {
-  const at = (lastStateTs: number) => judgeStateUpdate({ ...quiet, lastStateTs }, 105, "playing", T);
+  const at = (lastStateTs: number) =>
+    judgeStateUpdate({ ...quiet, lastStateTs }, 105, "playing", T);
   assert.equal(at(NOW - T.minStateUpdateIntervalMs + 1), "drop_interval");
   assert.equal(at(NOW - T.minStateUpdateIntervalMs), "accept");
 });

@@ -229,7 +229,13 @@ for (const action of ["pause", "seek", "buffering"] as const) {
 Deno.test("player_event from a non-host: error and nothing changes", () => {
   const { room, host, members } = party(1);
   const before = room.snapshot();
-  room.post({ kind: "player_event", from: members[0]!, action: "play", position: 99, playState: null });
+  room.post({
+    kind: "player_event",
+    from: members[0]!,
+    action: "play",
+    position: 99,
+    playState: null,
+  });
   assert.equal(members[0]!.last("error")!.payload.message, ERRORS.notHostPlayback.message);
   assert.deepEqual(room.snapshot(), before);
   assert.deepEqual(host.types(), []);
@@ -259,7 +265,13 @@ Deno.test("accepted state_update is relayed to the others with server_ts = now",
 Deno.test("state_update filters at their boundaries, through the room", async (t) => {
   await t.step("cooldown after a player_event: 1999 ms dropped, 2000 ms accepted", () => {
     const { room, host, members, clock } = party(1);
-    room.post({ kind: "player_event", from: host, action: "seek", position: 100, playState: "paused" });
+    room.post({
+      kind: "player_event",
+      from: host,
+      action: "seek",
+      position: 100,
+      playState: "paused",
+    });
     clock.advance(T.commandCooldownMs - 1);
     room.post({ kind: "state_update", from: host, position: 110, playState: "paused" });
     assert.equal(members[0]!.all("state_update").length, 0);
@@ -277,15 +289,18 @@ Deno.test("state_update filters at their boundaries, through the room", async (t
     room.post({ kind: "state_update", from: host, position: 30, playState: "paused" });
     assert.equal(members[0]!.all("state_update").length, 2);
   });
-  await t.step("jitter: Δ of -2 s dropped, -2.001 s accepted, measured from the last accepted", () => {
-    const { room, host, members, clock } = party(1);
-    room.post({ kind: "state_update", from: host, position: 50, playState: "paused" });
-    clock.advance(10_000); // extrapolation must not matter: the room is paused anyway
-    room.post({ kind: "state_update", from: host, position: 48, playState: "paused" });
-    assert.equal(members[0]!.all("state_update").length, 1);
-    room.post({ kind: "state_update", from: host, position: 47.999, playState: "paused" });
-    assert.equal(members[0]!.all("state_update").length, 2);
-  });
+  await t.step(
+    "jitter: Δ of -2 s dropped, -2.001 s accepted, measured from the last accepted",
+    () => {
+      const { room, host, members, clock } = party(1);
+      room.post({ kind: "state_update", from: host, position: 50, playState: "paused" });
+      clock.advance(10_000); // extrapolation must not matter: the room is paused anyway
+      room.post({ kind: "state_update", from: host, position: 48, playState: "paused" });
+      assert.equal(members[0]!.all("state_update").length, 1);
+      room.post({ kind: "state_update", from: host, position: 47.999, playState: "paused" });
+      assert.equal(members[0]!.all("state_update").length, 2);
+    },
+  );
   await t.step("insignificant advance: Δ of 0.499 s dropped, 0.5 s accepted", () => {
     const { room, host, members, clock } = party(1);
     room.post({ kind: "state_update", from: host, position: 50, playState: "paused" });
@@ -297,7 +312,13 @@ Deno.test("state_update filters at their boundaries, through the room", async (t
   });
   await t.step("a play_state change passes even inside the cooldown and interval", () => {
     const { room, host, members } = party(1);
-    room.post({ kind: "player_event", from: host, action: "seek", position: 10, playState: "paused" });
+    room.post({
+      kind: "player_event",
+      from: host,
+      action: "seek",
+      position: 10,
+      playState: "paused",
+    });
     room.post({ kind: "state_update", from: host, position: 10, playState: "playing" });
     assert.equal(members[0]!.all("state_update").length, 1);
   });
@@ -310,7 +331,10 @@ Deno.test("room_state position is extrapolated while playing, from the target in
   clock.advance(T.playScheduleMs + 4_000);
   const late = new FakeMember("late");
   room.post({ kind: "join", from: late });
-  assert.deepEqual(late.last("room_state")!.payload.state, { position: 104, play_state: "playing" });
+  assert.deepEqual(late.last("room_state")!.payload.state, {
+    position: 104,
+    play_state: "playing",
+  });
 });
 
 Deno.test("chat goes to every member including the sender, with the sender's name", () => {

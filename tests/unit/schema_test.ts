@@ -47,7 +47,9 @@ Deno.test("player_event: action and position validated with messages that name t
   assert.equal(bad({ action: "play", position: "12" }), FIELD_MESSAGES.position);
   assert.equal(bad({ action: "play", position: -0.001 }), FIELD_MESSAGES.position);
   assert.equal(bad({ action: "play", position: 86_400.5 }), FIELD_MESSAGES.position);
-  assert.ok(frame({ type: "player_event", ts: 1, payload: { action: "play", position: 86_400 } }).ok);
+  assert.ok(
+    frame({ type: "player_event", ts: 1, payload: { action: "play", position: 86_400 } }).ok,
+  );
   // 1e400 parses to Infinity in JSON.parse: not a finite position.
   const infinite = parseClientMessage(
     '{"type":"player_event","ts":1,"payload":{"action":"play","position":1e400}}',
@@ -57,22 +59,38 @@ Deno.test("player_event: action and position validated with messages that name t
 });
 
 Deno.test("state_update requires a valid play_state", () => {
-  const bad = errorOf({ type: "state_update", ts: 1, payload: { position: 1, play_state: "stopped" } });
+  const bad = errorOf({
+    type: "state_update",
+    ts: 1,
+    payload: { position: 1, play_state: "stopped" },
+  });
   assert.equal(bad, FIELD_MESSAGES.playState);
 });
 
 Deno.test("create_room: media_id pattern, name type, start_pos never an error", () => {
   const create = (payload: unknown) => frame({ type: "create_room", ts: 1, payload });
   assert.ok(create({ media_id: "0123456789abcdef0123456789abcdef", start_pos: "junk" }).ok);
-  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { media_id: "../etc" } }), ERRORS.invalidMediaId.message);
-  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { media_id: "x".repeat(129) } }), ERRORS.invalidMediaId.message);
-  assert.equal(errorOf({ type: "create_room", ts: 1, payload: { media_id: "" } }), ERRORS.invalidMediaId.message);
+  assert.equal(
+    errorOf({ type: "create_room", ts: 1, payload: { media_id: "../etc" } }),
+    ERRORS.invalidMediaId.message,
+  );
+  assert.equal(
+    errorOf({ type: "create_room", ts: 1, payload: { media_id: "x".repeat(129) } }),
+    ERRORS.invalidMediaId.message,
+  );
+  assert.equal(
+    errorOf({ type: "create_room", ts: 1, payload: { media_id: "" } }),
+    ERRORS.invalidMediaId.message,
+  );
   assert.equal(errorOf({ type: "create_room", ts: 1, payload: { name: 7 } }), FIELD_MESSAGES.name);
   assert.ok(create({ name: null, media_id: null }).ok);
 });
 
 Deno.test("chat_message text must be a string", () => {
-  assert.equal(errorOf({ type: "chat_message", ts: 1, room: "r", payload: {} }), FIELD_MESSAGES.text);
+  assert.equal(
+    errorOf({ type: "chat_message", ts: 1, room: "r", payload: {} }),
+    FIELD_MESSAGES.text,
+  );
 });
 
 Deno.test("names: trimmed, control and bidi characters removed, 100 code points, default", () => {

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { DEFAULT_TIMINGS, ROOM_LIST_COALESCE_MS } from "../../protocol/mod.ts";
+import { HOST_LEFT_REASON } from "../../rooms/room.ts";
+import { closeAll, connectClients, typesOf } from "../helpers/session.ts";
+import { TestClient } from "../helpers/test_client.ts";
+import { manualClockOf, startTestServer } from "../helpers/test_server.ts";
+
+const T = DEFAULT_TIMINGS;
+
+Deno.test("the seed's whole session, with the exact messages and order each client sees", async () => {
+  const test = startTestServer();
+  const clock = manualClockOf(test);
+  const host = await TestClient.connect(test.wsUrl);
+  const guest = await TestClient.connect(test.wsUrl);
+  try {
+    assert.deepEqual((await host.next("room_list")).payload, []);
+    await guest.next("room_list");
+
+    host.send("create_room", {
+      name: "Movie night",
+      media_id: "abc123",
+      start_pos: 0,
+      user_name: "Hana",
+    });
+    const created = await host.next("room_state");
+    const roomId = created.room!;
+    assert.deepEqual(created.payload, {
+      name: "Movie night",
+      host_id: host.id,
+      participant_count: 1,
+      media_id: "abc123",
+      state: { position: 0, play_state: "paused" },
+    });
+    const listed = [{ id: roomId, name: "Movie night", count: 1, media_id: "abc123" }];
+    assert.deepEqual((await host.next("room_list")).payload, listed);
+    assert.deepEqual((await guest.next("room_list")).payload, listed);
+
+    guest.send("join_room", { user_name: "Gus" }, roomId);
+    const joined = await guest.next("room_state");
+    assert.equal(joined.payload.participant_count, 2);
+    assert.equal(joined.payload.host_id, host.id);
+    const update = await host.next("participants_update");
+    assert.equal(update.payload.participant_count, 2);
+    // The join's list change rides on the coalesced broadcast at the end of the window.
+    await host.barrier();
+    clock.advance(ROOM_LIST_COALESCE_MS);
+    assert.equal((await host.next("room_list")).payload[0]!.count, 2);
+    assert.equal((await guest.next("room_list")).payload[0]!.count, 2);
+
+    guest.send("ready", { media_id: "abc123" }, roomId);
+    await guest.barrier();
+    host.send("player_event", { action: "play", position: 0 }, roomId);
+    const target = clock.now() + T.playScheduleMs;
+    for (const client of [host, guest]) {
+      const play = await client.next("player_event");
+      assert.deepEqual(play.payload, { action: "play", position: 0, target_server_ts: target });
+      assert.equal(play.server_ts, target);
+      assert.equal(play.client, host.id);
+    }
+
+    clock.advance(T.commandCooldownMs);
+    host.send("state_update", { position: 2.5, play_state: "playing" }, roomId);
+    const relayed = await guest.next("state_update");
+    assert.deepEqual(relayed.payload, { position: 2.5, play_state: "playing" });
+    assert.equal(relayed.server_ts, clock.now());
+
+    guest.send("ping", { client_ts: 1234 }, roomId);
+    const pong = await guest.next("pong");
+    assert.deepEqual(pong.payload, { client_ts: 1234 });
+    assert.equal(pong.room, roomId);
+    assert.equal(pong.client, guest.id);
+    assert.equal(pong.server_ts, clock.now());
+
+    host.send("leave_room", {}, roomId);
+    const closed = await guest.next("room_closed");
+    assert.equal(closed.room, roomId);
+    assert.equal(closed.payload.reason, HOST_LEFT_REASON);
+    assert.deepEqual((await guest.next("room_list")).payload, []);
+    assert.deepEqual((await host.next("room_list")).payload, []);
+
+    assert.deepEqual(await host.drain(), []);
+    assert.deepEqual(await guest.drain(), []);
+    assert.deepEqual(typesOf(host), [
+      "client_hello",
+      "room_list",
+      "room_state",
+      "room_list",
+      "participants_update",
+      "room_list",
+      "player_event",
+      "room_list",
+    ]);
+    assert.deepEqual(typesOf(guest), [
+      "client_hello",
+      "room_list",
+      "room_list",
+      "room_state",
+      "room_list",
+      "player_event",
+      "state_update",
+      "pong",
+      "room_closed",
+      "room_list",
+    ]);
+  } finally {
+    await closeAll(test, [host, guest]);
+  }
+});
+
+Deno.test("disconnecting runs leave_room: a guest's close tells the host, a host's closes the room", async () => {
+  const test = startTestServer();
+  const [host, a, b] = await connectClients(test, 3);
+  try {
+    host!.send("create_room", {});
+    const roomId = (await host!.next("room_state")).room!;
+    for (const guest of [a!, b!]) {
+      guest.send("join_room", {}, roomId);
+      await guest.next("room_state");
+    }
+    await a!.close();
+    const left = await host!.next("client_left");
+    assert.equal(left.client, a!.id);
+    assert.equal(left.payload.participant_count, 2);
+    await host!.close();
+    assert.equal((await b!.next("room_closed")).payload.reason, HOST_LEFT_REASON);
+    assert.equal(test.server.registry.roomCount, 0);
+  } finally {
+    await closeAll(test, [host!, a!, b!]);
+  }
+});
+
+Deno.test("/health answers with status and auth flag", async () => {
+  const test = startTestServer();
+  try {
+    const response = await fetch(`${test.httpUrl}/health`);
+    assert.equal(response.status, 200);
+    const body = await response.json();
+    assert.equal(body.status, "ok");
+    assert.equal(body.auth_enabled, false);
+  } finally {
+    await test.close();
+  }
+});
