@@ -166,6 +166,10 @@ export class Connection implements Session {
     const started = performance.now();
     try {
       return this.#handleFrame(data);
+    } catch (error) {
+      // A bug must cost one frame an error reply, never the process or anyone's session.
+      this.#ctx.log.error("frame handling failed", { client: this.id, error });
+      this.sendError(ERRORS.internal);
     } finally {
       this.#ctx.metrics.handlingSeconds.observe((performance.now() - started) / 1000);
     }

@@ -1,9 +1,10 @@
 import { type Clock, ManualClock } from "../../rooms/clock.ts";
 import { createSessionServer, type SessionServer } from "../../server/app.ts";
 import { defaultConfig } from "../../server/config.ts";
-import { silentLogger } from "../../server/log.ts";
+import { type Logger, silentLogger } from "../../server/log.ts";
 
 export interface TestServer {
+  readonly port: number;
   readonly server: SessionServer;
   readonly clock: Clock;
   readonly httpUrl: string;
@@ -16,6 +17,7 @@ export interface TestServerOptions {
   readonly env?: Record<string, string>;
   /** Defaults to a ManualClock, so no room or registry timer runs on its own. */
   readonly clock?: Clock;
+  readonly log?: Logger;
 }
 
 /** The real server on a free loopback port. */
@@ -24,7 +26,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   const server = createSessionServer({
     config: defaultConfig(options.env),
     clock,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
   });
   const http = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
@@ -32,6 +34,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   );
   const { port } = http.addr;
   return {
+    port,
     server,
     clock,
     httpUrl: `http://127.0.0.1:${port}`,
