@@ -27,20 +27,18 @@ if (config.jwt.secret && config.jwt.secret.length < MIN_SECRET_CHARS) {
 if (!config.jwt.secret) log.info("authentication disabled (JWT_SECRET is empty)");
 
 const server = createSessionServer({ config, log });
-const http = Deno.serve({
-  port: config.port,
-  hostname: config.host,
-  onListen: ({ hostname, port }) => log.info("listening", { host: hostname, port }),
-}, server.fetch);
+// Assigned below; signals are wired first so that one arriving during start-up is honoured.
+let http: Deno.HttpServer | undefined;
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info("shutting down", { signal, connections: server.connections.size });
-  server.drain();
+  // Our 1001 close frames go out first (clients reconnect); then the listener stops.
+  await server.drain(SHUTDOWN_GRACE_MS);
   const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS));
-  await Promise.race([http.shutdown(), grace]);
+  await Promise.race([http?.shutdown(), grace]);
   log.info("stopped");
   Deno.exit(0);
 }
@@ -52,3 +50,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     // Some hosts (Deno Deploy) have no signals; the platform stops the isolate itself.
   }
 }
+
+http = Deno.serve({
+  port: config.port,
+  hostname: config.host,
+  onListen: ({ hostname, port }) => log.info("listening", { host: hostname, port }),
+}, server.fetch);

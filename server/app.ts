@@ -30,8 +30,11 @@ export interface SessionServer {
   readonly metrics: ServerMetrics;
   readonly connections: ReadonlySet<Connection>;
   readonly draining: boolean;
-  /** Refuses new sockets, closes every open one with 1001, and closes every room. */
-  drain(): void;
+  /**
+   * Refuses new sockets, closes every open one with 1001 and every room, and resolves once
+   * every socket has closed or `graceMs` has passed.
+   */
+  drain(graceMs?: number): Promise<void>;
 }
 
 export function createSessionServer(options: SessionServerOptions): SessionServer {
@@ -42,6 +45,13 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   const startedAt = clock.now();
   const connections = new Set<Connection>();
   let draining = false;
+  /** Sockets whose close event has not come yet (a closed Connection may still have one). */
+  let openSockets = 0;
+  let onAllSocketsClosed: (() => void) | null = null;
+  const socketClosed = () => {
+    openSockets--;
+    if (openSockets === 0) onAllSocketsClosed?.();
+  };
 
   const registry = new RoomRegistry({
     clock,
@@ -133,6 +143,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       connections.add(connection);
       return {
         onOpen: (_event, ws) => {
+          openSockets++;
           const socket: Socket = {
             send: (text) => ws.send(text),
             close: (code, reason) => ws.close(code, reason),
@@ -143,7 +154,10 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
           connection.open(socket);
         },
         onMessage: (event) => connection.receive(event.data),
-        onClose: (event) => connection.closed(event.code),
+        onClose: (event) => {
+          connection.closed(event.code);
+          socketClosed();
+        },
         onError: () => connection.closed(1006),
       };
     }, { idleTimeout: Math.round(config.limits.idleTimeoutMs / 1000) }),
@@ -157,10 +171,18 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     get draining() {
       return draining;
     },
-    drain() {
+    drain(graceMs = 2_000) {
       draining = true;
       for (const connection of [...connections]) connection.close("goingAway");
       registry.shutdown();
+      if (openSockets === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        onAllSocketsClosed = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     },
   };
 }

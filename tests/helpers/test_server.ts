@@ -40,7 +40,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     async close() {
-      server.drain();
+      await server.drain();
       await http.shutdown();
     },
   };

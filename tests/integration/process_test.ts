@@ -1,0 +1,81 @@
+/**
+ * main.ts as a real process: start-up warnings, and graceful shutdown on SIGTERM/SIGINT
+ * (clients see 1001 and reconnect; the process exits 0).
+ */
+import assert from "node:assert/strict";
+import { TestClient } from "../helpers/test_client.ts";
+
+interface Running {
+  readonly child: Deno.ChildProcess;
+  readonly port: number;
+  /** Every log line so far, stdout and stderr, parsed. */
+  readonly lines: Record<string, unknown>[];
+  readonly finished: Promise<void>;
+}
+
+async function startMain(env: Record<string, string>): Promise<Running> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+    env: { PORT: "0", HOST: "127.0.0.1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: Record<string, unknown>[] = [];
+  let announce: (port: number) => void = () => {};
+  const listening = new Promise<number>((resolve) => (announce = resolve));
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    let rest = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      rest += chunk;
+      const parts = rest.split("\n");
+      rest = parts.pop()!;
+      for (const line of parts.filter(Boolean)) {
+        const entry = JSON.parse(line);
+        lines.push(entry);
+        if (entry.msg === "listening") announce(entry.port);
+      }
+    }
+  };
+  const finished = Promise.all([collect(child.stdout), collect(child.stderr)]).then(() => {});
+  const port = await Promise.race([
+    listening,
+    child.status.then((s) => Promise.reject(new Error(`main.ts exited ${s.code}`))),
+  ]);
+  return { child, port, lines, finished };
+}
+
+Deno.test("start-up warns about a short JWT_SECRET and ALLOWED_ORIGINS=*", async () => {
+  const running = await startMain({ JWT_SECRET: "short", ALLOWED_ORIGINS: "*" });
+  running.child.kill("SIGTERM");
+  await running.finished;
+  assert.equal((await running.child.status).code, 0);
+  const warnings = running.lines.filter((l) => l.level === "warn").map((l) => String(l.msg));
+  assert.ok(warnings.some((m) => m.includes("JWT_SECRET is shorter than 32")), warnings.join("; "));
+  assert.ok(warnings.some((m) => m.includes("ALLOWED_ORIGINS is *")), warnings.join("; "));
+  assert.ok(!JSON.stringify(running.lines).includes('"short"'), "the secret was logged");
+});
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`${signal}: every client sees 1001, /ready stops answering, the process exits 0`, async () => {
+    const running = await startMain({});
+    const url = `ws://127.0.0.1:${running.port}/ws`;
+    const host = await TestClient.connect(url);
+    const guest = await TestClient.connect(url);
+    host.send("create_room", {});
+    const roomId = (await host.next("room_state")).room!;
+    guest.send("join_room", {}, roomId);
+    await guest.next("room_state");
+    const ready = await fetch(`http://127.0.0.1:${running.port}/ready`);
+    assert.equal(ready.status, 200);
+    await ready.body?.cancel();
+
+    running.child.kill(signal);
+    const [hostClose, guestClose] = await Promise.all([host.closedEvent, guest.closedEvent]);
+    assert.equal(hostClose.code, 1001);
+    assert.equal(guestClose.code, 1001);
+    assert.equal(hostClose.reason, "server shutting down");
+    await running.finished;
+    assert.equal((await running.child.status).code, 0);
+    assert.ok(running.lines.some((l) => l.msg === "stopped"));
+  });
+}
