@@ -154,10 +154,13 @@ Deno.test("a silent connection (no frame, no pong) is closed after the idle time
     await silent.sendJson({ type: "join_room", room: roomId, payload: {}, ts: 1 });
     await host!.next("participants_update");
     let sawPing = false;
+    let closeCode = 0;
     for (let frame = await silent.readFrame(); frame; frame = await silent.readFrame()) {
       if (frame.opcode === 0x9) sawPing = true; // never answered
+      if (frame.opcode === 0x8) closeCode = (frame.payload[0]! << 8) | frame.payload[1]!;
     }
     assert.ok(sawPing, "the server never pinged");
+    assert.equal(closeCode, 1001, "the runtime's idle close code (see docs/deployment.md)");
     assert.equal((await host!.next("client_left", 10_000)).payload.participant_count, 1);
   } finally {
     silent.abort();

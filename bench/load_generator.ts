@@ -1,0 +1,257 @@
+/**
+ * The load generator: `deno task bench` (starts our server) or `--url` (any server that speaks
+ * PROTOCOL.md). Workers own whole parties; this thread orchestrates the phases (connect, settle,
+ * measure, drain), samples the server process, and writes the table and a JSON file.
+ */
+import { BenchClient } from "./bench_client.ts";
+import { type BenchReport, delivery, renderTable } from "./report.ts";
+import { parseScenario, type Scenario, USAGE } from "./scenario.ts";
+import { cpuPercent, type ProcessSample, sampleProcess, startOurServer } from "./server_process.ts";
+import { LatencySamples, summarize, Tally } from "./stats.ts";
+import type { FromWorker, SetupReport, ToWorker, WorkerResult } from "./worker_protocol.ts";
+
+/** After everyone joined, coalesced room_list broadcasts settle before measuring starts. */
+const SETTLE_MS = 1_000;
+const MB = 1024 * 1024;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class WorkerHandle {
+  readonly worker = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+  #next: ((message: FromWorker) => void) | null = null;
+
+  constructor() {
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.#next?.(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.#next?.({ kind: "failed", error: event.message });
+    };
+  }
+
+  request<T extends FromWorker>(message: ToWorker): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.#next = (
+        reply,
+      ) => (reply.kind === "failed" ? reject(new Error(reply.error)) : resolve(reply as T));
+      this.worker.postMessage(message);
+    });
+  }
+}
+
+/** Parties split into contiguous blocks, one block per worker. */
+function split(count: number, workers: number): number[][] {
+  const blocks: number[][] = Array.from({ length: workers }, () => []);
+  for (let i = 0; i < count; i++) blocks[Math.floor((i * workers) / count)]!.push(i);
+  return blocks.filter((block) => block.length > 0);
+}
+
+async function runScenario(
+  scenario: Scenario,
+  url: string,
+  pid: number | undefined,
+): Promise<BenchReport> {
+  const blocks = split(scenario.rooms, scenario.workers);
+  const workers = blocks.map(() => new WorkerHandle());
+  const rssStart = pid ? await sampleProcess(pid) : null;
+  try {
+    console.error(
+      `connecting ${scenario.rooms * scenario.members} clients at ${scenario.rampPerS}/s…`,
+    );
+    const setups = await Promise.all(workers.map((w, i) =>
+      w.request<SetupReport>({
+        kind: "setup",
+        url,
+        scenario,
+        parties: blocks[i]!,
+        rampPerS: scenario.rampPerS / workers.length,
+        seed: i + 1,
+      })
+    ));
+    await sleep(SETTLE_MS);
+    const afterConnect = pid ? await sampleProcess(pid) : null;
+    console.error(`measuring for ${scenario.durationS} s…`);
+    const cpuFrom = pid ? await sampleProcess(pid) : null;
+    let peak = afterConnect;
+    const sampler = pid
+      ? setInterval(async () => {
+        const sample = await sampleProcess(pid);
+        if (sample && (!peak || sample.rssBytes > peak.rssBytes)) peak = sample;
+      }, 500)
+      : undefined;
+    const measuring = Promise.all(
+      workers.map((w) =>
+        w.request<WorkerResult>({
+          kind: "measure",
+          durationMs: scenario.durationS * 1_000,
+          drainMs: scenario.drainMs,
+        })
+      ),
+    );
+    await sleep(scenario.durationS * 1_000);
+    const cpuTo = pid ? await sampleProcess(pid) : null;
+    clearInterval(sampler);
+    const results = await measuring;
+    return buildReport(scenario, url, setups, results, {
+      rssStart,
+      afterConnect,
+      peak,
+      cpuFrom,
+      cpuTo,
+    });
+  } finally {
+    for (const w of workers) w.worker.terminate();
+  }
+}
+
+interface ServerSamples {
+  readonly rssStart: ProcessSample | null;
+  readonly afterConnect: ProcessSample | null;
+  readonly peak: ProcessSample | null;
+  readonly cpuFrom: ProcessSample | null;
+  readonly cpuTo: ProcessSample | null;
+}
+
+function buildReport(
+  scenario: Scenario,
+  url: string,
+  setups: SetupReport[],
+  results: WorkerResult[],
+  server: ServerSamples,
+): BenchReport {
+  const connect = new LatencySamples();
+  const failures = new Tally();
+  for (const setup of setups) {
+    connect.merge(setup.connectMs);
+    failures.merge(setup.failures);
+  }
+  const merged = (type: keyof WorkerResult["latency"]) => {
+    const samples = new LatencySamples();
+    for (const result of results) samples.merge(result.latency[type]);
+    return samples.toArray();
+  };
+  const total = (pick: (r: WorkerResult) => Record<string, number>) => {
+    const tally = new Tally();
+    for (const result of results) tally.merge(pick(result));
+    return tally;
+  };
+  const expected = total((r) => r.expected);
+  const received = total((r) => r.received);
+  const unexpected = total((r) => r.unexpected);
+  const figures = (type: "player_event" | "state_update" | "chat_message" | "pong") =>
+    delivery(merged(type), expected.get(type), received.get(type), unexpected.get(type));
+  const opened = setups.reduce((n, s) => n + s.opened, 0);
+  const framesIn = results.reduce((n, r) => n + r.framesIn, 0);
+  const framesOut = results.reduce((n, r) => n + r.framesOut, 0);
+  const { serverEnv: _e, json: _j, label: _l, cpuProf: _c, ...shape } = scenario;
+  const { rssStart, afterConnect, peak, cpuFrom, cpuTo } = server;
+  const mb = (sample: ProcessSample | null) => (sample ? sample.rssBytes / MB : null);
+  return {
+    label: scenario.label,
+    date: new Date().toISOString(),
+    machine: { cpus: navigator.hardwareConcurrency, os: Deno.build.os, deno: Deno.version.deno },
+    target: url,
+    scenario: shape,
+    connections: {
+      attempted: scenario.rooms * scenario.members,
+      opened,
+      failed: failures.total(),
+      failures: failures.counts,
+      connectMs: summarize(connect.toArray()),
+      openAtEnd: results.reduce((n, r) => n + r.clientsOpenAtEnd, 0),
+    },
+    fanOut: {
+      player_event: figures("player_event"),
+      state_update: figures("state_update"),
+      chat_message: figures("chat_message"),
+    },
+    pongRttMs: figures("pong"),
+    messagesPerSecond: { in: framesIn / scenario.durationS, out: framesOut / scenario.durationS },
+    errors: total((r) => r.errors).counts,
+    server: rssStart
+      ? {
+        rssStartMB: mb(rssStart),
+        rssAfterConnectMB: mb(afterConnect),
+        rssPeakMB: mb(peak),
+        rssPerConnectionKB: afterConnect && opened > 0
+          ? (afterConnect.rssBytes - rssStart.rssBytes) / opened / 1024
+          : null,
+        cpuPercentOfOneCore: cpuFrom && cpuTo ? cpuPercent(cpuFrom, cpuTo) : null,
+      }
+      : null,
+  };
+}
+
+/** Idle mode: N bare connections, no rooms: what one connection costs the server. */
+async function runIdle(count: number, url: string, pid: number | undefined, rampPerS: number) {
+  const before = pid ? await sampleProcess(pid) : null;
+  const clients: BenchClient[] = [];
+  let failed = 0;
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1_000) / rampPerS;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    try {
+      clients.push((await BenchClient.connect(url)).client);
+    } catch {
+      failed++;
+    }
+  }
+  await sleep(2_000);
+  const after = pid ? await sampleProcess(pid) : null;
+  await Promise.all(clients.map((client) => client.close()));
+  const perConnection = before && after && clients.length > 0
+    ? (after.rssBytes - before.rssBytes) / clients.length / 1024
+    : null;
+  const figures = {
+    mode: "idle",
+    connections: clients.length,
+    failed,
+    rssBeforeMB: before ? before.rssBytes / MB : null,
+    rssAfterMB: after ? after.rssBytes / MB : null,
+    rssPerIdleConnectionKB: perConnection,
+  };
+  console.log(
+    `idle connections ${clients.length} (failed ${failed}): RSS ${
+      figures.rssBeforeMB?.toFixed(1)
+    } → ` +
+      `${figures.rssAfterMB?.toFixed(1)} MB, ${
+        perConnection?.toFixed(1) ?? "?"
+      } KB per idle connection`,
+  );
+  return figures;
+}
+
+async function main(): Promise<void> {
+  let scenario: Scenario;
+  try {
+    scenario = parseScenario(Deno.args);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exit(2);
+  }
+  const ours = scenario.url ? null : await startOurServer(scenario.serverEnv, scenario.cpuProf);
+  const url = scenario.url ?? ours!.url;
+  const pid = scenario.pid ?? ours?.pid;
+  try {
+    const output = scenario.idle > 0
+      ? await runIdle(scenario.idle, url, pid, scenario.rampPerS)
+      : await runScenario(scenario, url, pid);
+    if (!("mode" in output)) console.log(renderTable(output));
+    await Deno.mkdir(new URL(".", `file://${Deno.cwd()}/${scenario.json}`), { recursive: true });
+    await Deno.writeTextFile(scenario.json, JSON.stringify(output, null, 2) + "\n");
+    console.error(`results written to ${scenario.json}`);
+  } finally {
+    await ours?.stop();
+  }
+}
+
+if (import.meta.main) {
+  if (Deno.args.includes("--help")) {
+    console.log(USAGE);
+  } else {
+    await main();
+  }
+}

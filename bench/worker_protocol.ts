@@ -1,0 +1,41 @@
+/** Messages between the generator's main thread and its workers. */
+import type { MeasuredType } from "./party.ts";
+import type { Scenario } from "./scenario.ts";
+
+export type ToWorker =
+  | {
+    readonly kind: "setup";
+    readonly url: string;
+    readonly scenario: Scenario;
+    /** The parties (rooms) this worker owns, by global index. */
+    readonly parties: readonly number[];
+    /** This worker's share of the ramp-up rate. */
+    readonly rampPerS: number;
+    readonly seed: number;
+  }
+  | { readonly kind: "measure"; readonly durationMs: number; readonly drainMs: number };
+
+export interface SetupReport {
+  readonly kind: "ready";
+  readonly opened: number;
+  readonly failed: number;
+  readonly connectMs: Float64Array;
+  readonly failures: Record<string, number>;
+}
+
+export interface WorkerResult {
+  readonly kind: "result";
+  readonly latency: Record<MeasuredType, Float64Array>;
+  readonly expected: Record<string, number>;
+  readonly received: Record<string, number>;
+  readonly unexpected: Record<string, number>;
+  readonly errors: Record<string, number>;
+  readonly framesIn: number;
+  readonly framesOut: number;
+  readonly clientsOpenAtEnd: number;
+}
+
+export type FromWorker = SetupReport | WorkerResult | {
+  readonly kind: "failed";
+  readonly error: string;
+};
