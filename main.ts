@@ -28,6 +28,7 @@ if (!config.jwt.secret) log.info("authentication disabled (JWT_SECRET is empty)"
 
 const server = createSessionServer({ config, log });
 // Assigned below; signals are wired first so that one arriving during start-up is honoured.
+// deno-lint-ignore prefer-const -- assigned after the signal handlers that read it
 let http: Deno.HttpServer | undefined;
 
 let stopping = false;

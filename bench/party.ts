@@ -90,19 +90,21 @@ export class Party {
     this.participants.push({ client, nextPingAt: 0, nextChatAt: 0, chatSeq: 0 });
   }
 
-  /** Spreads every periodic action over its period so the load is smooth. */
+  /**
+   * Spreads every periodic action over its period so the load is smooth. The room starts
+   * paused; each host's first player_event (a play) comes at a random instant within the first
+   * second, as parties would, rather than all hosts pressing play at once.
+   */
   start(now: number, random: () => number): void {
-    this.#playing = true;
+    this.#playing = false;
     this.#playhead = 0;
     this.#playheadAt = now;
-    this.#nextStateAt = now + random() * this.settings.stateIntervalMs;
-    this.#nextEventAt = now + random() * this.settings.playerEventIntervalS * 1_000;
+    this.#nextEventAt = now + random() * 1_000;
+    this.#nextStateAt = this.#nextEventAt + random() * this.settings.stateIntervalMs;
     for (const p of this.participants) {
       p.nextPingAt = now + random() * this.settings.pingIntervalMs;
       p.nextChatAt = now + random() * this.settings.chatIntervalS * 1_000;
     }
-    // The room's own record of the playhead starts with this play.
-    this.#playerEvent("play", now);
   }
 
   /** Sends whatever is due at `now`. Called by the worker's one scheduler tick. */

@@ -59,6 +59,22 @@ export function encode(message: ServerMessage): OutboundFrame {
   return { message, text: JSON.stringify(message) };
 }
 
+/**
+ * The room list, from its payload already in JSON: the list (16 KB for 200 rooms) is encoded
+ * once per change, not once per new connection or request. Same text as
+ * `encode(build.roomList(rooms, now))`, envelope fields in the same order.
+ */
+export function encodeRoomList(
+  rooms: readonly RoomSummary[],
+  roomsJson: string,
+  now: number,
+): OutboundFrame {
+  return {
+    message: build.roomList(rooms, now),
+    text: `{"type":"room_list","payload":${roomsJson},"server_ts":${JSON.stringify(now)}}`,
+  };
+}
+
 export const build = {
   clientHello: (clientId: string, now: number): ServerMessage => ({
     type: "client_hello",

@@ -4,8 +4,8 @@
  * report (RoomObserver), the way a shared directory would when rooms live on other instances.
  */
 import {
-  build,
-  encode,
+  encodeRoomList,
+  type OutboundFrame,
   ROOM_LIST_COALESCE_MS,
   type RoomSummary,
   type Timings,
@@ -47,6 +47,8 @@ export class RoomRegistry {
   readonly #memberRooms = new Map<string, string>();
   /** Authenticated connections: they receive every room_list broadcast. */
   readonly #listeners = new Set<Member>();
+  /** The list and its JSON, made once per change (null: changed since). */
+  #listCache: { readonly rooms: RoomSummary[]; readonly json: string } | null = null;
   #lastListTs = Number.NEGATIVE_INFINITY;
   #listTimer: TimerId | null = null;
   /** After shutdown nothing is broadcast and no timer is set. */
@@ -116,6 +118,7 @@ export class RoomRegistry {
     });
     this.#rooms.set(id, room);
     this.#summaries.set(id, room.summary());
+    this.#listCache = null;
     this.#options.events?.roomCreated?.(id);
     room.post({ kind: "open" });
     return room;
@@ -130,6 +133,15 @@ export class RoomRegistry {
 
   list(): RoomSummary[] {
     return [...this.#summaries.values()];
+  }
+
+  /** The room_list message at `now`, ready to send; the list is encoded once per change. */
+  listFrame(now: number): OutboundFrame {
+    if (this.#listCache === null) {
+      const rooms = this.list();
+      this.#listCache = { rooms, json: JSON.stringify(rooms) };
+    }
+    return encodeRoomList(this.#listCache.rooms, this.#listCache.json, now);
   }
 
   addListener(listener: Member): void {
@@ -154,6 +166,7 @@ export class RoomRegistry {
    * after a quiet window goes out at once, later ones ride on one broadcast at the window's end.
    */
   #listChanged(): void {
+    this.#listCache = null;
     if (this.#listTimer !== null || this.#stopped) return;
     const { clock } = this.#options;
     const window = this.#options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS;
@@ -172,7 +185,7 @@ export class RoomRegistry {
     const now = this.#options.clock.now();
     this.#lastListTs = now;
     if (this.#listeners.size === 0) return;
-    const frame = encode(build.roomList(this.list(), now));
+    const frame = this.listFrame(now);
     for (const listener of this.#listeners) listener.send(frame);
   }
 }

@@ -277,7 +277,7 @@ export class Connection implements Session {
   /** Authenticated: receives room_list broadcasts from now on, starting with the current list. */
   #enterLobby(): void {
     this.#ctx.registry.addListener(this);
-    this.#reply(build.roomList(this.#ctx.registry.list(), this.#ctx.clock.now()));
+    this.send(this.#ctx.registry.listFrame(this.#ctx.clock.now()));
   }
 
   #reply(message: ServerMessage): void {

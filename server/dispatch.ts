@@ -37,7 +37,7 @@ type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 export function dispatch(ctx: DispatchContext, session: Session, message: ClientMessage): void {
   switch (message.type) {
     case "list_rooms":
-      session.send(encode(build.roomList(ctx.registry.list(), ctx.clock.now())));
+      session.send(ctx.registry.listFrame(ctx.clock.now()));
       return;
     case "create_room":
       return createRoom(ctx, session, message);

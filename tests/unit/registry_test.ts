@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS, ROOM_LIST_COALESCE_MS } from "../../protocol/mod.ts";
+import { build, DEFAULT_TIMINGS, encode, ROOM_LIST_COALESCE_MS } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
@@ -80,4 +80,23 @@ Deno.test("shutdown closes every room and clears the list timer", () => {
   assert.equal(registry.roomCount, 0);
   assert.equal(member.last("room_closed")!.payload.reason, "Server shutting down");
   assert.equal(clock.pendingTimers, 0);
+});
+
+Deno.test("listFrame: same text as encoding the message, and a new list after every change", () => {
+  const { clock, registry } = setup();
+  const room = create(registry, "a")!;
+  const first = registry.listFrame(clock.now());
+  assert.equal(first.text, encode(build.roomList(registry.list(), clock.now())).text);
+  clock.advance(5);
+  // Unchanged list, new instant: server_ts follows the clock.
+  assert.equal(JSON.parse(registry.listFrame(clock.now()).text).server_ts, clock.now());
+  room.post({ kind: "join", from: new FakeMember("j") });
+  assert.equal(JSON.parse(registry.listFrame(clock.now()).text).payload[0].count, 2);
+  create(registry, "b");
+  assert.equal(JSON.parse(registry.listFrame(clock.now()).text).payload.length, 2);
+  registry.leaveCurrentRoom(new FakeMember("a"));
+  assert.deepEqual(
+    JSON.parse(registry.listFrame(clock.now()).text).payload.map((r: { name: string }) => r.name),
+    ["b"],
+  );
 });
