@@ -26,6 +26,14 @@ export const IDLE_TIMEOUT_MS = 60_000;
 export const MAX_BUFFERED_BYTES = 1_048_576;
 /** Broadcasts of the room list are coalesced to at most one per this many milliseconds. */
 export const ROOM_LIST_COALESCE_MS = 250;
+/**
+ * Bytes per second all room_list broadcasts together may write (configurable:
+ * ROOM_LIST_MAX_BYTES_PER_SECOND). Each broadcast writes (list size × connections) bytes; a big
+ * server (500 rooms, 5,000 connections: 200 MB a broadcast) would otherwise spend all its time
+ * on lists. The next broadcast waits until the last one fits the budget, never less than the
+ * coalescing window: "at most one per 250 ms" (PROTOCOL.md §5) still holds.
+ */
+export const ROOM_LIST_MAX_BYTES_PER_SECOND = 32 * 1_048_576;
 
 /** Positions are seconds into the media: finite, from 0 to one day. */
 export const MAX_POSITION_SECONDS = 86_400;

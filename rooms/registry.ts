@@ -7,6 +7,7 @@ import {
   encodeRoomList,
   type OutboundFrame,
   ROOM_LIST_COALESCE_MS,
+  ROOM_LIST_MAX_BYTES_PER_SECOND,
   type RoomSummary,
   type Timings,
 } from "../protocol/mod.ts";
@@ -29,6 +30,8 @@ export interface RegistryOptions {
   readonly maxMembersPerRoom: number;
   readonly maxRooms: number;
   readonly listCoalesceMs?: number;
+  /** Write budget for room_list broadcasts, bytes per second. */
+  readonly listMaxBytesPerSecond?: number;
   readonly newRoomId?: () => string;
   readonly events?: RegistryEvents;
 }
@@ -49,7 +52,8 @@ export class RoomRegistry {
   readonly #listeners = new Set<Member>();
   /** The list and its JSON, made once per change (null: changed since). */
   #listCache: { readonly rooms: RoomSummary[]; readonly json: string } | null = null;
-  #lastListTs = Number.NEGATIVE_INFINITY;
+  /** No room_list broadcast before this instant (the window, stretched by the budget). */
+  #nextListTs = Number.NEGATIVE_INFINITY;
   #listTimer: TimerId | null = null;
   /** After shutdown nothing is broadcast and no timer is set. */
   #stopped = false;
@@ -164,13 +168,13 @@ export class RoomRegistry {
   /**
    * At most one broadcast per coalescing window, always with the latest list: the first change
    * after a quiet window goes out at once, later ones ride on one broadcast at the window's end.
+   * A broadcast that wrote a lot stretches the window so list traffic stays within its budget.
    */
   #listChanged(): void {
     this.#listCache = null;
     if (this.#listTimer !== null || this.#stopped) return;
     const { clock } = this.#options;
-    const window = this.#options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS;
-    const wait = this.#lastListTs + window - clock.now();
+    const wait = this.#nextListTs - clock.now();
     if (wait <= 0) {
       this.#broadcastList();
       return;
@@ -183,9 +187,14 @@ export class RoomRegistry {
 
   #broadcastList(): void {
     const now = this.#options.clock.now();
-    this.#lastListTs = now;
+    const window = this.#options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS;
+    this.#nextListTs = now + window;
     if (this.#listeners.size === 0) return;
     const frame = this.listFrame(now);
     for (const listener of this.#listeners) listener.send(frame);
+    const budget = this.#options.listMaxBytesPerSecond ?? ROOM_LIST_MAX_BYTES_PER_SECOND;
+    // UTF-16 length: a close, cheap stand-in for the UTF-8 size of mostly-ASCII JSON.
+    const written = frame.text.length * this.#listeners.size;
+    this.#nextListTs = now + Math.max(window, (written / budget) * 1_000);
   }
 }

@@ -58,6 +58,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     timings: config.timings,
     maxMembersPerRoom: config.limits.maxClientsPerRoom,
     maxRooms: config.limits.maxRooms,
+    listMaxBytesPerSecond: config.limits.roomListMaxBytesPerSecond,
     events: {
       roomCreated: (roomId) => {
         metrics.roomsCreated.inc();

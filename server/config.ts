@@ -13,6 +13,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_ROOMS,
   RATE_LIMIT_PER_SECOND,
+  ROOM_LIST_MAX_BYTES_PER_SECOND,
   type Timings,
 } from "../protocol/mod.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
@@ -66,6 +67,7 @@ const EnvSchema = z.object({
   MAX_BUFFERED_BYTES: integer(1_024, 1_073_741_824, MAX_BUFFERED_BYTES),
   AUTH_TIMEOUT_MS: integer(100, 600_000, AUTH_TIMEOUT_MS),
   IDLE_TIMEOUT_MS: integer(2_000, 3_600_000, IDLE_TIMEOUT_MS),
+  ROOM_LIST_MAX_BYTES_PER_SECOND: integer(65_536, 1_073_741_824, ROOM_LIST_MAX_BYTES_PER_SECOND),
   PLAY_SCHEDULE_MS: integer(0, 60_000, DEFAULT_TIMINGS.playScheduleMs),
   CONTROL_SCHEDULE_MS: integer(0, 60_000, DEFAULT_TIMINGS.controlScheduleMs),
   MAX_READY_WAIT_MS: integer(0, 600_000, DEFAULT_TIMINGS.maxReadyWaitMs),
@@ -90,6 +92,7 @@ export interface Config {
     readonly maxBufferedBytes: number;
     readonly authTimeoutMs: number;
     readonly idleTimeoutMs: number;
+    readonly roomListMaxBytesPerSecond: number;
   };
   readonly timings: Timings;
 }
@@ -127,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         maxBufferedBytes: e.MAX_BUFFERED_BYTES,
         authTimeoutMs: e.AUTH_TIMEOUT_MS,
         idleTimeoutMs: e.IDLE_TIMEOUT_MS,
+        roomListMaxBytesPerSecond: e.ROOM_LIST_MAX_BYTES_PER_SECOND,
       },
       timings: {
         ...DEFAULT_TIMINGS,

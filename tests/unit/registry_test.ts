@@ -100,3 +100,27 @@ Deno.test("listFrame: same text as encoding the message, and a new list after ev
     ["b"],
   );
 });
+
+Deno.test("room_list: a broadcast that wrote a lot stretches the window to fit the byte budget", () => {
+  const clock = new ManualClock();
+  // 1 KB a second for list traffic; 4 listeners.
+  const registry = new RoomRegistry({
+    clock,
+    timings: DEFAULT_TIMINGS,
+    maxMembersPerRoom: 20,
+    maxRooms: 100,
+    listMaxBytesPerSecond: 1_000,
+  });
+  const watchers = ["w1", "w2", "w3", "w4"].map((id) => new FakeMember(id));
+  for (const watcher of watchers) registry.addListener(watcher);
+  create(registry, "a".repeat(90)); // broadcast at once
+  const sent = watchers[0]!.frames[0]!.text.length * watchers.length;
+  const gap = Math.ceil((sent / 1_000) * 1_000);
+  assert.ok(gap > ROOM_LIST_COALESCE_MS, `gap ${gap} should exceed the window`);
+  create(registry, "b");
+  clock.advance(gap - 1);
+  assert.equal(watchers[0]!.all("room_list").length, 1);
+  clock.advance(1);
+  assert.equal(watchers[0]!.all("room_list").length, 2);
+  assert.equal(watchers[0]!.last("room_list")!.payload.length, 2);
+});
