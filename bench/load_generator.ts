@@ -8,10 +8,20 @@ import { type BenchReport, delivery, renderTable } from "./report.ts";
 import { parseScenario, type Scenario, USAGE } from "./scenario.ts";
 import { cpuPercent, type ProcessSample, sampleProcess, startOurServer } from "./server_process.ts";
 import { LatencySamples, summarize, Tally } from "./stats.ts";
-import type { FromWorker, SetupReport, ToWorker, WorkerResult } from "./worker_protocol.ts";
+import type {
+  FromWorker,
+  Settled,
+  SetupReport,
+  ToWorker,
+  WorkerResult,
+} from "./worker_protocol.ts";
 
-/** After everyone joined, coalesced room_list broadcasts settle before measuring starts. */
-const SETTLE_MS = 1_000;
+/**
+ * After everyone joined, the server's coalesced room_list broadcasts go on for a while (a big
+ * server spaces them out); measuring starts once no worker has seen one for this long.
+ */
+const SETTLE_QUIET_MS = 2_000;
+const SETTLE_MAX_MS = 60_000;
 const MB = 1024 * 1024;
 
 function sleep(ms: number): Promise<void> {
@@ -69,7 +79,14 @@ async function runScenario(
         seed: i + 1,
       })
     ));
-    await sleep(SETTLE_MS);
+    const settled = await Promise.all(
+      workers.map((w) =>
+        w.request<Settled>({ kind: "settle", quietMs: SETTLE_QUIET_MS, maxMs: SETTLE_MAX_MS })
+      ),
+    );
+    console.error(
+      `room lists settled after ${Math.max(...settled.map((s) => s.waitedMs)).toFixed(0)} ms`,
+    );
     const afterConnect = pid ? await sampleProcess(pid) : null;
     console.error(`measuring for ${scenario.durationS} s…`);
     const cpuFrom = pid ? await sampleProcess(pid) : null;

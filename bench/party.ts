@@ -37,6 +37,11 @@ export interface PartySettings {
 
 /** Margin over the server's cooldown, so network jitter never makes an update look early. */
 const COOLDOWN_MARGIN_MS = 500;
+/**
+ * The server relays state updates at least MIN_STATE_UPDATE_INTERVAL_MS (500) apart; a host
+ * catching up after a stall of its own must not send two closer than that (plus a margin).
+ */
+const MIN_STATE_GAP_MS = 600;
 
 interface Outstanding {
   readonly sentAt: number;
@@ -62,6 +67,9 @@ export class Party {
   #nextStateAt = 0;
   #nextEventAt = 0;
   #lastCommandAt = Number.NEGATIVE_INFINITY;
+  #lastStateAt = Number.NEGATIVE_INFINITY;
+  /** When this party last received a room_list (they flow until the server settles). */
+  lastRoomListAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly index: number,
@@ -119,7 +127,9 @@ export class Party {
     if (now >= this.#nextStateAt) {
       this.#nextStateAt += s.stateIntervalMs;
       const coolingDown = now - this.#lastCommandAt < s.commandCooldownMs + COOLDOWN_MARGIN_MS;
-      if (this.#playing && !coolingDown) {
+      const tooSoon = now - this.#lastStateAt < MIN_STATE_GAP_MS;
+      if (this.#playing && !coolingDown && !tooSoon) {
+        this.#lastStateAt = now;
         const position = this.#position(now);
         this.#expect(`s:${position}`, now, this.participants.length - 1, "state_update");
         host.send("state_update", { position, play_state: "playing" }, this.roomId);
@@ -201,6 +211,9 @@ export class Party {
         return;
       case "error":
         recorder.errors.add(String(frame.payload?.message ?? "unknown error"));
+        return;
+      case "room_list":
+        this.lastRoomListAt = at;
         return;
     }
   }

@@ -125,8 +125,23 @@ async function measure(message: Extract<ToWorker, { kind: "measure" }>): Promise
   });
 }
 
+async function settle(message: Extract<ToWorker, { kind: "settle" }>): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    const now = performance.now();
+    const lastList = Math.max(...parties.map((party) => party.lastRoomListAt), started);
+    if (now - lastList >= message.quietMs || now - started >= message.maxMs) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  post({ kind: "settled", waitedMs: performance.now() - started });
+}
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
-  const run = message.kind === "setup" ? setup(message) : measure(message);
+  const run = message.kind === "setup"
+    ? setup(message)
+    : message.kind === "settle"
+    ? settle(message)
+    : measure(message);
   run.catch((error) => post({ kind: "failed", error: String(error?.stack ?? error) }));
 };

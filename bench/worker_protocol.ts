@@ -13,6 +13,8 @@ export type ToWorker =
     readonly rampPerS: number;
     readonly seed: number;
   }
+  /** Resolve once no room_list arrived for `quietMs` (the server's lists have settled). */
+  | { readonly kind: "settle"; readonly quietMs: number; readonly maxMs: number }
   | { readonly kind: "measure"; readonly durationMs: number; readonly drainMs: number };
 
 export interface SetupReport {
@@ -35,7 +37,13 @@ export interface WorkerResult {
   readonly clientsOpenAtEnd: number;
 }
 
-export type FromWorker = SetupReport | WorkerResult | {
-  readonly kind: "failed";
-  readonly error: string;
-};
+export interface Settled {
+  readonly kind: "settled";
+  readonly waitedMs: number;
+}
+
+export type FromWorker =
+  | SetupReport
+  | Settled
+  | WorkerResult
+  | { readonly kind: "failed"; readonly error: string };
