@@ -70,6 +70,9 @@ export class Party {
   #lastStateAt = Number.NEGATIVE_INFINITY;
   /** When this party last received a room_list (they flow until the server settles). */
   lastRoomListAt = Number.NEGATIVE_INFINITY;
+  /** This room's member count in the newest room_list seen (by server_ts). */
+  listedCount = 0;
+  #listedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly index: number,
@@ -100,14 +103,14 @@ export class Party {
 
   /**
    * Spreads every periodic action over its period so the load is smooth. The room starts
-   * paused; each host's first player_event (a play) comes at a random instant within the first
-   * second, as parties would, rather than all hosts pressing play at once.
+   * paused; each host's first player_event (a play) comes at a random instant of the event
+   * period, so hosts' commands stay spread out rather than clustered every period.
    */
   start(now: number, random: () => number): void {
     this.#playing = false;
     this.#playhead = 0;
     this.#playheadAt = now;
-    this.#nextEventAt = now + random() * 1_000;
+    this.#nextEventAt = now + random() * this.settings.playerEventIntervalS * 1_000;
     this.#nextStateAt = this.#nextEventAt + random() * this.settings.stateIntervalMs;
     for (const p of this.participants) {
       p.nextPingAt = now + random() * this.settings.pingIntervalMs;
@@ -213,9 +216,22 @@ export class Party {
         recorder.errors.add(String(frame.payload?.message ?? "unknown error"));
         return;
       case "room_list":
-        this.lastRoomListAt = at;
-        return;
+        return this.#onRoomList(frame, at);
     }
+  }
+
+  /** The server's list has settled for this room once it shows every member we enlisted. */
+  get listedInFull(): boolean {
+    return this.participants.length > 0 && this.listedCount === this.participants.length;
+  }
+
+  #onRoomList(frame: ServerFrame, at: number): void {
+    this.lastRoomListAt = at;
+    const serverTs = typeof frame.server_ts === "number" ? frame.server_ts : 0;
+    if (serverTs < this.#listedAt || !Array.isArray(frame.payload)) return;
+    this.#listedAt = serverTs;
+    const entry = frame.payload.find((room: { id?: unknown }) => room?.id === this.roomId);
+    this.listedCount = typeof entry?.count === "number" ? entry.count : 0;
   }
 
   #delivered(key: string, at: number, type: MeasuredType): void {

@@ -125,13 +125,32 @@ async function measure(message: Extract<ToWorker, { kind: "measure" }>): Promise
   });
 }
 
+/**
+ * Waits until the server's room_list broadcasts are over AND this worker has read everything
+ * already sent. Over: the newest list shows each of our rooms with all its members (a server
+ * may space big broadcasts out, so silence alone proves nothing) and none came for `quietMs`.
+ * Read: a ping on every socket, whose pong (frames on a socket arrive in order) proves the
+ * frames before it were handled. Repeats if a list came meanwhile.
+ */
 async function settle(message: Extract<ToWorker, { kind: "settle" }>): Promise<void> {
   const started = performance.now();
-  for (;;) {
-    const now = performance.now();
-    const lastList = Math.max(...parties.map((party) => party.lastRoomListAt), started);
-    if (now - lastList >= message.quietMs || now - started >= message.maxMs) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const lastList = () => Math.max(...parties.map((party) => party.lastRoomListAt), started);
+  while (performance.now() - started < message.maxMs) {
+    const final = parties.every((party) => !party.host || party.listedInFull);
+    if (!final || performance.now() - lastList() < message.quietMs) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      continue;
+    }
+    const before = lastList();
+    const clients = parties.flatMap((party) => party.participants.map((p) => p.client));
+    await Promise.all(
+      clients.filter((client) => client.open).map((client) => {
+        const pong = client.waitFor("pong", message.maxMs).catch(() => {});
+        client.send("ping", { client_ts: Date.now(), settle: true });
+        return pong;
+      }),
+    );
+    if (lastList() === before) break;
   }
   post({ kind: "settled", waitedMs: performance.now() - started });
 }
