@@ -5,6 +5,7 @@
  */
 import { BenchClient } from "./bench_client.ts";
 import { MEASURED_TYPES, Party, type Recorder } from "./party.ts";
+import { seededRandom } from "./random.ts";
 import { LatencySamples, Tally } from "./stats.ts";
 import type { FromWorker, ToWorker } from "./worker_protocol.ts";
 
@@ -12,6 +13,7 @@ const TICK_MS = 20;
 
 let parties: Party[] = [];
 let recorder: Recorder | null = null;
+let seed = 1;
 
 /** Posts by structured clone: a few MB of samples at the end of a run, copied once. */
 function post(message: FromWorker): void {
@@ -29,18 +31,9 @@ function pacer(perSecond: number) {
   };
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 async function setup(message: Extract<ToWorker, { kind: "setup" }>): Promise<void> {
   const { scenario } = message;
+  seed = message.seed;
   recorder = {
     measuring: false,
     latency: Object.fromEntries(MEASURED_TYPES.map((t) => [t, new LatencySamples()])) as Recorder[
@@ -92,7 +85,7 @@ async function setup(message: Extract<ToWorker, { kind: "setup" }>): Promise<voi
 
 async function measure(message: Extract<ToWorker, { kind: "measure" }>): Promise<void> {
   const rec = recorder!;
-  const random = seeded(parties[0]?.index ?? 1);
+  const random = seededRandom(seed);
   rec.measuring = true;
   const started = performance.now();
   for (const party of parties) party.start(started, random);

@@ -12,85 +12,28 @@ import {
   type ErrorInfo,
   ERRORS,
   type OutboundFrame,
-  type PlayerAction,
   type PlayState,
   type RoomSummary,
   sanitizeChatText,
   type ServerMessage,
   type Timings,
 } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "./clock.ts";
+import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
-import { judgeStateUpdate, type Playback, positionAt, type StateUpdateVerdict } from "./policy.ts";
+import { judgeStateUpdate, type Playback, positionAt } from "./policy.ts";
+import type {
+  PendingPlay,
+  RoomCommand,
+  RoomObserver,
+  RoomOptions,
+  RoomSnapshot,
+} from "./room_types.ts";
+
+export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
 export const HOST_LEFT_REASON = "Host left the room";
 export const HOST_NEW_ROOM_REASON = "Host started a new room";
 export const SERVER_SHUTDOWN_REASON = "Server shutting down";
-
-/** A play the host asked for while some member was not ready yet. */
-interface PendingPlay {
-  readonly position: number;
-  /** What play_state was before the play, restored if a seek cancels it. */
-  readonly previousPlayState: PlayState;
-  readonly timer: TimerId;
-}
-
-export type RoomCommand =
-  | { readonly kind: "open" }
-  | { readonly kind: "join"; readonly from: Member }
-  | { readonly kind: "leave"; readonly from: Member; readonly hostReason?: string }
-  | { readonly kind: "ready"; readonly from: Member }
-  | {
-    readonly kind: "player_event";
-    readonly from: Member;
-    readonly action: PlayerAction;
-    readonly position: number;
-    readonly playState: PlayState | null;
-  }
-  | {
-    readonly kind: "state_update";
-    readonly from: Member;
-    readonly position: number;
-    readonly playState: PlayState;
-  }
-  | { readonly kind: "chat"; readonly from: Member; readonly text: string }
-  | { readonly kind: "ready_wait_expired"; readonly pending: PendingPlay }
-  | { readonly kind: "close"; readonly reason: string };
-
-/** What the room tells the outside world (the registry): the directory of who is where. */
-export interface RoomObserver {
-  memberJoined(roomId: string, memberId: string): void;
-  memberLeft(roomId: string, memberId: string): void;
-  summaryChanged(summary: RoomSummary): void;
-  closed(roomId: string, reason: string): void;
-  /** A state update the room dropped, and why (for metrics and debugging). */
-  stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
-  /** A handler threw: a bug. The room logs it and carries on with the next command. */
-  fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
-}
-
-export interface RoomOptions {
-  readonly id: string;
-  readonly name: string;
-  readonly mediaId: string | null;
-  readonly startPosition: number;
-  readonly host: Member;
-  readonly clock: Clock;
-  readonly timings: Timings;
-  readonly maxMembers: number;
-  readonly observer: RoomObserver;
-}
-
-/** A read-only copy of a room's state, for invariant checks, metrics and debugging. */
-export interface RoomSnapshot {
-  readonly id: string;
-  readonly closed: boolean;
-  readonly hostId: string;
-  readonly memberIds: readonly string[];
-  readonly readyIds: readonly string[];
-  readonly playback: Playback;
-  readonly pendingPlay: boolean;
-}
 
 export class Room {
   readonly id: string;
