@@ -4,7 +4,9 @@
 FROM denoland/deno:2.9.6
 
 WORKDIR /app
-# Everything from here on runs as the image's unprivileged "deno" user, which owns DENO_DIR.
+# Everything from here on runs as the image's unprivileged "deno" user, which owns DENO_DIR
+# and, from here, the app folder (WORKDIR made it as root).
+RUN chown deno:deno /app
 USER deno
 
 # Dependencies in their own layer, rebuilt only when deno.json or deno.lock change.
