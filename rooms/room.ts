@@ -12,22 +12,15 @@ import {
   type ErrorInfo,
   ERRORS,
   type OutboundFrame,
-  type PlayState,
   type RoomSummary,
   sanitizeChatText,
   type ServerMessage,
-  type Timings,
 } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
-import { judgeStateUpdate, type Playback, positionAt } from "./policy.ts";
-import type {
-  PendingPlay,
-  RoomCommand,
-  RoomObserver,
-  RoomOptions,
-  RoomSnapshot,
-} from "./room_types.ts";
+import { PlaybackController } from "./playback_controller.ts";
+import { positionAt } from "./policy.ts";
+import type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
 export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
@@ -43,17 +36,13 @@ export class Room {
   readonly hostId: string;
   readonly maxMembers: number;
   readonly #clock: Clock;
-  readonly #timings: Timings;
   readonly #observer: RoomObserver;
 
   /** Insertion-ordered: broadcasts reach members in the order they joined. */
   readonly #members = new Map<string, Member>();
   /** Always a subset of the members. */
   readonly #ready = new Set<string>();
-  #playback: Playback;
-  #pendingPlay: PendingPlay | null = null;
-  #lastCommandTs: number | null = null;
-  #lastStateTs: number | null = null;
+  readonly #playback: PlaybackController;
 
   readonly #queue: RoomCommand[] = [];
   #draining = false;
@@ -66,10 +55,20 @@ export class Room {
     this.#mediaId = options.mediaId;
     this.hostId = options.host.id;
     this.#clock = options.clock;
-    this.#timings = options.timings;
     this.maxMembers = options.maxMembers;
     this.#observer = options.observer;
-    this.#playback = { position: options.startPosition, playState: "paused", anchorTs: null };
+    this.#playback = new PlaybackController(
+      {
+        id: this.id,
+        hostId: this.hostId,
+        allReady: () => this.#allReady(),
+        broadcast: (message, exceptId) => this.#broadcast(message, exceptId),
+        post: (command) => this.post(command),
+      },
+      options.clock,
+      options.timings,
+      options.startPosition,
+    );
     // The creator is host, a member, and already ready (§3.1); "open" announces it.
     this.#members.set(options.host.id, options.host);
     this.#ready.add(options.host.id);
@@ -111,8 +110,8 @@ export class Room {
       hostId: this.hostId,
       memberIds: [...this.#members.keys()],
       readyIds: [...this.#ready],
-      playback: this.#playback,
-      pendingPlay: this.#pendingPlay !== null,
+      playback: this.#playback.playback,
+      pendingPlay: this.#playback.hasPendingPlay,
     };
   }
 
@@ -150,9 +149,7 @@ export class Room {
       case "chat":
         return this.#onChat(command.from, command.text);
       case "ready_wait_expired":
-        // A stale timer (the pending play was fired or cancelled since) does nothing.
-        if (this.#pendingPlay === command.pending) this.#firePlay(command.pending.position);
-        return;
+        return this.#playback.readyWaitExpired(command.pending);
       case "close":
         return this.#close(command.reason, null);
     }
@@ -199,14 +196,14 @@ export class Room {
     this.#broadcast(build.clientLeft(this.id, leaver.id, this.#members.size, now));
     this.#summaryDirty = true;
     // A not-ready member leaving may be what completes the ready set.
-    this.#firePendingPlayIfAllReady();
+    this.#playback.readinessChanged();
   }
 
   #onReady(member: Member): void {
     // Ready from a non-member never counts (§3.4).
     if (!this.#members.has(member.id)) return;
     this.#ready.add(member.id);
-    this.#firePendingPlayIfAllReady();
+    this.#playback.readinessChanged();
   }
 
   #onPlayerEvent(command: Extract<RoomCommand, { kind: "player_event" }>): void {
@@ -214,25 +211,7 @@ export class Room {
       this.#reply(command.from, ERRORS.notHostPlayback);
       return;
     }
-    const now = this.#clock.now();
-    this.#lastCommandTs = now; // starts the state_update cooldown
-    const { action, position } = command;
-    if (action === "play") {
-      if (this.#allReady()) {
-        this.#cancelPendingPlay();
-        this.#firePlay(position);
-      } else {
-        this.#holdPlay(position);
-      }
-      return;
-    }
-    const previous = this.#cancelPendingPlay();
-    const target = now + this.#timings.controlScheduleMs;
-    const playState: PlayState = action === "pause"
-      ? "paused"
-      : command.playState ?? previous ?? this.#playback.playState;
-    this.#playback = { position, playState, anchorTs: target };
-    this.#broadcast(build.playerEvent(this.id, this.hostId, action, position, target), this.hostId);
+    this.#playback.command(command.action, command.position, command.playState);
   }
 
   #onStateUpdate(command: Extract<RoomCommand, { kind: "state_update" }>): void {
@@ -240,31 +219,8 @@ export class Room {
       this.#reply(command.from, ERRORS.notHostState);
       return;
     }
-    const now = this.#clock.now();
-    const verdict = judgeStateUpdate(
-      {
-        now,
-        playback: this.#playback,
-        lastCommandTs: this.#lastCommandTs,
-        lastStateTs: this.#lastStateTs,
-      },
-      command.position,
-      command.playState,
-      this.#timings,
-    );
+    const verdict = this.#playback.stateUpdate(command.position, command.playState);
     this.#observer.stateUpdateJudged?.(this.id, verdict);
-    if (verdict !== "accept") return;
-    this.#playback = { position: command.position, playState: command.playState, anchorTs: now };
-    this.#lastStateTs = now;
-    this.#broadcast(
-      build.stateUpdate(
-        this.id,
-        this.hostId,
-        { position: command.position, play_state: command.playState },
-        now,
-      ),
-      this.hostId,
-    );
   }
 
   #onChat(sender: Member, rawText: string): void {
@@ -286,43 +242,9 @@ export class Room {
     return this.#ready.size === this.#members.size;
   }
 
-  /** Creates (or moves) the pending play; the wait is bounded from the first play, not reset. */
-  #holdPlay(position: number): void {
-    const existing = this.#pendingPlay;
-    const previousPlayState = existing?.previousPlayState ?? this.#playback.playState;
-    const timer = existing?.timer ??
-      this.#clock.setTimer(this.#timings.maxReadyWaitMs, () => {
-        const pending = this.#pendingPlay;
-        if (pending) this.post({ kind: "ready_wait_expired", pending });
-      });
-    this.#pendingPlay = { position, previousPlayState, timer };
-    this.#playback = { position, playState: "playing", anchorTs: null };
-  }
-
-  #firePendingPlayIfAllReady(): void {
-    if (this.#pendingPlay && this.#allReady()) this.#firePlay(this.#pendingPlay.position);
-  }
-
-  /** Play for everyone, host included, at one instant far enough ahead for all to start. */
-  #firePlay(position: number): void {
-    this.#cancelPendingPlay();
-    const target = this.#clock.now() + this.#timings.playScheduleMs;
-    this.#playback = { position, playState: "playing", anchorTs: target };
-    this.#broadcast(build.playerEvent(this.id, this.hostId, "play", position, target));
-  }
-
-  /** Drops a pending play and its timer; returns the play_state from before it, if any. */
-  #cancelPendingPlay(): PlayState | null {
-    const pending = this.#pendingPlay;
-    if (!pending) return null;
-    this.#clock.clearTimer(pending.timer);
-    this.#pendingPlay = null;
-    return pending.previousPlayState;
-  }
-
   /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
   #close(reason: string, exceptId: string | null): void {
-    this.#cancelPendingPlay();
+    this.#playback.stop();
     this.#closed = true;
     this.#broadcast(build.roomClosed(this.id, reason, this.#clock.now()), exceptId);
     for (const id of this.#members.keys()) this.#observer.memberLeft(this.id, id);
@@ -339,8 +261,8 @@ export class Room {
       participant_count: this.#members.size,
       media_id: this.#mediaId,
       state: {
-        position: positionAt(this.#playback, now),
-        play_state: this.#playback.playState,
+        position: positionAt(this.#playback.playback, now),
+        play_state: this.#playback.playback.playState,
       },
     }, now);
   }
