@@ -27,7 +27,7 @@ import { WindowRateLimiter } from "./rate_limit.ts";
 
 export const DEFAULT_USER_NAME = "Anonymous";
 /** Frames that may wait behind a token check; more than a second's budget is a flood anyway. */
-const MAX_WAITING_FRAMES = 64;
+export const MAX_WAITING_FRAMES = 64;
 
 /** The little a connection needs of a WebSocket; Hono's WSContext and test doubles fit. */
 export interface Socket {
@@ -64,6 +64,8 @@ export class Connection implements Session {
   readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
   /** Frames that arrived while an earlier frame's token check was under way. */
   readonly #waiting: unknown[] = [];
+  /** One error per overflow of the waiting frames, not one per dropped frame. */
+  #waitingOverflowed = false;
   #busy = false;
 
   constructor(ctx: ConnectionContext) {
@@ -154,8 +156,13 @@ export class Connection implements Session {
   receive(data: unknown): void {
     if (this.#state !== "open") return;
     if (this.#busy) {
-      if (this.#waiting.length < MAX_WAITING_FRAMES) this.#waiting.push(data);
-      else this.#ctx.metrics.rateLimited.inc();
+      if (this.#waiting.length < MAX_WAITING_FRAMES) {
+        this.#waiting.push(data);
+      } else {
+        this.#ctx.metrics.rateLimited.inc();
+        if (!this.#waitingOverflowed) this.sendError(ERRORS.rateLimited);
+        this.#waitingOverflowed = true;
+      }
       return;
     }
     const pending = this.#handle(data);
@@ -271,6 +278,7 @@ export class Connection implements Session {
     } finally {
       this.#busy = false;
       this.#waiting.length = 0;
+      this.#waitingOverflowed = false;
     }
   }
 

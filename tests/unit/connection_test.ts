@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { ERRORS, type ServerMessage } from "../../protocol/mod.ts";
+import { ManualClock } from "../../rooms/clock.ts";
+import { RoomRegistry } from "../../rooms/registry.ts";
+import type { Authenticator, AuthResult } from "../../server/auth.ts";
+import { defaultConfig } from "../../server/config.ts";
+import { Connection, MAX_WAITING_FRAMES, type Socket } from "../../server/connection.ts";
+import { silentLogger } from "../../server/log.ts";
+import { ServerMetrics } from "../../server/metrics.ts";
+
+/** An authenticator whose answers the test gives, one token check at a time. */
+class ManualAuthenticator implements Authenticator {
+  readonly pending: ((result: AuthResult) => void)[] = [];
+  verify(): Promise<AuthResult> {
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+  accept(name: string): void {
+    this.pending.shift()!({ ok: true, identity: { userId: "u", userName: name } });
+  }
+}
+
+class FakeSocket implements Socket {
+  readonly sent: ServerMessage[] = [];
+  bufferedAmount = 0;
+  send(text: string): void {
+    this.sent.push(JSON.parse(text));
+  }
+  close(): void {}
+}
+
+function connection(authenticator: Authenticator | null) {
+  const clock = new ManualClock();
+  const config = defaultConfig({ JWT_SECRET: authenticator ? "x".repeat(32) : "" });
+  const registry = new RoomRegistry({
+    clock,
+    timings: config.timings,
+    maxMembersPerRoom: 20,
+    maxRooms: 10,
+  });
+  const conn = new Connection({
+    clock,
+    registry,
+    config,
+    log: silentLogger,
+    authenticator,
+    metrics: new ServerMetrics(),
+    onGone: () => {},
+  });
+  const socket = new FakeSocket();
+  conn.open(socket);
+  const frame = (type: string, payload: unknown = {}) =>
+    JSON.stringify({ type, room: "", payload, ts: 1 });
+  return { conn, socket, frame, clock };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("frames behind a pending token check wait, then run in the order they came", async () => {
+  const auth = new ManualAuthenticator();
+  const { conn, socket, frame, clock } = connection(auth);
+  conn.receive(frame("auth", { token: "t" }));
+  conn.receive(frame("create_room", {}));
+  conn.receive(frame("ping", { n: 1 }));
+  assert.deepEqual(socket.sent.map((m) => m.type), ["client_hello"]);
+  auth.accept("Alice");
+  await settle();
+  assert.deepEqual(socket.sent.map((m) => m.type), [
+    "client_hello",
+    "auth_success",
+    "room_list",
+    "room_state",
+    "room_list",
+    "pong",
+  ]);
+  clock.advance(10_000); // the auth timeout was cleared: nothing closes
+  assert.ok(conn.isOpen);
+});
+
+Deno.test("a flood behind a token check: one 'Rate limit exceeded', the rest dropped", async () => {
+  const auth = new ManualAuthenticator();
+  const { conn, socket, frame } = connection(auth);
+  conn.receive(frame("auth", { token: "t" }));
+  for (let i = 0; i < MAX_WAITING_FRAMES + 10; i++) conn.receive(frame("ping", { n: i }));
+  const errors = socket.sent.filter((m) => m.type === "error");
+  assert.equal(errors.length, 1);
+  assert.equal((errors[0]!.payload as { message: string }).message, ERRORS.rateLimited.message);
+  auth.accept("Alice");
+  await settle();
+  // The 64 that waited are handled (30 within the rate budget), in order.
+  const pongs = socket.sent.filter((m) => m.type === "pong").map((m) =>
+    (m.payload as { n: number }).n
+  );
+  assert.deepEqual(pongs, Array.from({ length: pongs.length }, (_, i) => i));
+  assert.ok(pongs.length > 0 && pongs.length <= MAX_WAITING_FRAMES);
+});
