@@ -27,30 +27,45 @@ const mediaId = z
   .regex(MEDIA_ID_PATTERN, { error: FIELD_MESSAGES.mediaId })
   .nullish();
 
-/** Validates a position without failing: `start_pos` falls back to 0 when it is not one. */
-export function isValidPosition(value: unknown): value is number {
-  return position.safeParse(value).success;
-}
+/** A server instant in epoch milliseconds, as the client's synced clock reads it. */
+const serverInstant = z.number({ error: FIELD_MESSAGES.atServerTs }).min(0, {
+  error: FIELD_MESSAGES.atServerTs,
+});
+
+/**
+ * When the host's player was at `position` (PROTOCOL §3.5a): `at_server_ts` from a host that
+ * acted at once with a synced clock, or `deferred: true` from a host that starts at the target
+ * like everyone else. Neither: the host acted when the command arrived (the upstream client).
+ */
+const playerEventPayload = z
+  .looseObject({
+    action: PlayerActionSchema,
+    position,
+    // Applied only when valid (§3.5): anything else counts as not given, never as an error.
+    play_state: PlayStateSchema.nullish().catch(null).transform((value) => value ?? null),
+    at_server_ts: serverInstant.nullish().transform((value) => value ?? null),
+    deferred: z.boolean({ error: FIELD_MESSAGES.deferred }).nullish().transform((value) =>
+      value === true
+    ),
+  })
+  .refine((payload) => !(payload.deferred && payload.at_server_ts !== null), {
+    error: FIELD_MESSAGES.timingExclusive,
+  });
 
 /** One payload schema per client message type. Unknown extra fields are ignored. */
 export const PAYLOAD_SCHEMAS = {
   list_rooms: z.looseObject({}),
   create_room: z.looseObject({
     name: optionalText(FIELD_MESSAGES.name),
-    // An invalid start position is not an error: the room starts at 0 (§3.1).
-    start_pos: z.unknown().optional(),
+    // An invalid or missing start position is not an error: the room starts at 0 (§3.1).
+    start_pos: position.catch(0),
     media_id: mediaId,
     user_name: optionalText(FIELD_MESSAGES.userName),
   }),
   join_room: z.looseObject({ user_name: optionalText(FIELD_MESSAGES.userName) }),
   leave_room: z.looseObject({}),
   ready: z.looseObject({ media_id: z.unknown().optional() }),
-  player_event: z.looseObject({
-    action: PlayerActionSchema,
-    position,
-    // Applied only when valid (§3.5), so never an error.
-    play_state: z.unknown().optional(),
-  }),
+  player_event: playerEventPayload,
   state_update: z.looseObject({ position, play_state: PlayStateSchema }),
   ping: z.looseObject({}),
   chat_message: z.looseObject({ text: z.string({ error: FIELD_MESSAGES.text }) }),

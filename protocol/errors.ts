@@ -40,5 +40,8 @@ export const FIELD_MESSAGES = {
   userId: "Invalid user_id: must be a string",
   token: "Invalid token: must be a string",
   text: "Invalid text: must be a string",
+  atServerTs: "Invalid at_server_ts: must be a server time in milliseconds",
+  deferred: "Invalid deferred: must be true or false",
+  timingExclusive: "Invalid payload: at_server_ts and deferred: true cannot be used together",
   mediaId: ERRORS.invalidMediaId.message,
 } as const;

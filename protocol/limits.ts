@@ -35,6 +35,13 @@ export const ROOM_LIST_COALESCE_MS = 250;
  */
 export const ROOM_LIST_MAX_BYTES_PER_SECOND = 32 * 1_048_576;
 
+/**
+ * A host's `at_server_ts` (the server instant its player was at `position`) is clamped into
+ * [arrival − this, arrival]: a client clock that is off, or a stale frame, can move the room's
+ * timeline by at most this much, and never into the future.
+ */
+export const MAX_AT_SERVER_TS_AGE_MS = 5_000;
+
 /** Positions are seconds into the media: finite, from 0 to one day. */
 export const MAX_POSITION_SECONDS = 86_400;
 /** Room and user names, after sanitizing. */
@@ -64,6 +71,13 @@ export interface Timings {
   readonly jitterThresholdS: number;
   /** A backward move up to this many seconds is HLS jitter; a larger one is a real seek. */
   readonly backwardJitterS: number;
+  /**
+   * The fixed lead (ms) the upstream browser client adds to a relayed play's position. A relayed
+   * play's envelope `server_ts` is `target − lead` and its `position` the timeline's position at
+   * that instant, so that client lands on the room's timeline (PROTOCOL §3.5a). Never more than
+   * `playScheduleMs` (the point must not be before the play was sent).
+   */
+  readonly legacyClientLeadMs: number;
 }
 
 export const DEFAULT_TIMINGS: Timings = Object.freeze({
@@ -74,4 +88,5 @@ export const DEFAULT_TIMINGS: Timings = Object.freeze({
   commandCooldownMs: 2_000,
   jitterThresholdS: 0.5,
   backwardJitterS: 2,
+  legacyClientLeadMs: 300,
 });

@@ -25,6 +25,21 @@ export interface RoomStatePayload {
   readonly state: PlaybackSnapshot;
 }
 
+/**
+ * A relayed host command (PROTOCOL §3.5, §3.5a). New clients act at `target_server_ts` from
+ * `position_at_target`; the upstream client reads `position` with the envelope's `server_ts`.
+ */
+export interface PlayerEventPayload {
+  readonly action: PlayerAction;
+  /** For play: the timeline's position at the envelope's `server_ts`; otherwise as sent. */
+  readonly position: number;
+  /** The room's play state once the command applies. */
+  readonly play_state: PlayState;
+  readonly target_server_ts: number;
+  /** Where every player must be at `target_server_ts`. */
+  readonly position_at_target: number;
+}
+
 interface Envelope<T extends string, P> {
   readonly type: T;
   readonly room?: string;
@@ -39,7 +54,7 @@ export type ServerMessage =
   | Envelope<"room_list", readonly RoomSummary[]>
   | Envelope<"room_state", RoomStatePayload>
   | Envelope<"participants_update", { participant_count: number }>
-  | Envelope<"player_event", { action: PlayerAction; position: number; target_server_ts: number }>
+  | Envelope<"player_event", PlayerEventPayload>
   | Envelope<"state_update", PlaybackSnapshot>
   | Envelope<"room_closed", { reason: string }>
   | Envelope<"client_left", { participant_count: number }>
@@ -110,19 +125,21 @@ export const build = {
     payload: { participant_count: count },
     server_ts: now,
   }),
-  /** The envelope's server_ts is the target instant itself: what upstream clients read. */
+  /**
+   * The envelope's server_ts is an instant of the room's timeline that upstream clients read
+   * with `position`: the target itself, or for play the target less the upstream lead (§3.5a).
+   */
   playerEvent: (
     room: string,
     host: string,
-    action: PlayerAction,
-    position: number,
-    target: number,
+    payload: PlayerEventPayload,
+    serverTs: number,
   ): ServerMessage => ({
     type: "player_event",
     room,
     client: host,
-    payload: { action, position, target_server_ts: target },
-    server_ts: target,
+    payload,
+    server_ts: serverTs,
   }),
   stateUpdate: (
     room: string,

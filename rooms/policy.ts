@@ -2,38 +2,108 @@
  * The pure rules of playback (PROTOCOL.md §3.4–3.6, §4): no state, no clock of their own, so
  * each boundary is tested by plain function calls.
  */
-import { MAX_POSITION_SECONDS, type PlayState, type Timings } from "../protocol/mod.ts";
+import {
+  MAX_AT_SERVER_TS_AGE_MS,
+  MAX_POSITION_SECONDS,
+  type PlayState,
+  type Timings,
+} from "../protocol/mod.ts";
 
-/** Where the media is, and since when that is true. */
+/**
+ * The room's one timeline (§3.5a): the media is at `position` at the server instant `anchorTs`
+ * and, while playing, advances one second per second from there.
+ */
 export interface Playback {
   /** Seconds into the media at `anchorTs`. The last accepted (not extrapolated) position. */
   readonly position: number;
   readonly playState: PlayState;
   /**
-   * The server instant at which `position` holds: the target instant of the last command, or
-   * the arrival of the last accepted state update. Null while a play waits for members to be
-   * ready: nobody is playing yet, so the position must not advance.
+   * When `position` holds. Null while the timeline is frozen although the room is playing: a
+   * deferred host's play waiting for members (nobody has started, and the instant is not known
+   * until the play fires), or a host that reported buffering (its player is stalled).
    */
   readonly anchorTs: number | null;
+}
+
+/** Milliseconds of media time are as fine as any player seeks. */
+export function roundPosition(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
 }
 
 /** The position at `now`: a playing room advances from its anchor; it never runs backwards. */
 export function positionAt(playback: Playback, now: number): number {
   if (playback.playState !== "playing" || playback.anchorTs === null) return playback.position;
   const elapsedS = Math.max(0, now - playback.anchorTs) / 1000;
-  const position = Math.min(MAX_POSITION_SECONDS, playback.position + elapsedS);
-  return Math.round(position * 1000) / 1000;
+  return roundPosition(Math.min(MAX_POSITION_SECONDS, playback.position + elapsedS));
+}
+
+/** How a host says when its player was at the commanded position. */
+export interface CommandTiming {
+  /** The server instant the host's player was at `position` (a host that acts at once). */
+  readonly atServerTs: number | null;
+  /** The host starts at the target instant like everyone else. */
+  readonly deferred: boolean;
+}
+
+/**
+ * The instant a command's position holds, or null when it is the (not yet known) target
+ * instant: `at_server_ts` clamped into [arrival − 5 s, arrival], else the arrival itself (the
+ * upstream host acts the moment the user presses, and its frame arrives right after).
+ */
+export function commandAnchor(timing: CommandTiming, arrival: number): number | null {
+  if (timing.deferred) return null;
+  if (timing.atServerTs === null) return arrival;
+  return Math.min(arrival, Math.max(arrival - MAX_AT_SERVER_TS_AGE_MS, timing.atServerTs));
+}
+
+/** The position a player following the anchor (position, t0) is at on `target`. */
+export function positionAtTarget(position: number, anchorTs: number | null, target: number) {
+  if (anchorTs === null) return position;
+  return roundPosition(Math.min(MAX_POSITION_SECONDS, position + (target - anchorTs) / 1000));
+}
+
+/**
+ * The second point of the timeline that a relayed play carries for the upstream client: it
+ * starts at `position + lead + max(0, serverNow − server_ts)`, computed when the play arrives
+ * (before `server_ts`), and then corrects drift against (`server_ts`, `position`). With
+ * `server_ts = target − lead` and `position` the timeline's position then, both the start and
+ * the drift baseline land on the timeline. The lead is capped by the play schedule so the
+ * point is never before the play was sent. `position` may be slightly negative at the very
+ * start of the media: the pair is exact, and that client only extrapolates from it.
+ */
+export function legacyPlayPoint(
+  positionAtTargetS: number,
+  target: number,
+  timings: Timings,
+): { readonly serverTs: number; readonly position: number } {
+  const lead = Math.min(timings.legacyClientLeadMs, timings.playScheduleMs);
+  return { serverTs: target - lead, position: roundPosition(positionAtTargetS - lead / 1000) };
 }
 
 export type StateUpdateVerdict =
   | "accept"
+  | "drop_pending_play"
+  | "drop_in_flight"
   | "drop_cooldown"
   | "drop_interval"
   | "drop_jitter";
 
+export const STATE_UPDATE_VERDICTS: readonly StateUpdateVerdict[] = [
+  "accept",
+  "drop_pending_play",
+  "drop_in_flight",
+  "drop_cooldown",
+  "drop_interval",
+  "drop_jitter",
+];
+
 export interface StateUpdateContext {
   readonly now: number;
   readonly playback: Playback;
+  /** A play is waiting for members to be ready. */
+  readonly pendingPlay: boolean;
+  /** The target instant of the last scheduled command, or null if none was. */
+  readonly lastTargetTs: number | null;
   /** When the host's last player_event arrived, or null if it never sent one. */
   readonly lastCommandTs: number | null;
   /** When the last state update was accepted, or null. */
@@ -41,8 +111,10 @@ export interface StateUpdateContext {
 }
 
 /**
- * Whether a host's state update is relayed. A change of play_state always is; otherwise it is
- * dropped during the cooldown after a command (the command wins), too soon after the last
+ * Whether a host's state update is relayed. While a command is in flight (a pending play, or
+ * before the last command's target instant) every update is stale: the host's own player has
+ * not executed the command yet. Otherwise a change of play_state always is relayed; the rest
+ * are dropped during the cooldown after a command (the command wins), too soon after the last
  * accepted update, or when the move is HLS jitter backwards or too small forwards.
  */
 export function judgeStateUpdate(
@@ -51,7 +123,9 @@ export function judgeStateUpdate(
   playState: PlayState,
   timings: Timings,
 ): StateUpdateVerdict {
-  const { now, playback, lastCommandTs, lastStateTs } = context;
+  const { now, playback, lastCommandTs, lastStateTs, lastTargetTs } = context;
+  if (context.pendingPlay) return "drop_pending_play";
+  if (lastTargetTs !== null && now < lastTargetTs) return "drop_in_flight";
   if (playState !== playback.playState) return "accept";
   if (lastCommandTs !== null && now - lastCommandTs < timings.commandCooldownMs) {
     return "drop_cooldown";

@@ -1,20 +1,30 @@
 /**
- * The directory of rooms: rooms by id, which room each member is in, the room list, and its
- * coalesced broadcasts (PROTOCOL.md §5). It learns about membership only from what rooms
- * report (RoomObserver), the way a shared directory would when rooms live on other instances.
+ * The directory of rooms: rooms by id, which room each member is in, moving a member between
+ * rooms, and the room list with the lobby it is pushed to (PROTOCOL.md §5). It learns about
+ * membership only from what rooms report (RoomObserver), the way a shared directory would
+ * when rooms live on other instances.
  */
 import {
   encodeRoomList,
+  type ErrorInfo,
+  ERRORS,
   type OutboundFrame,
   ROOM_LIST_COALESCE_MS,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
   type RoomSummary,
   type Timings,
 } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "./clock.ts";
+import type { Clock } from "./clock.ts";
+import { Lobby } from "./lobby.ts";
 import type { Member } from "./member.ts";
-import { Room, type RoomCommand, type RoomObserver, SERVER_SHUTDOWN_REASON } from "./room.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
+import {
+  HOST_NEW_ROOM_REASON,
+  Room,
+  type RoomCommand,
+  type RoomObserver,
+  SERVER_SHUTDOWN_REASON,
+} from "./room.ts";
 
 /** Hooks for logs and metrics; all optional. */
 export interface RegistryEvents {
@@ -30,7 +40,7 @@ export interface RegistryOptions {
   readonly maxMembersPerRoom: number;
   readonly maxRooms: number;
   readonly listCoalesceMs?: number;
-  /** Write budget for room_list broadcasts, bytes per second. */
+  /** Write budget for room_list pushes, bytes per second. */
   readonly listMaxBytesPerSecond?: number;
   readonly newRoomId?: () => string;
   readonly events?: RegistryEvents;
@@ -48,24 +58,39 @@ export class RoomRegistry {
   readonly #rooms = new Map<string, Room>();
   readonly #summaries = new Map<string, RoomSummary>();
   readonly #memberRooms = new Map<string, string>();
-  /** Authenticated connections: they receive every room_list broadcast. */
-  readonly #listeners = new Set<Member>();
+  /** Authenticated connections by id: each is in a room or in the lobby. */
+  readonly #listeners = new Map<string, Member>();
+  readonly #lobby: Lobby;
+  /** Members back in no room during this command: they get a fresh list once it is done. */
+  readonly #enteringLobby: Member[] = [];
+  /** Members leaving a room only to join or create another: not entering the lobby. */
+  readonly #moving = new Set<string>();
   /** The list and its JSON, made once per change (null: changed since). */
   #listCache: { readonly rooms: RoomSummary[]; readonly json: string } | null = null;
-  /** No room_list broadcast before this instant (the window, stretched by the budget). */
-  #nextListTs = Number.NEGATIVE_INFINITY;
-  #listTimer: TimerId | null = null;
-  /** After shutdown nothing is broadcast and no timer is set. */
-  #stopped = false;
   readonly #observer: RoomObserver;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
+    this.#lobby = new Lobby({
+      clock: options.clock,
+      coalesceMs: options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS,
+      maxBytesPerSecond: options.listMaxBytesPerSecond ?? ROOM_LIST_MAX_BYTES_PER_SECOND,
+      listFrame: (now) => this.listFrame(now),
+    });
     const events = options.events ?? {};
     this.#observer = {
-      memberJoined: (roomId, memberId) => this.#memberRooms.set(memberId, roomId),
+      memberJoined: (roomId, memberId) => {
+        this.#memberRooms.set(memberId, roomId);
+        const listener = this.#listeners.get(memberId);
+        if (listener) this.#lobby.leave(listener);
+      },
       memberLeft: (roomId, memberId) => {
-        if (this.#memberRooms.get(memberId) === roomId) this.#memberRooms.delete(memberId);
+        if (this.#memberRooms.get(memberId) !== roomId) return;
+        this.#memberRooms.delete(memberId);
+        const listener = this.#listeners.get(memberId);
+        if (!listener) return;
+        if (this.#moving.has(memberId)) this.#lobby.enter(listener, false);
+        else this.#enteringLobby.push(listener);
       },
       summaryChanged: (summary) => {
         if (!this.#rooms.has(summary.id)) return;
@@ -85,6 +110,11 @@ export class RoomRegistry {
 
   get roomCount(): number {
     return this.#rooms.size;
+  }
+
+  /** Connections in no room: the ones room lists are pushed to. */
+  get lobbySize(): number {
+    return this.#lobby.size;
   }
 
   /** Whether `count` more rooms fit, given `freed` rooms about to close. */
@@ -128,11 +158,39 @@ export class RoomRegistry {
     return room;
   }
 
+  /**
+   * `host` leaves its room, if any (a room it hosts closes with "Host started a new room"),
+   * and hosts a new one (§3.1). A host's own room frees a place as it closes, so only others'
+   * rooms can make the server full.
+   */
+  createFor(spec: NewRoom): ErrorInfo | null {
+    const current = this.#rooms.get(this.#memberRooms.get(spec.host.id) ?? "");
+    const freesARoom = current?.hostId === spec.host.id;
+    if (!this.hasRoomFor(freesARoom ? 1 : 0)) return ERRORS.serverFull;
+    let room: Room | null = null;
+    this.#move(spec.host, HOST_NEW_ROOM_REASON, () => room = this.create(spec));
+    return room ? null : ERRORS.serverFull;
+  }
+
+  /**
+   * `member` joins room `roomId`, leaving the room it is in first (§3.2). A full room is
+   * refused before the member leaves, so it does not cost the member the room it is in.
+   */
+  join(member: Member, roomId: string | null): ErrorInfo | null {
+    const room = roomId === null ? undefined : this.#rooms.get(roomId);
+    if (!room) return ERRORS.roomNotFound;
+    if (this.#memberRooms.get(member.id) === room.id) {
+      room.post({ kind: "join", from: member }); // re-sends room_state
+      return null;
+    }
+    if (room.memberCount >= room.maxMembers) return ERRORS.roomFull;
+    this.#move(member, undefined, () => room.post({ kind: "join", from: member }));
+    return null;
+  }
+
   /** Takes `member` out of whatever room it is in (no effect when it is in none). */
-  leaveCurrentRoom(member: Member, hostReason?: string): void {
-    const roomId = this.#memberRooms.get(member.id);
-    if (roomId === undefined) return;
-    this.#rooms.get(roomId)?.post({ kind: "leave", from: member, hostReason });
+  leaveCurrentRoom(member: Member): void {
+    this.#leave(member, undefined);
   }
 
   list(): RoomSummary[] {
@@ -148,53 +206,53 @@ export class RoomRegistry {
     return encodeRoomList(this.#listCache.rooms, this.#listCache.json, now);
   }
 
+  /**
+   * An authenticated connection: from now on it is in the lobby whenever it is in no room,
+   * and it gets the current list at once when it is.
+   */
   addListener(listener: Member): void {
-    this.#listeners.add(listener);
+    this.#listeners.set(listener.id, listener);
+    if (!this.#memberRooms.has(listener.id)) this.#lobby.enter(listener, true);
   }
 
   removeListener(listener: Member): void {
-    this.#listeners.delete(listener);
+    if (this.#listeners.get(listener.id) === listener) this.#listeners.delete(listener.id);
+    this.#lobby.leave(listener);
   }
 
-  /** Closes every room (their members hear why) and stops the list timer. */
+  /** Closes every room (their members hear why) and stops the list pushes. */
   shutdown(reason = SERVER_SHUTDOWN_REASON): void {
-    this.#stopped = true;
-    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
-    if (this.#listTimer !== null) this.#options.clock.clearTimer(this.#listTimer);
-    this.#listTimer = null;
+    this.#lobby.stop();
     this.#listeners.clear();
+    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
   }
 
-  /**
-   * At most one broadcast per coalescing window, always with the latest list: the first change
-   * after a quiet window goes out at once, later ones ride on one broadcast at the window's end.
-   * A broadcast that wrote a lot stretches the window so list traffic stays within its budget.
-   */
+  /** Leaves the current room and enters another, without a stop in the lobby in between. */
+  #move(member: Member, hostReason: string | undefined, enter: () => void): void {
+    this.#moving.add(member.id);
+    try {
+      this.#leave(member, hostReason);
+      enter();
+    } finally {
+      this.#moving.delete(member.id);
+    }
+  }
+
+  #leave(member: Member, hostReason: string | undefined): void {
+    const roomId = this.#memberRooms.get(member.id);
+    if (roomId === undefined) return;
+    this.#rooms.get(roomId)?.post({ kind: "leave", from: member, hostReason });
+  }
+
+  /** The list changed: new entrants get it now, the rest of the lobby coalesced. */
   #listChanged(): void {
     this.#listCache = null;
-    if (this.#listTimer !== null || this.#stopped) return;
-    const { clock } = this.#options;
-    const wait = this.#nextListTs - clock.now();
-    if (wait <= 0) {
-      this.#broadcastList();
-      return;
+    this.#lobby.changed();
+    for (const member of this.#enteringLobby.splice(0)) {
+      // Still in no room and still connected: a fresh list on entering the lobby.
+      if (!this.#memberRooms.has(member.id) && this.#listeners.get(member.id) === member) {
+        this.#lobby.enter(member, true);
+      }
     }
-    this.#listTimer = clock.setTimer(wait, () => {
-      this.#listTimer = null;
-      this.#broadcastList();
-    });
-  }
-
-  #broadcastList(): void {
-    const now = this.#options.clock.now();
-    const window = this.#options.listCoalesceMs ?? ROOM_LIST_COALESCE_MS;
-    this.#nextListTs = now + window;
-    if (this.#listeners.size === 0) return;
-    const frame = this.listFrame(now);
-    for (const listener of this.#listeners) listener.send(frame);
-    const budget = this.#options.listMaxBytesPerSecond ?? ROOM_LIST_MAX_BYTES_PER_SECOND;
-    // UTF-16 length: a close, cheap stand-in for the UTF-8 size of mostly-ASCII JSON.
-    const written = frame.text.length * this.#listeners.size;
-    this.#nextListTs = now + Math.max(window, (written / budget) * 1_000);
   }
 }

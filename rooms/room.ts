@@ -18,8 +18,9 @@ import {
 } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
-import { PlaybackController } from "./playback_controller.ts";
+import { PlaybackController, type PlaybackEffect } from "./playback_controller.ts";
 import { positionAt } from "./policy.ts";
+import { RoomTimers } from "./room_timers.ts";
 import type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
 export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
@@ -27,6 +28,8 @@ export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./roo
 export const HOST_LEFT_REASON = "Host left the room";
 export const HOST_NEW_ROOM_REASON = "Host started a new room";
 export const SERVER_SHUTDOWN_REASON = "Server shutting down";
+
+const READY_WAIT_TIMER = "ready_wait";
 
 export class Room {
   readonly id: string;
@@ -36,7 +39,9 @@ export class Room {
   readonly hostId: string;
   readonly maxMembers: number;
   readonly #clock: Clock;
+  readonly #timings: RoomOptions["timings"];
   readonly #observer: RoomObserver;
+  readonly #timers: RoomTimers<RoomCommand>;
 
   /** Insertion-ordered: broadcasts reach members in the order they joined. */
   readonly #members = new Map<string, Member>();
@@ -55,20 +60,11 @@ export class Room {
     this.#mediaId = options.mediaId;
     this.hostId = options.host.id;
     this.#clock = options.clock;
+    this.#timings = options.timings;
     this.maxMembers = options.maxMembers;
     this.#observer = options.observer;
-    this.#playback = new PlaybackController(
-      {
-        id: this.id,
-        hostId: this.hostId,
-        allReady: () => this.#allReady(),
-        broadcast: (message, exceptId) => this.#broadcast(message, exceptId),
-        post: (command) => this.post(command),
-      },
-      options.clock,
-      options.timings,
-      options.startPosition,
-    );
+    this.#timers = new RoomTimers(options.clock, (command) => this.post(command));
+    this.#playback = new PlaybackController(this.id, options.timings, options.startPosition);
     // The creator is host, a member, and already ready (§3.1); "open" announces it.
     this.#members.set(options.host.id, options.host);
     this.#ready.add(options.host.id);
@@ -149,7 +145,7 @@ export class Room {
       case "chat":
         return this.#onChat(command.from, command.text);
       case "ready_wait_expired":
-        return this.#playback.readyWaitExpired(command.pending);
+        return this.#act(this.#playback.readyWaitExpired(this.#now(), this.hostId, command.playId));
       case "close":
         return this.#close(command.reason, null);
     }
@@ -196,14 +192,18 @@ export class Room {
     this.#broadcast(build.clientLeft(this.id, leaver.id, this.#members.size, now));
     this.#summaryDirty = true;
     // A not-ready member leaving may be what completes the ready set.
-    this.#playback.readinessChanged();
+    this.#readinessChanged();
   }
 
   #onReady(member: Member): void {
     // Ready from a non-member never counts (§3.4).
     if (!this.#members.has(member.id)) return;
     this.#ready.add(member.id);
-    this.#playback.readinessChanged();
+    this.#readinessChanged();
+  }
+
+  #readinessChanged(): void {
+    this.#act(this.#playback.readinessChanged(this.#now(), this.hostId, this.#allReady()));
   }
 
   #onPlayerEvent(command: Extract<RoomCommand, { kind: "player_event" }>): void {
@@ -211,7 +211,7 @@ export class Room {
       this.#reply(command.from, ERRORS.notHostPlayback);
       return;
     }
-    this.#playback.command(command.action, command.position, command.playState);
+    this.#act(this.#playback.command(this.#now(), this.hostId, command, this.#allReady()));
   }
 
   #onStateUpdate(command: Extract<RoomCommand, { kind: "state_update" }>): void {
@@ -219,8 +219,38 @@ export class Room {
       this.#reply(command.from, ERRORS.notHostState);
       return;
     }
-    const verdict = this.#playback.stateUpdate(command.position, command.playState);
+    const { verdict, effects } = this.#playback.stateUpdate(
+      this.#now(),
+      this.hostId,
+      command.position,
+      command.playState,
+    );
+    this.#act(effects);
     this.#observer.stateUpdateJudged?.(this.id, verdict);
+  }
+
+  /** Carries out what the playback controller decided. */
+  #act(effects: readonly PlaybackEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case "broadcast":
+          this.#broadcast(effect.message, effect.includeHost ? null : this.hostId);
+          break;
+        case "arm_ready_wait":
+          this.#timers.set(READY_WAIT_TIMER, this.#timings.maxReadyWaitMs, {
+            kind: "ready_wait_expired",
+            playId: effect.playId,
+          });
+          break;
+        case "cancel_ready_wait":
+          this.#timers.clear(READY_WAIT_TIMER);
+          break;
+      }
+    }
+  }
+
+  #now(): number {
+    return this.#clock.now();
   }
 
   #onChat(sender: Member, rawText: string): void {
@@ -244,7 +274,8 @@ export class Room {
 
   /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
   #close(reason: string, exceptId: string | null): void {
-    this.#playback.stop();
+    this.#act(this.#playback.stop());
+    this.#timers.clearAll();
     this.#closed = true;
     this.#broadcast(build.roomClosed(this.id, reason, this.#clock.now()), exceptId);
     for (const id of this.#members.keys()) this.#observer.memberLeft(this.id, id);

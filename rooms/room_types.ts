@@ -3,32 +3,18 @@
  * how it is built, and the read-only snapshot it gives. Kept apart from the actor so a room on
  * another instance (or its proxy) can share the same types.
  */
-import type { PlayerAction, PlayState, Timings } from "../protocol/mod.ts";
-import type { RoomSummary } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "./clock.ts";
+import type { PlayState, RoomSummary, Timings } from "../protocol/mod.ts";
+import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
+import type { HostCommand } from "./playback_controller.ts";
 import type { Playback, StateUpdateVerdict } from "./policy.ts";
-
-/** A play the host asked for while some member was not ready yet. */
-export interface PendingPlay {
-  readonly position: number;
-  /** What play_state was before the play, restored if a seek cancels it. */
-  readonly previousPlayState: PlayState;
-  readonly timer: TimerId;
-}
 
 export type RoomCommand =
   | { readonly kind: "open" }
   | { readonly kind: "join"; readonly from: Member }
   | { readonly kind: "leave"; readonly from: Member; readonly hostReason?: string }
   | { readonly kind: "ready"; readonly from: Member }
-  | {
-    readonly kind: "player_event";
-    readonly from: Member;
-    readonly action: PlayerAction;
-    readonly position: number;
-    readonly playState: PlayState | null;
-  }
+  | ({ readonly kind: "player_event"; readonly from: Member } & HostCommand)
   | {
     readonly kind: "state_update";
     readonly from: Member;
@@ -36,7 +22,8 @@ export type RoomCommand =
     readonly playState: PlayState;
   }
   | { readonly kind: "chat"; readonly from: Member; readonly text: string }
-  | { readonly kind: "ready_wait_expired"; readonly pending: PendingPlay }
+  /** The ready-wait timer of pending play `playId` fired. */
+  | { readonly kind: "ready_wait_expired"; readonly playId: number }
   | { readonly kind: "close"; readonly reason: string };
 
 /** What the room tells the outside world (the registry): the directory of who is where. */

@@ -68,6 +68,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
         metrics.roomsClosed.inc(reason);
         log.info("room closed", { room: roomId, reason });
       },
+      stateUpdateJudged: (_roomId, verdict) => metrics.stateUpdates.inc(verdict),
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });

@@ -73,6 +73,7 @@ const EnvSchema = z.object({
   MAX_READY_WAIT_MS: integer(0, 600_000, DEFAULT_TIMINGS.maxReadyWaitMs),
   MIN_STATE_UPDATE_INTERVAL_MS: integer(0, 60_000, DEFAULT_TIMINGS.minStateUpdateIntervalMs),
   COMMAND_COOLDOWN_MS: integer(0, 60_000, DEFAULT_TIMINGS.commandCooldownMs),
+  LEGACY_CLIENT_LEAD_MS: integer(0, 60_000, DEFAULT_TIMINGS.legacyClientLeadMs),
 });
 
 export interface Config {
@@ -139,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         maxReadyWaitMs: e.MAX_READY_WAIT_MS,
         minStateUpdateIntervalMs: e.MIN_STATE_UPDATE_INTERVAL_MS,
         commandCooldownMs: e.COMMAND_COOLDOWN_MS,
+        legacyClientLeadMs: e.LEGACY_CLIENT_LEAD_MS,
       },
     },
   };

@@ -282,10 +282,9 @@ export class Connection implements Session {
     }
   }
 
-  /** Authenticated: receives room_list broadcasts from now on, starting with the current list. */
+  /** Authenticated: in the lobby (room lists pushed) whenever in no room; the list now. */
   #enterLobby(): void {
     this.#ctx.registry.addListener(this);
-    this.send(this.#ctx.registry.listFrame(this.#ctx.clock.now()));
   }
 
   #reply(message: ServerMessage): void {

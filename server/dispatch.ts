@@ -8,7 +8,6 @@ import {
   encode,
   type ErrorInfo,
   ERRORS,
-  isValidPosition,
   MAX_CLIENT_LOG_CHARS,
   sanitizeName,
 } from "../protocol/mod.ts";
@@ -16,7 +15,6 @@ import type { Clock } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import type { Room } from "../rooms/room.ts";
-import { HOST_NEW_ROOM_REASON } from "../rooms/room.ts";
 import type { Logger } from "./log.ts";
 
 /** The sender as dispatch sees it: a member that can be renamed and answered. */
@@ -53,9 +51,15 @@ export function dispatch(ctx: DispatchContext, session: Session, message: Client
     case "player_event": {
       const room = targetRoom(ctx, session, message.room);
       if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
-      const { action, position, play_state } = message.payload;
-      const playState = play_state === "playing" || play_state === "paused" ? play_state : null;
-      room.post({ kind: "player_event", from: session, action, position, playState });
+      const { action, position, play_state, at_server_ts, deferred } = message.payload;
+      room.post({
+        kind: "player_event",
+        from: session,
+        action,
+        position,
+        playState: play_state,
+        timing: { atServerTs: at_server_ts, deferred },
+      });
       return;
     }
     case "state_update": {
@@ -96,36 +100,24 @@ function targetRoom(
 }
 
 function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_room">): void {
-  const { registry } = ctx;
   const { name, start_pos, media_id, user_name } = message.payload;
   session.adoptUserName(user_name);
-  // A host's own room frees a place when it closes, so only others can find the server full.
-  const currentRoom = registry.get(registry.roomOf(session.id) ?? "");
-  const freesARoom = currentRoom?.hostId === session.id;
-  if (!registry.hasRoomFor(freesARoom ? 1 : 0)) return session.sendError(ERRORS.serverFull);
-  // One room per host: leaving first closes a room this sender hosts (§3.1).
-  registry.leaveCurrentRoom(session, HOST_NEW_ROOM_REASON);
-  const room = registry.create({
+  const error = ctx.registry.createFor({
     host: session,
     name: sanitizeName(name, `${session.name}'s room`),
     mediaId: media_id ?? null,
-    startPosition: isValidPosition(start_pos) ? start_pos : 0,
+    startPosition: start_pos,
   });
-  if (!room) session.sendError(ERRORS.serverFull);
+  if (error) session.sendError(error);
 }
 
 function joinRoom(ctx: DispatchContext, session: Session, message: Of<"join_room">): void {
-  const { registry } = ctx;
-  const room = message.room ? registry.get(message.room) : undefined;
-  if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
-  session.adoptUserName(message.payload.user_name);
-  const current = registry.roomOf(session.id);
-  if (current !== room.id) {
-    // Refuse before leaving, so a full room does not cost the sender the room it is in.
-    if (room.memberCount >= room.maxMembers) return session.sendError(ERRORS.roomFull, room.id);
-    registry.leaveCurrentRoom(session);
+  // The name a join carries is the one the room shows, so it is adopted before joining.
+  if (message.room && ctx.registry.get(message.room)) {
+    session.adoptUserName(message.payload.user_name);
   }
-  room.post({ kind: "join", from: session });
+  const error = ctx.registry.join(session, message.room);
+  if (error) session.sendError(error, message.room);
 }
 
 function clientLog(ctx: DispatchContext, session: Session, message: Of<"client_log">): void {

@@ -139,6 +139,11 @@ export class ServerMetrics {
     "owp_rate_limited_frames_total",
     "Frames dropped by the per-connection rate limit.",
   );
+  readonly stateUpdates = new Counter(
+    "owp_state_updates_total",
+    "Host state updates, by what the room did with them (accept, or the reason it dropped one).",
+    "result",
+  );
   readonly handlingSeconds = new Histogram(
     "owp_message_handling_seconds",
     "Time to handle one client frame, from arrival to the last write it caused.",
@@ -157,6 +162,7 @@ export class ServerMetrics {
       this.errorsSent.render(),
       this.upgradesRejected.render(),
       this.rateLimited.render(),
+      this.stateUpdates.render(),
       this.handlingSeconds.render(),
     ];
     return parts.join("\n") + "\n";

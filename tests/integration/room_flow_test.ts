@@ -30,7 +30,8 @@ Deno.test("three members, one drops abruptly while a play is pending: the play f
     for (const client of [host!, ready!]) {
       const play = await client.next("player_event");
       assert.equal(play.payload.action, "play");
-      assert.equal(play.payload.position, 42);
+      // The host has played since its command arrived, 0.5 s before the play fired.
+      assert.equal(play.payload.position_at_target, 42 + 0.5 + T.playScheduleMs / 1000);
       assert.equal(play.payload.target_server_ts, clock.now() + T.playScheduleMs);
     }
     // The ready-wait timer was cancelled with the play: advancing past it sends nothing more.

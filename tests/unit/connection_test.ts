@@ -69,7 +69,6 @@ Deno.test("frames behind a pending token check wait, then run in the order they 
     "auth_success",
     "room_list",
     "room_state",
-    "room_list",
     "pong",
   ]);
   clock.advance(10_000); // the auth timeout was cleared: nothing closes

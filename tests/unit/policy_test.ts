@@ -5,7 +5,14 @@ import { judgeStateUpdate, type Playback, positionAt } from "../../rooms/policy.
 const T = DEFAULT_TIMINGS;
 const NOW = 1_000_000;
 const playing: Playback = { position: 100, playState: "playing", anchorTs: NOW - 10_000 };
-const quiet = { now: NOW, playback: playing, lastCommandTs: null, lastStateTs: null };
+const quiet = {
+  now: NOW,
+  playback: playing,
+  pendingPlay: false,
+  lastTargetTs: null,
+  lastCommandTs: null,
+  lastStateTs: null,
+};
 
 Deno.test("positionAt extrapolates a playing room from its anchor and freezes a paused one", () => {
   assert.equal(positionAt(playing, NOW), 110);

@@ -16,6 +16,9 @@ function setup(maxRooms = 100) {
   });
   const watcher = new FakeMember("watcher");
   registry.addListener(watcher);
+  // Entering the lobby brings the current list at once.
+  assert.deepEqual(watcher.types(), ["room_list"]);
+  watcher.clear();
   return { clock, registry, watcher };
 }
 
@@ -113,6 +116,7 @@ Deno.test("room_list: a broadcast that wrote a lot stretches the window to fit t
   });
   const watchers = ["w1", "w2", "w3", "w4"].map((id) => new FakeMember(id));
   for (const watcher of watchers) registry.addListener(watcher);
+  for (const watcher of watchers) watcher.clear();
   create(registry, "a".repeat(90)); // broadcast at once
   const sent = watchers[0]!.frames[0]!.text.length * watchers.length;
   const gap = Math.ceil((sent / 1_000) * 1_000);
@@ -123,4 +127,96 @@ Deno.test("room_list: a broadcast that wrote a lot stretches the window to fit t
   clock.advance(1);
   assert.equal(watchers[0]!.all("room_list").length, 2);
   assert.equal(watchers[0]!.last("room_list")!.payload.length, 2);
+});
+
+/** A registry with two lobby connections that are also ready to be members. */
+function lobbySetup() {
+  const { clock, registry, watcher } = setup();
+  const host = new FakeMember("host");
+  registry.addListener(host);
+  host.clear();
+  return { clock, registry, watcher, host };
+}
+
+Deno.test("lobby: room members get no pushes; the lobby does", () => {
+  const { clock, registry, watcher, host } = lobbySetup();
+  registry.createFor({ host, name: "Film", mediaId: null, startPosition: 0 });
+  assert.deepEqual(host.types(), ["room_state"]);
+  assert.equal(watcher.all("room_list").length, 1);
+  clock.advance(ROOM_LIST_COALESCE_MS);
+  create(registry, "other");
+  clock.advance(ROOM_LIST_COALESCE_MS);
+  assert.deepEqual(host.types(), ["room_state"]);
+  assert.equal(watcher.all("room_list").length, 2);
+  assert.equal(registry.lobbySize, 1);
+});
+
+Deno.test("lobby: leaving a room brings the current list at once, once", () => {
+  const { clock, registry, watcher, host } = lobbySetup();
+  registry.createFor({ host, name: "Film", mediaId: null, startPosition: 0 });
+  create(registry, "other");
+  const guest = new FakeMember("guest");
+  registry.addListener(guest);
+  registry.join(guest, "room-1");
+  clock.advance(ROOM_LIST_COALESCE_MS);
+  guest.clear();
+  watcher.clear();
+  registry.leaveCurrentRoom(guest);
+  // The list already counts the guest out of the room.
+  assert.deepEqual(guest.types(), ["room_list"]);
+  assert.deepEqual(guest.last("room_list")!.payload.map((room) => room.count), [1, 1]);
+  // The lobby's push of the same change does not reach the guest a second time.
+  clock.advance(ROOM_LIST_COALESCE_MS * 2);
+  assert.equal(guest.all("room_list").length, 1);
+  assert.equal(watcher.all("room_list").length, 1);
+});
+
+Deno.test("lobby: when a room closes its members get room_closed, then the list without it", () => {
+  const { registry, host } = lobbySetup();
+  registry.createFor({ host, name: "Film", mediaId: null, startPosition: 0 });
+  const guest = new FakeMember("guest");
+  registry.addListener(guest);
+  registry.join(guest, "room-1");
+  guest.clear();
+  host.clear();
+  registry.leaveCurrentRoom(host);
+  assert.deepEqual(guest.types(), ["room_closed", "room_list"]);
+  assert.deepEqual(guest.last("room_list")!.payload, []);
+  // The host left explicitly: it is back in the lobby too.
+  assert.deepEqual(host.types(), ["room_list"]);
+  assert.deepEqual(host.last("room_list")!.payload, []);
+});
+
+Deno.test("lobby: moving between rooms passes no list, and a full room costs nothing", () => {
+  const { registry, host } = lobbySetup();
+  registry.createFor({ host, name: "A", mediaId: null, startPosition: 0 });
+  const other = new FakeMember("other");
+  registry.addListener(other);
+  registry.createFor({ host: other, name: "B", mediaId: null, startPosition: 0 });
+  const guest = new FakeMember("guest");
+  registry.addListener(guest);
+  registry.join(guest, "room-1");
+  guest.clear();
+  assert.equal(registry.join(guest, "room-2"), null);
+  assert.deepEqual(guest.types(), ["room_state"]);
+  assert.equal(registry.roomOf("guest"), "room-2");
+  // A host starting a new room: its old room closes, no list reaches it in between.
+  host.clear();
+  registry.createFor({ host, name: "A2", mediaId: null, startPosition: 0 });
+  assert.deepEqual(host.types(), ["room_state"]);
+  assert.equal(registry.lobbySize, 1); // only the watcher
+});
+
+Deno.test("lobby: a connection that is gone is never sent a list", () => {
+  const { registry, host } = lobbySetup();
+  registry.createFor({ host, name: "Film", mediaId: null, startPosition: 0 });
+  const guest = new FakeMember("guest");
+  registry.addListener(guest);
+  registry.join(guest, "room-1");
+  guest.clear();
+  // A disconnect: the connection stops listening, then leaves its room.
+  registry.removeListener(guest);
+  registry.leaveCurrentRoom(guest);
+  assert.deepEqual(guest.types(), []);
+  assert.equal(registry.lobbySize, 1);
 });

@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS, ERRORS, MAX_CHAT_CHARS } from "../../protocol/mod.ts";
+import {
+  DEFAULT_TIMINGS,
+  ERRORS,
+  MAX_CHAT_CHARS,
+  type PlayerAction,
+  type PlayState,
+} from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import { HOST_LEFT_REASON, type Room } from "../../rooms/room.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
 
 const T = DEFAULT_TIMINGS;
+const ARRIVAL = { atServerTs: null, deferred: false } as const;
 
 /** A registry on a ManualClock with one room: a host plus `others` joined members. */
 function party(others = 2, maxMembers = 20) {
@@ -27,8 +34,19 @@ function party(others = 2, maxMembers = 20) {
   return { clock, registry, room, host, members, everyone, clear };
 }
 
+/** A player_event as the upstream host sends it: no at_server_ts, not deferred. */
+function command(
+  room: Room,
+  from: FakeMember,
+  action: PlayerAction,
+  position: number,
+  playState: PlayState | null = null,
+) {
+  room.post({ kind: "player_event", from, action, position, playState, timing: ARRIVAL });
+}
+
 function play(room: Room, host: FakeMember, position: number) {
-  room.post({ kind: "player_event", from: host, action: "play", position, playState: null });
+  command(room, host, "play", position);
 }
 
 function readyAll(room: Room, members: FakeMember[]) {
@@ -117,18 +135,29 @@ Deno.test("the host leaving closes the room: room_closed with reason to the rest
   // A closed room ignores commands.
   room.post({ kind: "chat", from: members[0]!, text: "hello?" });
   assert.equal(members[0]!.all("chat_message").length, 0);
+  // Nothing of the room's outlives it: time passing brings nobody anything.
+  for (const member of [host, ...members]) member.clear();
   clock.advance(10_000);
+  for (const member of [host, ...members]) assert.deepEqual(member.types(), []);
 });
 
-Deno.test("play with everyone ready goes to ALL members at now+1500, server_ts = target", () => {
+Deno.test("play with everyone ready goes to ALL members at now+1500, on the host's timeline", () => {
   const { room, host, members, everyone, clock } = party(2);
   readyAll(room, members);
   play(room, host, 30);
   const target = clock.now() + T.playScheduleMs;
   for (const member of everyone) {
     const event = member.last("player_event")!;
-    assert.deepEqual(event.payload, { action: "play", position: 30, target_server_ts: target });
-    assert.equal(event.server_ts, target);
+    // The upstream host played when its command arrived: 1.5 s later it is at 31.5. The
+    // upstream point (server_ts, position) is 300 ms earlier on the same timeline.
+    assert.deepEqual(event.payload, {
+      action: "play",
+      position: 31.2,
+      play_state: "playing",
+      target_server_ts: target,
+      position_at_target: 31.5,
+    });
+    assert.equal(event.server_ts, target - T.legacyClientLeadMs);
     assert.equal(event.client, "host");
   }
   // One encode for the whole broadcast.
@@ -147,7 +176,8 @@ Deno.test("play waits for every member to be ready, then fires at now+1500 on th
   for (const member of everyone) {
     const event = member.last("player_event")!;
     assert.equal(event.payload.target_server_ts, clock.now() + T.playScheduleMs);
-    assert.equal(event.payload.position, 30);
+    // The host has played since its command arrived 1 s ago: 1 s + 1.5 s of schedule.
+    assert.equal(event.payload.position_at_target, 32.5);
   }
   // The ready-wait timer was cancelled: nothing fires again.
   clock.advance(10_000);
@@ -190,7 +220,7 @@ Deno.test("ready from a non-member is ignored and never counts", () => {
 Deno.test("pause cancels a pending play", () => {
   const { room, host, members, clock } = party(2);
   play(room, host, 10);
-  room.post({ kind: "player_event", from: host, action: "pause", position: 10, playState: null });
+  command(room, host, "pause", 10, null);
   clock.advance(T.maxReadyWaitMs * 3);
   readyAll(room, members);
   assert.equal(host.all("player_event").filter((e) => e.payload.action === "play").length, 0);
@@ -200,7 +230,7 @@ Deno.test("pause cancels a pending play", () => {
 Deno.test("seek cancels a pending play and restores the play_state from before it", () => {
   const { room, host, members, clock } = party(1);
   play(room, host, 10);
-  room.post({ kind: "player_event", from: host, action: "seek", position: 50, playState: null });
+  command(room, host, "seek", 50, null);
   clock.advance(T.maxReadyWaitMs * 2);
   room.post({ kind: "ready", from: members[0]! });
   assert.deepEqual(members[0]!.all("player_event").map((e) => e.payload.action), ["seek"]);
@@ -211,11 +241,18 @@ Deno.test("seek cancels a pending play and restores the play_state from before i
 for (const action of ["pause", "seek", "buffering"] as const) {
   Deno.test(`${action} goes to the other members at now+300, not back to the host`, () => {
     const { room, host, members, clock } = party(2);
-    room.post({ kind: "player_event", from: host, action, position: 61.5, playState: "playing" });
+    command(room, host, action, 61.5, "playing");
     const target = clock.now() + T.controlScheduleMs;
     for (const member of members) {
       const event = member.last("player_event")!;
-      assert.deepEqual(event.payload, { action, position: 61.5, target_server_ts: target });
+      assert.deepEqual(event.payload, {
+        action,
+        position: 61.5,
+        play_state: action === "pause" ? "paused" : "playing",
+        target_server_ts: target,
+        // A seek while playing runs on from its arrival; pause and buffering hold.
+        position_at_target: action === "seek" ? 61.8 : 61.5,
+      });
       assert.equal(event.server_ts, target);
     }
     assert.equal(host.all("player_event").length, 0);
@@ -229,13 +266,7 @@ for (const action of ["pause", "seek", "buffering"] as const) {
 Deno.test("player_event from a non-host: error and nothing changes", () => {
   const { room, host, members } = party(1);
   const before = room.snapshot();
-  room.post({
-    kind: "player_event",
-    from: members[0]!,
-    action: "play",
-    position: 99,
-    playState: null,
-  });
+  command(room, members[0]!, "play", 99, null);
   assert.equal(members[0]!.last("error")!.payload.message, ERRORS.notHostPlayback.message);
   assert.deepEqual(room.snapshot(), before);
   assert.deepEqual(host.types(), []);
@@ -265,13 +296,7 @@ Deno.test("accepted state_update is relayed to the others with server_ts = now",
 Deno.test("state_update filters at their boundaries, through the room", async (t) => {
   await t.step("cooldown after a player_event: 1999 ms dropped, 2000 ms accepted", () => {
     const { room, host, members, clock } = party(1);
-    room.post({
-      kind: "player_event",
-      from: host,
-      action: "seek",
-      position: 100,
-      playState: "paused",
-    });
+    command(room, host, "seek", 100, "paused");
     clock.advance(T.commandCooldownMs - 1);
     room.post({ kind: "state_update", from: host, position: 110, playState: "paused" });
     assert.equal(members[0]!.all("state_update").length, 0);
@@ -311,28 +336,24 @@ Deno.test("state_update filters at their boundaries, through the room", async (t
     assert.equal(members[0]!.all("state_update").length, 2);
   });
   await t.step("a play_state change passes even inside the cooldown and interval", () => {
-    const { room, host, members } = party(1);
-    room.post({
-      kind: "player_event",
-      from: host,
-      action: "seek",
-      position: 10,
-      playState: "paused",
-    });
+    const { room, host, members, clock } = party(1);
+    command(room, host, "seek", 10, "paused");
+    clock.advance(T.controlScheduleMs); // the seek has executed; the cooldown runs on
     room.post({ kind: "state_update", from: host, position: 10, playState: "playing" });
     assert.equal(members[0]!.all("state_update").length, 1);
   });
 });
 
-Deno.test("room_state position is extrapolated while playing, from the target instant", () => {
+Deno.test("room_state position is extrapolated while playing, from the play's anchor", () => {
   const { room, host, members, clock } = party(1);
   readyAll(room, members);
   play(room, host, 100);
   clock.advance(T.playScheduleMs + 4_000);
   const late = new FakeMember("late");
   room.post({ kind: "join", from: late });
+  // The upstream host has played since its command arrived 5.5 s ago.
   assert.deepEqual(late.last("room_state")!.payload.state, {
-    position: 104,
+    position: 105.5,
     play_state: "playing",
   });
 });
