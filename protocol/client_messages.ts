@@ -116,12 +116,12 @@ function isClientMessageType(type: string): type is ClientMessageType {
   return Object.hasOwn(PAYLOAD_SCHEMAS, type);
 }
 
-/** Reads the envelope only; cheap enough to run before rate limiting decides. */
-export function parseEnvelope(raw: unknown) {
-  return EnvelopeSchema.safeParse(raw);
-}
-
-/** Parses one text frame into a typed message or the exact error to send back. */
+/**
+ * The one way a text frame becomes a typed message (the server and the tests both use it):
+ * JSON, then the envelope, then the payload schema of its type, which owns every default. On
+ * failure it returns the exact error to send back, with the type and room when they were
+ * readable (rate limits and metrics need them).
+ */
 export function parseClientMessage(text: string): ParseResult {
   let raw: unknown;
   try {
@@ -132,10 +132,15 @@ export function parseClientMessage(text: string): ParseResult {
   return parseClientValue(raw);
 }
 
-/** The same for an already decoded JSON value. */
-export function parseClientValue(raw: unknown): ParseResult {
+function parseClientValue(raw: unknown): ParseResult {
   const envelope = EnvelopeSchema.safeParse(raw);
-  if (!envelope.success) return { ok: false, error: ERRORS.invalidFormat };
+  if (!envelope.success) {
+    // A readable type still decides which rate budget the frame counts against.
+    const type = typeof (raw as { type?: unknown } | null)?.type === "string"
+      ? (raw as { type: string }).type
+      : undefined;
+    return { ok: false, error: ERRORS.invalidFormat, type };
+  }
   const { type, payload: rawPayload, ts } = envelope.data;
   const room = envelope.data.room ? envelope.data.room : null;
   if (!isClientMessageType(type)) return { ok: false, error: ERRORS.unknownType, type, room };

@@ -10,7 +10,7 @@ import {
   type ErrorInfo,
   ERRORS,
   type OutboundFrame,
-  parseClientValue,
+  parseClientMessage,
   RATE_LIMIT_FLOOD_CLOSE_MS,
   sanitizeName,
   type ServerMessage,
@@ -192,17 +192,11 @@ export class Connection implements Session {
       if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.tooLarge);
       return;
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(data);
-    } catch {
-      if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.invalidFormat);
-      return;
-    }
-    const isLog = typeof raw === "object" && raw !== null &&
-      (raw as { type?: unknown }).type === "client_log";
+    const parsed = parseClientMessage(data);
+    // client_log has a silent budget of its own: the upstream client flushes its buffered
+    // logs right before `auth`, which must never use up the budget of real messages.
+    const isLog = (parsed.ok ? parsed.message.type : parsed.type) === "client_log";
     if (!this.#admit(now, isLog ? this.#logLimiter : this.#limiter, isLog)) return;
-    const parsed = parseClientValue(raw);
     if (!parsed.ok) {
       this.sendError(parsed.error, parsed.room);
       return;

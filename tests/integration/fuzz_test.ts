@@ -59,6 +59,8 @@ const payloadKeys = fc.constantFrom(
   "user_id",
   "token",
   "start_pos",
+  "at_server_ts",
+  "deferred",
   "client_ts",
   "category",
   "message",
@@ -119,6 +121,12 @@ function plausibleFor(roomIds: () => string[]) {
     position,
     start_pos: position,
     play_state: fc.oneof(fc.constantFrom("playing", "paused"), hostileValue),
+    // Around the server's clock (the ManualClock starts at 1.7e12), far off, and hostile.
+    at_server_ts: fc.oneof(
+      fc.integer({ min: 1_700_000_000_000 - 10_000, max: 1_700_000_000_000 + 10_000 }),
+      hostileValue,
+    ),
+    deferred: fc.oneof(fc.boolean(), hostileValue),
     text: fc.oneof(fc.string({ unit: "grapheme", maxLength: 600 }), hostileValue),
     name: fc.oneof(hostileText, hostileValue),
     user_name: fc.oneof(hostileText, hostileValue),
@@ -167,6 +175,9 @@ function checkInvariants(registry: RoomRegistry, clients: TestClient[]): void {
     const roomId = registry.roomOf(client.id);
     if (roomId) assert.ok(registry.get(roomId)!.snapshot().memberIds.includes(client.id));
   }
+  // Every connection is in a room or in the lobby, never both, never neither (auth is off).
+  const inRooms = clients.filter((client) => registry.roomOf(client.id) !== undefined).length;
+  assert.equal(registry.lobbySize, clients.length - inRooms, "the lobby lost count");
 }
 
 Deno.test(`fuzz: hostile frames from several clients never break the server (seed ${SEED})`, async () => {

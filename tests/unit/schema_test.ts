@@ -67,9 +67,56 @@ Deno.test("state_update requires a valid play_state", () => {
   assert.equal(bad, FIELD_MESSAGES.playState);
 });
 
+/** The payload a valid frame parses to. */
+function payloadOf(type: string, payload: unknown): unknown {
+  const result = frame({ type, ts: 1, payload });
+  assert.ok(result.ok, `expected ${JSON.stringify(payload)} to parse`);
+  return result.message.payload;
+}
+
+Deno.test("player_event: the schema owns play_state, at_server_ts and deferred", () => {
+  const event = (extra: object) =>
+    payloadOf("player_event", { action: "seek", position: 3, ...extra }) as Record<
+      string,
+      unknown
+    >;
+  assert.deepEqual(event({}), {
+    action: "seek",
+    position: 3,
+    play_state: null,
+    at_server_ts: null,
+    deferred: false,
+  });
+  // An invalid play_state counts as not given (§3.5), never as an error.
+  assert.equal(event({ play_state: "stopped" }).play_state, null);
+  assert.equal(event({ play_state: "playing" }).play_state, "playing");
+  assert.equal(event({ at_server_ts: 1_700_000_000_123 }).at_server_ts, 1_700_000_000_123);
+  assert.equal(event({ deferred: true }).deferred, true);
+  const bad = (extra: object) =>
+    errorOf({ type: "player_event", ts: 1, payload: { action: "play", position: 3, ...extra } });
+  assert.equal(bad({ at_server_ts: "soon" }), FIELD_MESSAGES.atServerTs);
+  assert.equal(bad({ at_server_ts: -1 }), FIELD_MESSAGES.atServerTs);
+  assert.equal(bad({ deferred: "yes" }), FIELD_MESSAGES.deferred);
+  assert.equal(bad({ deferred: true, at_server_ts: 5 }), FIELD_MESSAGES.timingExclusive);
+  assert.ok(
+    frame({
+      type: "player_event",
+      ts: 1,
+      payload: { action: "play", position: 3, deferred: false, at_server_ts: 5 },
+    }).ok,
+  );
+});
+
 Deno.test("create_room: media_id pattern, name type, start_pos never an error", () => {
   const create = (payload: unknown) => frame({ type: "create_room", ts: 1, payload });
   assert.ok(create({ media_id: "0123456789abcdef0123456789abcdef", start_pos: "junk" }).ok);
+  // An invalid or missing start position is 0; a valid one is kept.
+  const startOf = (payload: object) =>
+    (payloadOf("create_room", payload) as { start_pos: number }).start_pos;
+  assert.equal(startOf({ start_pos: "junk" }), 0);
+  assert.equal(startOf({ start_pos: -5 }), 0);
+  assert.equal(startOf({}), 0);
+  assert.equal(startOf({ start_pos: 42.5 }), 42.5);
   assert.equal(
     errorOf({ type: "create_room", ts: 1, payload: { media_id: "../etc" } }),
     ERRORS.invalidMediaId.message,
