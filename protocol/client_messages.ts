@@ -9,7 +9,8 @@ import { MAX_POSITION_SECONDS, MAX_ROOM_ID_CHARS, MEDIA_ID_PATTERN } from "./lim
 const position = z
   .number({ error: FIELD_MESSAGES.position })
   .min(0, { error: FIELD_MESSAGES.position })
-  .max(MAX_POSITION_SECONDS, { error: FIELD_MESSAGES.position });
+  .max(MAX_POSITION_SECONDS, { error: FIELD_MESSAGES.position })
+  .meta({ description: "Seconds into the media." });
 
 export const PlayStateSchema = z.enum(["playing", "paused"], { error: FIELD_MESSAGES.playState });
 export type PlayState = z.infer<typeof PlayStateSchema>;
@@ -30,6 +31,9 @@ const mediaId = z
 /** A server instant in epoch milliseconds, as the client's synced clock reads it. */
 const serverInstant = z.number({ error: FIELD_MESSAGES.atServerTs }).min(0, {
   error: FIELD_MESSAGES.atServerTs,
+}).meta({
+  description: "The server instant (epoch ms, on the client's synced clock) at which the " +
+    "host's player was at `position`; clamped into [arrival - 5 s, arrival].",
 });
 
 /**
@@ -42,11 +46,15 @@ const playerEventPayload = z
     action: PlayerActionSchema,
     position,
     // Applied only when valid (§3.5): anything else counts as not given, never as an error.
-    play_state: PlayStateSchema.nullish().catch(null).transform((value) => value ?? null),
+    play_state: PlayStateSchema.nullish().catch(null).transform((value) => value ?? null)
+      .meta({ description: "The host's play state; an invalid value counts as not given." }),
     at_server_ts: serverInstant.nullish().transform((value) => value ?? null),
-    deferred: z.boolean({ error: FIELD_MESSAGES.deferred }).nullish().transform((value) =>
-      value === true
-    ),
+    deferred: z.boolean({ error: FIELD_MESSAGES.deferred }).nullish()
+      .transform((value) => value === true)
+      .meta({
+        description: "The host starts at target_server_ts like everyone else (it receives " +
+          "its own play). Not together with at_server_ts.",
+      }),
   })
   .refine((payload) => !(payload.deferred && payload.at_server_ts !== null), {
     error: FIELD_MESSAGES.timingExclusive,
@@ -58,7 +66,7 @@ export const PAYLOAD_SCHEMAS = {
   create_room: z.looseObject({
     name: optionalText(FIELD_MESSAGES.name),
     // An invalid or missing start position is not an error: the room starts at 0 (§3.1).
-    start_pos: position.catch(0),
+    start_pos: position.catch(0).default(0),
     media_id: mediaId,
     user_name: optionalText(FIELD_MESSAGES.userName),
   }),

@@ -4,3 +4,4 @@ export * from "./errors.ts";
 export * from "./sanitize.ts";
 export * from "./client_messages.ts";
 export * from "./server_messages.ts";
+export * from "./server_schemas.ts";

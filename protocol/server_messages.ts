@@ -43,23 +43,26 @@ export interface PlayerEventPayload {
 interface Envelope<T extends string, P> {
   readonly type: T;
   readonly room?: string;
-  readonly client?: string;
   readonly payload: P;
   readonly server_ts: number;
 }
+/** The message concerns this room. */
+type InRoom = { readonly room: string };
+/** The message is about (or from) this client. */
+type About = { readonly client: string };
 
 export type ServerMessage =
-  | Envelope<"client_hello", { client_id: string }>
+  | Envelope<"client_hello", { client_id: string }> & About
   | Envelope<"auth_success", { user_name: string }>
   | Envelope<"room_list", readonly RoomSummary[]>
-  | Envelope<"room_state", RoomStatePayload>
-  | Envelope<"participants_update", { participant_count: number }>
-  | Envelope<"player_event", PlayerEventPayload>
-  | Envelope<"state_update", PlaybackSnapshot>
-  | Envelope<"room_closed", { reason: string }>
-  | Envelope<"client_left", { participant_count: number }>
-  | Envelope<"pong", unknown>
-  | Envelope<"chat_message", { username: string; text: string }>
+  | Envelope<"room_state", RoomStatePayload> & InRoom
+  | Envelope<"participants_update", { participant_count: number }> & InRoom & About
+  | Envelope<"player_event", PlayerEventPayload> & InRoom & About
+  | Envelope<"state_update", PlaybackSnapshot> & InRoom & About
+  | Envelope<"room_closed", { reason: string }> & InRoom
+  | Envelope<"client_left", { participant_count: number }> & InRoom & About
+  | Envelope<"pong", unknown> & About
+  | Envelope<"chat_message", { username: string; text: string }> & InRoom & About
   | Envelope<"error", { message: string; code: string }>;
 
 export type ServerMessageType = ServerMessage["type"];

@@ -2,7 +2,8 @@
  * A protocol client for integration tests: real WebSocket, every message recorded, and
  * `next(type)` that fails the test when the message does not come in time.
  */
-import type { ServerMessage } from "../../protocol/mod.ts";
+import { isDeepStrictEqual } from "node:util";
+import { type ServerMessage, ServerMessageSchema } from "../../protocol/mod.ts";
 
 type Of<T extends ServerMessage["type"]> = Extract<ServerMessage, { type: T }>;
 
@@ -32,6 +33,7 @@ export class TestClient {
     socket.addEventListener("message", (event) => {
       if (typeof event.data !== "string") throw new Error("server sent a binary frame");
       const message = JSON.parse(event.data) as ServerMessage;
+      assertPublished(message, event.data);
       this.received.push(message);
       const waiter = this.#waiters.find((w) => w.match(message));
       if (waiter) {
@@ -151,4 +153,18 @@ export class TestClient {
       this.#waiters.push(waiter);
     });
   }
+}
+
+/**
+ * Every message the real server sends in a test must match the published schema exactly (no
+ * missing, wrong or undocumented field): docs/protocol.schema.json is generated from it.
+ * Throwing here fails the test that received the message.
+ */
+function assertPublished(message: ServerMessage, text: string): void {
+  const checked = ServerMessageSchema.safeParse(message);
+  if (checked.success && isDeepStrictEqual(checked.data, message)) return;
+  const why = checked.success
+    ? "a field the schema does not describe"
+    : checked.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+  throw new Error(`server message outside the published schema (${why}): ${text.slice(0, 300)}`);
 }

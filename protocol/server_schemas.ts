@@ -1,0 +1,173 @@
+/**
+ * The server → client messages as zod schemas. The server builds its messages with the typed
+ * builders in server_messages.ts and never validates them on the hot path; these schemas are
+ * the published contract (docs/protocol.schema.json is generated from them), the integration
+ * tests check every message the real server sends against them, and a type check below keeps
+ * them and the builders' types in step.
+ */
+import { z } from "zod";
+import { MAX_POSITION_SECONDS } from "./limits.ts";
+import type { ServerMessage } from "./server_messages.ts";
+
+const serverTs = z.number().meta({ description: "Server time (epoch ms) of the message." });
+const position = z.number().max(MAX_POSITION_SECONDS).meta({
+  description: "Seconds into the media.",
+});
+const playState = z.enum(["playing", "paused"]);
+const count = z.number().int().min(0);
+
+const anyRoom = { room: z.string().optional() };
+const room = { room: z.string() };
+const client = { ...anyRoom, client: z.string() };
+const roomAndClient = { ...room, client: z.string() };
+
+/** An envelope: type, payload, server_ts, and the `room`/`client` fields given. */
+const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape>(
+  type: T,
+  payload: P,
+  fields: F,
+  description: string,
+) =>
+  z.object({
+    type: z.literal(type),
+    payload,
+    server_ts: serverTs,
+    ...fields,
+  }).meta({ description });
+
+export const RoomSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  count,
+  media_id: z.string().nullable(),
+});
+
+export const SERVER_MESSAGE_SCHEMAS = {
+  client_hello: envelope(
+    "client_hello",
+    z.object({ client_id: z.string() }),
+    client,
+    "First message on every connection: this connection's id.",
+  ),
+  auth_success: envelope(
+    "auth_success",
+    z.object({ user_name: z.string() }),
+    anyRoom,
+    "The token was accepted (or, with auth off, the name was taken).",
+  ),
+  room_list: envelope(
+    "room_list",
+    z.array(RoomSummarySchema).readonly(),
+    anyRoom,
+    "Every open room. Pushed to connections in no room; the reply to list_rooms.",
+  ),
+  room_state: envelope(
+    "room_state",
+    z.object({
+      name: z.string(),
+      host_id: z.string(),
+      participant_count: count,
+      media_id: z.string().nullable(),
+      state: z.object({
+        position: position.meta({ description: "The position at server_ts." }),
+        play_state: playState,
+      }),
+    }),
+    room,
+    "The room you created or joined, as it is at server_ts.",
+  ),
+  participants_update: envelope(
+    "participants_update",
+    z.object({ participant_count: count }),
+    roomAndClient,
+    "A member joined (client = the joiner).",
+  ),
+  player_event: envelope(
+    "player_event",
+    z.object({
+      action: z.enum(["play", "pause", "seek", "buffering"]),
+      position: z.number().meta({
+        description: "For play: the timeline's position at the envelope's server_ts (for " +
+          "the upstream client; slightly negative at the very start of the media). " +
+          "Otherwise the position the host sent.",
+      }),
+      play_state: playState.meta({ description: "The room's play state once it applies." }),
+      target_server_ts: serverTs.meta({ description: "When every player acts (epoch ms)." }),
+      position_at_target: position.meta({
+        description: "Where every player must be at target_server_ts.",
+      }),
+    }),
+    roomAndClient,
+    "A host command, scheduled for target_server_ts. Play goes to every member, the rest " +
+      "to everyone but the host.",
+  ),
+  state_update: envelope(
+    "state_update",
+    z.object({ position, play_state: playState }),
+    roomAndClient,
+    "The host's position at server_ts, relayed to the other members.",
+  ),
+  room_closed: envelope(
+    "room_closed",
+    z.object({ reason: z.string() }),
+    room,
+    "The room is gone; you are back in no room.",
+  ),
+  client_left: envelope(
+    "client_left",
+    z.object({ participant_count: count }),
+    roomAndClient,
+    "A member left (client = who).",
+  ),
+  pong: envelope(
+    "pong",
+    z.unknown(),
+    client,
+    "The reply to ping: its payload echoed, server_ts the server's time.",
+  ),
+  chat_message: envelope(
+    "chat_message",
+    z.object({ username: z.string(), text: z.string() }),
+    roomAndClient,
+    "A chat message (client = the sender), to every member.",
+  ),
+  error: envelope(
+    "error",
+    z.object({ message: z.string(), code: z.string() }),
+    anyRoom,
+    "What went wrong with a message you sent; room set when it concerns one.",
+  ),
+} as const;
+
+export const ServerMessageSchema = z.discriminatedUnion(
+  "type",
+  Object.values(SERVER_MESSAGE_SCHEMAS) as unknown as [
+    (typeof SERVER_MESSAGE_SCHEMAS)[keyof typeof SERVER_MESSAGE_SCHEMAS],
+    ...(typeof SERVER_MESSAGE_SCHEMAS)[keyof typeof SERVER_MESSAGE_SCHEMAS][],
+  ],
+);
+
+// The builders' message types and the published schemas describe the same messages, type by
+// type: a field added to one and not the other fails the type check, in either direction.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Schemas = typeof SERVER_MESSAGE_SCHEMAS;
+const builtMessagesMatchTheSchemas: {
+  [K in keyof Schemas]: Same<z.infer<Schemas[K]>, Extract<ServerMessage, { type: K }>>;
+} = {
+  client_hello: true,
+  auth_success: true,
+  room_list: true,
+  room_state: true,
+  participants_update: true,
+  player_event: true,
+  state_update: true,
+  room_closed: true,
+  client_left: true,
+  pong: true,
+  chat_message: true,
+  error: true,
+};
+void builtMessagesMatchTheSchemas;
+// And no server message type is missing a schema.
+const everyTypeHasASchema: Same<ServerMessage["type"], keyof Schemas> = true;
+void everyTypeHasASchema;
