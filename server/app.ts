@@ -5,15 +5,15 @@
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { upgradeWebSocket } from "hono/deno";
 import denoJson from "../deno.json" with { type: "json" };
 import { type Clock, SystemClock } from "../rooms/clock.ts";
 import { RoomRegistry } from "../rooms/registry.ts";
 import { createJwtAuthenticator } from "./auth.ts";
 import type { Config } from "./config.ts";
-import { Connection, type Socket } from "./connection.ts";
+import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
+import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -85,6 +85,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   const allowAll = config.allowedOrigins.includes("*");
   const allowed = new Set(config.allowedOrigins.map((origin) => origin.toLowerCase()));
   const originAllowed = (origin: string) => allowAll || allowed.has(origin.toLowerCase());
+  const idleTimeoutS = Math.round(config.limits.idleTimeoutMs / 1000);
 
   const app = new Hono();
   app.use(
@@ -119,49 +120,53 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     });
   });
 
-  app.get(
-    "/ws",
-    (c, next) => {
-      if (draining) {
-        metrics.upgradesRejected.inc("draining");
-        return c.text("server shutting down", 503);
-      }
-      // No Origin header means a non-browser client, which is allowed (§1).
-      const origin = c.req.header("origin");
-      if (origin !== undefined && !originAllowed(origin)) {
-        metrics.upgradesRejected.inc("origin");
-        log.info("upgrade refused: origin not allowed", { origin });
-        return c.text("origin not allowed", 403);
-      }
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-        metrics.upgradesRejected.inc("not_websocket");
-        return c.text("expected a WebSocket upgrade", 426);
-      }
-      return next();
-    },
-    upgradeWebSocket(() => {
-      const connection = new Connection(connectionContext);
-      connections.add(connection);
-      return {
-        onOpen: (_event, ws) => {
-          openSockets++;
-          // Writes go straight to Deno's socket: Hono's WSContext adds two wrapper calls per
-          // frame, measurable on broadcasts (see bench/README.md). Hono keeps the upgrade.
-          const raw = ws.raw;
-          const socket: Socket = raw
-            ? raw
-            : { send: (text) => ws.send(text), close: (c, r) => ws.close(c, r), bufferedAmount: 0 };
-          connection.open(socket);
-        },
-        onMessage: (event) => connection.receive(event.data),
-        onClose: (event) => {
-          connection.closed(event.code);
-          socketClosed();
-        },
-        onError: () => connection.closed(1006),
-      };
-    }, { idleTimeout: Math.round(config.limits.idleTimeoutMs / 1000) }),
-  );
+  /**
+   * The connection writes to Deno's socket itself: a wrapper call per frame is measurable on
+   * broadcasts (see bench/README.md). A socket that never opened never counts for drain.
+   */
+  const wireSocket = (socket: WebSocket, connection: Connection) => {
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      openSockets++;
+      connection.open(socket);
+    };
+    socket.onmessage = (event) => connection.receive(event.data);
+    socket.onclose = (event) => {
+      connection.closed(event.code);
+      if (opened) socketClosed();
+    };
+    socket.onerror = () => connection.closed(1006);
+  };
+
+  app.get("/ws", (c) => {
+    if (draining) {
+      metrics.upgradesRejected.inc("draining");
+      return c.text("server shutting down", 503);
+    }
+    // No Origin header means a non-browser client, which is allowed (§1).
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !originAllowed(origin)) {
+      metrics.upgradesRejected.inc("origin");
+      log.info("upgrade refused: origin not allowed", { origin });
+      return c.text("origin not allowed", 403);
+    }
+    if (!asksForWebSocket(c.req.header("upgrade"))) {
+      metrics.upgradesRejected.inc("not_websocket");
+      return c.text("expected a WebSocket upgrade", 426);
+    }
+    const upgraded = upgradeToWebSocket(c.req.raw, idleTimeoutS);
+    if (!upgraded.ok) {
+      metrics.upgradesRejected.inc("bad_handshake");
+      log.debug("upgrade refused: bad handshake", { error: upgraded.reason });
+      return c.text(`bad WebSocket handshake: ${upgraded.reason}`, 400);
+    }
+    // Only now, with a socket that will report its close, does the connection exist.
+    const connection = new Connection(connectionContext);
+    connections.add(connection);
+    wireSocket(upgraded.socket, connection);
+    return upgraded.response;
+  });
 
   return {
     fetch: (request, info) => app.fetch(request, info),

@@ -29,7 +29,7 @@ export const DEFAULT_USER_NAME = "Anonymous";
 /** Frames that may wait behind a token check; more than a second's budget is a flood anyway. */
 export const MAX_WAITING_FRAMES = 64;
 
-/** The little a connection needs of a WebSocket; Hono's WSContext and test doubles fit. */
+/** The little a connection needs of a WebSocket; Deno's WebSocket and test doubles fit. */
 export interface Socket {
   send(text: string): void;
   close(code: number, reason: string): void;
