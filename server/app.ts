@@ -30,6 +30,8 @@ export interface SessionServer {
   readonly metrics: ServerMetrics;
   readonly connections: ReadonlySet<Connection>;
   readonly draining: boolean;
+  /** Resolves once no connection is left (at once when none is): an event to await, not poll. */
+  whenNoConnections(): Promise<void>;
   /**
    * Refuses new sockets, closes every open one with 1001 and every room, and resolves once
    * every socket has closed or `graceMs` has passed.
@@ -48,6 +50,11 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   /** Sockets whose close event has not come yet (a closed Connection may still have one). */
   let openSockets = 0;
   let onAllSocketsClosed: (() => void) | null = null;
+  const noConnectionWaiters: (() => void)[] = [];
+  const connectionGone = (connection: Connection) => {
+    connections.delete(connection);
+    if (connections.size === 0) { for (const resolve of noConnectionWaiters.splice(0)) resolve(); }
+  };
   const socketClosed = () => {
     openSockets--;
     if (openSockets === 0) onAllSocketsClosed?.();
@@ -79,7 +86,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     log,
     authenticator,
     metrics,
-    onGone: (connection: Connection) => connections.delete(connection),
+    onGone: connectionGone,
   };
 
   const allowAll = config.allowedOrigins.includes("*");
@@ -175,6 +182,10 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     connections,
     get draining() {
       return draining;
+    },
+    whenNoConnections() {
+      if (connections.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => noConnectionWaiters.push(resolve));
     },
     drain(graceMs = 2_000) {
       draining = true;
