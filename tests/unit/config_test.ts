@@ -14,7 +14,19 @@ Deno.test("an empty environment gives the documented defaults", () => {
   assert.equal(config.jwt.issuer, "Jellyfin");
   assert.equal(config.logLevel, "info");
   assert.equal(config.limits.maxClientsPerRoom, MAX_CLIENTS_PER_ROOM);
+  assert.deepEqual(config.trustedProxies, []);
   assert.deepEqual(config.timings, DEFAULT_TIMINGS);
+});
+
+Deno.test("TRUSTED_PROXIES: IPs and CIDR ranges, IPv4 and IPv6, in their canonical spelling", () => {
+  const result = loadConfig({ TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.1 ,2001:DB8::/32,, ::1" });
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.trustedProxies, [
+    "10.0.0.0/8",
+    "192.0.2.1",
+    "2001:db8::/32",
+    "::1",
+  ]);
 });
 
 Deno.test("values are read, trimmed lists split, empty values count as unset", () => {
@@ -45,6 +57,8 @@ Deno.test("a bad value is refused with a message naming the variable", () => {
       ["MAX_CLIENTS_PER_ROOM", "0"],
       ["ALLOWED_ORIGINS", "https://ok.example/path"],
       ["RATE_LIMIT_PER_SECOND", "1.5"],
+      ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"],
+      ["TRUSTED_PROXIES", "10.0.0.0/33"],
     ]
   ) {
     const result = loadConfig({ [name!]: value! });
