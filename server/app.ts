@@ -8,7 +8,9 @@ import { cors } from "hono/cors";
 import denoJson from "../deno.json" with { type: "json" };
 import { type Clock, SystemClock } from "../rooms/clock.ts";
 import { RoomRegistry } from "../rooms/registry.ts";
+import { AddressBook } from "./addresses.ts";
 import { createJwtAuthenticator } from "./auth.ts";
+import { clientAddress, TrustedProxies } from "./client_address.ts";
 import type { Config } from "./config.ts";
 import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -32,6 +34,8 @@ export interface SessionServer {
   readonly draining: boolean;
   /** Resolves once no connection is left (at once when none is): an event to await, not poll. */
   whenNoConnections(): Promise<void>;
+  /** Resolves once the connection with this id is gone (at once when there is none). */
+  whenGone(connectionId: string): Promise<void>;
   /**
    * Refuses new sockets, closes every open one with 1001 and every room, and resolves once
    * every socket has closed or `graceMs` has passed.
@@ -51,9 +55,13 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   let openSockets = 0;
   let onAllSocketsClosed: (() => void) | null = null;
   const noConnectionWaiters: (() => void)[] = [];
+  const goneWaiters = new Map<string, (() => void)[]>();
   const connectionGone = (connection: Connection) => {
     connections.delete(connection);
-    if (connections.size === 0) { for (const resolve of noConnectionWaiters.splice(0)) resolve(); }
+    for (const resolve of goneWaiters.get(connection.id) ?? []) resolve();
+    goneWaiters.delete(connection.id);
+    if (connections.size > 0) return;
+    for (const resolve of noConnectionWaiters.splice(0)) resolve();
   };
   const socketClosed = () => {
     openSockets--;
@@ -78,6 +86,10 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
+  const addresses = new AddressBook();
+  const trustedProxies = TrustedProxies.fromList(config.trustedProxies);
+  /** The warning about X-Forwarded-For from an untrusted peer is given once, not per request. */
+  let warnedForwardedFor = false;
   const authenticator = config.jwt.secret ? createJwtAuthenticator(config.jwt, clock) : null;
   const connectionContext = {
     clock,
@@ -94,7 +106,8 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   const originAllowed = (origin: string) => allowAll || allowed.has(origin.toLowerCase());
   const idleTimeoutS = Math.round(config.limits.idleTimeoutMs / 1000);
 
-  const app = new Hono();
+  /** Deno.serve's handler info, passed by our `fetch` (absent when a caller gives none). */
+  const app = new Hono<{ Bindings: { readonly remoteAddr: Deno.Addr | undefined } }>();
   app.use(
     "/health",
     cors({ origin: (origin) => (origin && originAllowed(origin) ? origin : null) }),
@@ -162,6 +175,24 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       metrics.upgradesRejected.inc("not_websocket");
       return c.text("expected a WebSocket upgrade", 426);
     }
+    const client = clientAddress(c.env.remoteAddr, c.req.header("x-forwarded-for"), trustedProxies);
+    if (client.untrustedForwardedFor && !warnedForwardedFor) {
+      warnedForwardedFor = true;
+      log.warn(
+        "X-Forwarded-For from a peer not in TRUSTED_PROXIES is ignored: if a proxy is in " +
+          "front, list it, or every client shares its address and the per-address limits",
+        { peer: client.address },
+      );
+    }
+    if (connections.size >= config.limits.maxConnections) {
+      metrics.upgradesRejected.inc("server_limit");
+      return c.text("server at connection limit", 503);
+    }
+    if (addresses.openConnections(client.address) >= config.limits.maxConnectionsPerAddress) {
+      metrics.upgradesRejected.inc("address_limit");
+      log.debug("upgrade refused: address limit", { address: client.address });
+      return c.text("too many connections from this address", 429);
+    }
     const upgraded = upgradeToWebSocket(c.req.raw, idleTimeoutS);
     if (!upgraded.ok) {
       metrics.upgradesRejected.inc("bad_handshake");
@@ -169,14 +200,14 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       return c.text(`bad WebSocket handshake: ${upgraded.reason}`, 400);
     }
     // Only now, with a socket that will report its close, does the connection exist.
-    const connection = new Connection(connectionContext);
+    const connection = new Connection(connectionContext, addresses.acquire(client.address));
     connections.add(connection);
     wireSocket(upgraded.socket, connection);
     return upgraded.response;
   });
 
   return {
-    fetch: (request, info) => app.fetch(request, info),
+    fetch: (request, info) => app.fetch(request, { remoteAddr: info?.remoteAddr }),
     registry,
     metrics,
     connections,
@@ -187,10 +218,19 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       if (connections.size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => noConnectionWaiters.push(resolve));
     },
+    whenGone(connectionId) {
+      if (![...connections].some((connection) => connection.id === connectionId)) {
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        goneWaiters.set(connectionId, [...(goneWaiters.get(connectionId) ?? []), resolve]);
+      });
+    },
     drain(graceMs = 2_000) {
       draining = true;
       for (const connection of [...connections]) connection.close("goingAway");
       registry.shutdown();
+      addresses.clear();
       if (openSockets === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);

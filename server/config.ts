@@ -10,6 +10,8 @@ import {
   IDLE_TIMEOUT_MS,
   MAX_BUFFERED_BYTES,
   MAX_CLIENTS_PER_ROOM,
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_IP,
   MAX_FRAME_BYTES,
   MAX_ROOMS,
   RATE_LIMIT_PER_SECOND,
@@ -85,6 +87,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_SECOND: integer(1, 100_000, RATE_LIMIT_PER_SECOND),
   MAX_CLIENTS_PER_ROOM: integer(1, 10_000, MAX_CLIENTS_PER_ROOM),
   MAX_ROOMS: integer(1, 10_000_000, MAX_ROOMS),
+  MAX_CONNECTIONS: integer(1, 10_000_000, MAX_CONNECTIONS),
+  MAX_CONNECTIONS_PER_IP: integer(1, 10_000_000, MAX_CONNECTIONS_PER_IP),
   MAX_BUFFERED_BYTES: integer(1_024, 1_073_741_824, MAX_BUFFERED_BYTES),
   AUTH_TIMEOUT_MS: integer(100, 600_000, AUTH_TIMEOUT_MS),
   IDLE_TIMEOUT_MS: integer(2_000, 3_600_000, IDLE_TIMEOUT_MS),
@@ -115,6 +119,8 @@ export interface Config {
     readonly messagesPerSecond: number;
     readonly maxClientsPerRoom: number;
     readonly maxRooms: number;
+    readonly maxConnections: number;
+    readonly maxConnectionsPerAddress: number;
     readonly maxBufferedBytes: number;
     readonly authTimeoutMs: number;
     readonly idleTimeoutMs: number;
@@ -154,6 +160,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
         maxClientsPerRoom: e.MAX_CLIENTS_PER_ROOM,
         maxRooms: e.MAX_ROOMS,
+        maxConnections: e.MAX_CONNECTIONS,
+        maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_IP,
         maxBufferedBytes: e.MAX_BUFFERED_BYTES,
         authTimeoutMs: e.AUTH_TIMEOUT_MS,
         idleTimeoutMs: e.IDLE_TIMEOUT_MS,

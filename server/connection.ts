@@ -17,6 +17,7 @@ import {
 } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../rooms/clock.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
+import type { AddressLease } from "./addresses.ts";
 import type { Authenticator } from "./auth.ts";
 import { CLOSE_CODES, type CloseReason } from "./close_codes.ts";
 import type { Config } from "./config.ts";
@@ -54,6 +55,8 @@ type State = "connecting" | "open" | "closed";
 export class Connection implements Session {
   readonly id: string = crypto.randomUUID();
   readonly #ctx: ConnectionContext;
+  /** This connection's place in its client address's records. */
+  readonly #address: AddressLease;
   #name = DEFAULT_USER_NAME;
   #userId: string | null = null;
   #authenticated: boolean;
@@ -68,8 +71,9 @@ export class Connection implements Session {
   #waitingOverflowed = false;
   #busy = false;
 
-  constructor(ctx: ConnectionContext) {
+  constructor(ctx: ConnectionContext, address: AddressLease) {
     this.#ctx = ctx;
+    this.#address = address;
     this.#authenticated = ctx.authenticator === null;
     this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
   }
@@ -305,6 +309,7 @@ export class Connection implements Session {
     this.#waiting.length = 0;
     this.#ctx.registry.removeListener(this);
     this.#ctx.registry.leaveCurrentRoom(this);
+    this.#address.release();
     if (wasOpen) this.#ctx.metrics.connectionsClosed.inc(String(code));
     this.#ctx.log.debug("connection closed", { client: this.id, code });
     this.#ctx.onGone(this);

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS, MAX_CLIENTS_PER_ROOM } from "../../protocol/mod.ts";
+import {
+  DEFAULT_TIMINGS,
+  MAX_CLIENTS_PER_ROOM,
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_IP,
+} from "../../protocol/mod.ts";
 import { loadConfig } from "../../server/config.ts";
 
 Deno.test("an empty environment gives the documented defaults", () => {
@@ -14,6 +19,8 @@ Deno.test("an empty environment gives the documented defaults", () => {
   assert.equal(config.jwt.issuer, "Jellyfin");
   assert.equal(config.logLevel, "info");
   assert.equal(config.limits.maxClientsPerRoom, MAX_CLIENTS_PER_ROOM);
+  assert.equal(config.limits.maxConnections, MAX_CONNECTIONS);
+  assert.equal(config.limits.maxConnectionsPerAddress, MAX_CONNECTIONS_PER_IP);
   assert.deepEqual(config.trustedProxies, []);
   assert.deepEqual(config.timings, DEFAULT_TIMINGS);
 });
@@ -57,6 +64,8 @@ Deno.test("a bad value is refused with a message naming the variable", () => {
       ["MAX_CLIENTS_PER_ROOM", "0"],
       ["ALLOWED_ORIGINS", "https://ok.example/path"],
       ["RATE_LIMIT_PER_SECOND", "1.5"],
+      ["MAX_CONNECTIONS", "0"],
+      ["MAX_CONNECTIONS_PER_IP", "many"],
       ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"],
       ["TRUSTED_PROXIES", "10.0.0.0/33"],
     ]

@@ -3,6 +3,7 @@ import { ERRORS, RATE_LIMIT_PER_SECOND, type ServerMessage } from "../../protoco
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import type { Authenticator, AuthResult } from "../../server/auth.ts";
+import { AddressBook } from "../../server/addresses.ts";
 import { defaultConfig } from "../../server/config.ts";
 import { Connection, MAX_WAITING_FRAMES, type Socket } from "../../server/connection.ts";
 import { silentLogger } from "../../server/log.ts";
@@ -45,7 +46,7 @@ function connection(authenticator: Authenticator | null) {
     authenticator,
     metrics: new ServerMetrics(),
     onGone: () => {},
-  });
+  }, new AddressBook().acquire("192.0.2.1"));
   const socket = new FakeSocket();
   conn.open(socket);
   const frame = (type: string, payload: unknown = {}) =>
