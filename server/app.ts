@@ -86,7 +86,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
-  const addresses = new AddressBook();
+  const addresses = new AddressBook(clock, config.limits.roomCreationsPerMinute);
   const trustedProxies = TrustedProxies.fromList(config.trustedProxies);
   /** The warning about X-Forwarded-For from an untrusted peer is given once, not per request. */
   let warnedForwardedFor = false;

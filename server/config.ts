@@ -15,6 +15,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_ROOMS,
   RATE_LIMIT_PER_SECOND,
+  ROOM_CREATIONS_PER_MINUTE,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
   type Timings,
 } from "../protocol/mod.ts";
@@ -89,6 +90,7 @@ const EnvSchema = z.object({
   MAX_ROOMS: integer(1, 10_000_000, MAX_ROOMS),
   MAX_CONNECTIONS: integer(1, 10_000_000, MAX_CONNECTIONS),
   MAX_CONNECTIONS_PER_IP: integer(1, 10_000_000, MAX_CONNECTIONS_PER_IP),
+  ROOM_CREATIONS_PER_MINUTE: integer(1, 100_000, ROOM_CREATIONS_PER_MINUTE),
   MAX_BUFFERED_BYTES: integer(1_024, 1_073_741_824, MAX_BUFFERED_BYTES),
   AUTH_TIMEOUT_MS: integer(100, 600_000, AUTH_TIMEOUT_MS),
   IDLE_TIMEOUT_MS: integer(2_000, 3_600_000, IDLE_TIMEOUT_MS),
@@ -121,6 +123,7 @@ export interface Config {
     readonly maxRooms: number;
     readonly maxConnections: number;
     readonly maxConnectionsPerAddress: number;
+    readonly roomCreationsPerMinute: number;
     readonly maxBufferedBytes: number;
     readonly authTimeoutMs: number;
     readonly idleTimeoutMs: number;
@@ -162,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
         maxRooms: e.MAX_ROOMS,
         maxConnections: e.MAX_CONNECTIONS,
         maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_IP,
+        roomCreationsPerMinute: e.ROOM_CREATIONS_PER_MINUTE,
         maxBufferedBytes: e.MAX_BUFFERED_BYTES,
         authTimeoutMs: e.AUTH_TIMEOUT_MS,
         idleTimeoutMs: e.IDLE_TIMEOUT_MS,

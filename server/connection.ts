@@ -134,6 +134,11 @@ export class Connection implements Session {
     this.#reply(build.error(error, this.#ctx.clock.now(), room));
   }
 
+  /** The budget is the client address's, shared with its other connections. */
+  allowRoomCreation(): boolean {
+    return this.#address.allowRoomCreation();
+  }
+
   adoptUserName(raw: string | null | undefined): void {
     if (this.#ctx.authenticator !== null || raw === undefined || raw === null) return;
     this.#name = sanitizeName(raw, DEFAULT_USER_NAME);

@@ -24,6 +24,8 @@ export interface Session extends Member {
   /** With auth off, `user_name` in a payload names the user; with auth on it never does. */
   adoptUserName(raw: string | null | undefined): void;
   sendError(error: ErrorInfo, room?: string | null): void;
+  /** Takes one room creation from the sender's budget; false when it is spent. */
+  allowRoomCreation(): boolean;
 }
 
 export interface DispatchContext {
@@ -103,6 +105,8 @@ function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_
   const currentRoom = registry.get(registry.roomOf(session.id) ?? "");
   const freesARoom = currentRoom?.hostId === session.id;
   if (!registry.hasRoomFor(freesARoom ? 1 : 0)) return session.sendError(ERRORS.serverFull);
+  // After the full-server check, so that a refusal there costs no budget; before leaving.
+  if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
   // One room per host: leaving first closes a room this sender hosts (§3.1).
   registry.leaveCurrentRoom(session, HOST_NEW_ROOM_REASON);
   const room = registry.create({

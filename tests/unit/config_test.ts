@@ -4,6 +4,7 @@ import {
   MAX_CLIENTS_PER_ROOM,
   MAX_CONNECTIONS,
   MAX_CONNECTIONS_PER_IP,
+  ROOM_CREATIONS_PER_MINUTE,
 } from "../../protocol/mod.ts";
 import { loadConfig } from "../../server/config.ts";
 
@@ -21,6 +22,7 @@ Deno.test("an empty environment gives the documented defaults", () => {
   assert.equal(config.limits.maxClientsPerRoom, MAX_CLIENTS_PER_ROOM);
   assert.equal(config.limits.maxConnections, MAX_CONNECTIONS);
   assert.equal(config.limits.maxConnectionsPerAddress, MAX_CONNECTIONS_PER_IP);
+  assert.equal(config.limits.roomCreationsPerMinute, ROOM_CREATIONS_PER_MINUTE);
   assert.deepEqual(config.trustedProxies, []);
   assert.deepEqual(config.timings, DEFAULT_TIMINGS);
 });
@@ -66,6 +68,7 @@ Deno.test("a bad value is refused with a message naming the variable", () => {
       ["RATE_LIMIT_PER_SECOND", "1.5"],
       ["MAX_CONNECTIONS", "0"],
       ["MAX_CONNECTIONS_PER_IP", "many"],
+      ["ROOM_CREATIONS_PER_MINUTE", "0"],
       ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"],
       ["TRUSTED_PROXIES", "10.0.0.0/33"],
     ]

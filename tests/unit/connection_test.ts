@@ -46,7 +46,7 @@ function connection(authenticator: Authenticator | null) {
     authenticator,
     metrics: new ServerMetrics(),
     onGone: () => {},
-  }, new AddressBook().acquire("192.0.2.1"));
+  }, new AddressBook(clock, config.limits.roomCreationsPerMinute).acquire("192.0.2.1"));
   const socket = new FakeSocket();
   conn.open(socket);
   const frame = (type: string, payload: unknown = {}) =>
