@@ -18,9 +18,10 @@ import {
 import type { Clock, TimerId } from "../rooms/clock.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import type { AddressLease } from "./addresses.ts";
-import type { Authenticator } from "./auth.ts";
+import { acceptedUntil, type Authenticator } from "./auth.ts";
 import { CLOSE_CODES, type CloseReason } from "./close_codes.ts";
 import type { Config } from "./config.ts";
+import { DeadlineTimer } from "./deadline_timer.ts";
 import { dispatch, type Session } from "./dispatch.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
@@ -63,6 +64,8 @@ export class Connection implements Session {
   #state: State = "connecting";
   #socket: Socket | null = null;
   #authTimer: TimerId | null = null;
+  /** With auth on: closes the socket when the last accepted token expires (moved by re-auth). */
+  readonly #tokenExpiry: DeadlineTimer;
   readonly #limiter: WindowRateLimiter;
   readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
   /** Frames that arrived while an earlier frame's token check was under way. */
@@ -76,6 +79,7 @@ export class Connection implements Session {
     this.#address = address;
     this.#authenticated = ctx.authenticator === null;
     this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
+    this.#tokenExpiry = new DeadlineTimer(ctx.clock, () => this.close("tokenExpired"));
   }
 
   get name(): string {
@@ -261,7 +265,8 @@ export class Connection implements Session {
         this.sendError(ERRORS.authFailed);
         return;
       }
-      // A re-auth with a fresh token updates the identity in place.
+      // A re-auth with a fresh token updates the identity in place, and its expiry.
+      this.#tokenExpiry.set(acceptedUntil(result.identity));
       this.#userId = result.identity.userId;
       this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
       this.#reply(build.authSuccess(this.#name, this.#ctx.clock.now()));
@@ -311,6 +316,7 @@ export class Connection implements Session {
     const wasOpen = this.#state === "open";
     this.#state = "closed";
     this.#clearAuthTimer();
+    this.#tokenExpiry.clear();
     this.#waiting.length = 0;
     this.#ctx.registry.removeListener(this);
     this.#ctx.registry.leaveCurrentRoom(this);

@@ -9,24 +9,30 @@ import { Connection, MAX_WAITING_FRAMES, type Socket } from "../../server/connec
 import { silentLogger } from "../../server/log.ts";
 import { ServerMetrics } from "../../server/metrics.ts";
 
+/** 2100-01-01: further than one runtime timer can wait. */
+const FAR_FUTURE = Date.UTC(2100, 0, 1);
+
 /** An authenticator whose answers the test gives, one token check at a time. */
 class ManualAuthenticator implements Authenticator {
   readonly pending: ((result: AuthResult) => void)[] = [];
   verify(): Promise<AuthResult> {
     return new Promise((resolve) => this.pending.push(resolve));
   }
-  accept(name: string): void {
-    this.pending.shift()!({ ok: true, identity: { userId: "u", userName: name } });
+  accept(name: string, expiresAt = FAR_FUTURE): void {
+    this.pending.shift()!({ ok: true, identity: { userId: "u", userName: name, expiresAt } });
   }
 }
 
 class FakeSocket implements Socket {
   readonly sent: ServerMessage[] = [];
+  readonly closes: number[] = [];
   bufferedAmount = 0;
   send(text: string): void {
     this.sent.push(JSON.parse(text));
   }
-  close(): void {}
+  close(code: number): void {
+    this.closes.push(code);
+  }
 }
 
 function connection(authenticator: Authenticator | null) {
@@ -96,4 +102,19 @@ Deno.test("a flood behind a token check: one 'Rate limit exceeded', the rest dro
   const answered = RATE_LIMIT_PER_SECOND - 1;
   assert.ok(answered < MAX_WAITING_FRAMES, "the test needs more waiting frames than budget");
   assert.deepEqual(pongs, Array.from({ length: answered }, (_, i) => i));
+});
+
+Deno.test("the token expiry timer goes with the connection, whoever closed it", async () => {
+  const auth = new ManualAuthenticator();
+  const { conn, socket, frame, clock } = connection(auth);
+  const timersBefore = clock.pendingTimers; // the auth timeout
+  conn.receive(frame("auth", { token: "t" }));
+  auth.accept("Alice", clock.now() + 3_600_000);
+  await settle();
+  assert.ok(conn.authenticated);
+  assert.equal(clock.pendingTimers, timersBefore, "auth timeout cleared, expiry armed");
+  conn.closed(1006);
+  assert.equal(clock.pendingTimers, 0);
+  clock.advance(2 * 3_600_000);
+  assert.deepEqual(socket.closes, []);
 });
