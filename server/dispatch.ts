@@ -42,6 +42,8 @@ export function dispatch(ctx: DispatchContext, session: Session, message: Client
       session.send(ctx.registry.listFrame(ctx.clock.now()));
       return;
     case "create_room":
+      // Over budget, nothing changes: no room, no leaving the current one, no renaming.
+      if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
       return createRoom(ctx, session, message);
     case "join_room":
       return joinRoom(ctx, session, message);
@@ -105,8 +107,6 @@ function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_
   const currentRoom = registry.get(registry.roomOf(session.id) ?? "");
   const freesARoom = currentRoom?.hostId === session.id;
   if (!registry.hasRoomFor(freesARoom ? 1 : 0)) return session.sendError(ERRORS.serverFull);
-  // After the full-server check, so that a refusal there costs no budget; before leaving.
-  if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
   // One room per host: leaving first closes a room this sender hosts (§3.1).
   registry.leaveCurrentRoom(session, HOST_NEW_ROOM_REASON);
   const room = registry.create({

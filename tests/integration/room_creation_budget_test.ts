@@ -19,8 +19,8 @@ Deno.test("room creation budget: per address, shared, kept across reconnects, re
   const sibling = await TestClient.connect(test.wsUrl); // same address as the host
   const elsewhere = await TestClient.connect(test.wsUrl, { "x-forwarded-for": "203.0.113.5" });
   const later: TestClient[] = [];
-  const createRoom = (client: TestClient) => {
-    client.send("create_room", { name: "Budget" });
+  const createRoom = (client: TestClient, userName = "Host") => {
+    client.send("create_room", { name: "Budget", user_name: userName });
     return client.nextWhere((m) => m.type === "room_state" || m.type === "error", "an answer");
   };
   try {
@@ -33,8 +33,8 @@ Deno.test("room creation budget: per address, shared, kept across reconnects, re
     elsewhere.send("join_room", {}, roomId);
     await elsewhere.next("room_state");
 
-    // The fourth: refused, nothing created, and the host keeps the room it hosts.
-    const refused = await createRoom(host);
+    // The fourth: refused, nothing created or renamed, and the host keeps the room it hosts.
+    const refused = await createRoom(host, "Mallory");
     assert.deepEqual(refused.type === "error" && refused.payload, {
       code: "rate_limited",
       message: ERRORS.roomCreationLimited.message,
@@ -43,6 +43,8 @@ Deno.test("room creation budget: per address, shared, kept across reconnects, re
     assert.equal(registry.roomOf(host.id), roomId);
     assert.equal(registry.get(roomId)!.memberCount, 2);
     assert.ok(!(await elsewhere.drain()).some((m) => m.type === "room_closed"));
+    host.send("chat_message", { text: "still here" }, roomId);
+    assert.equal((await elsewhere.next("chat_message")).payload.username, "Host");
 
     // Another connection of the same address shares the spent budget.
     assert.equal((await createRoom(sibling)).type, "error");
