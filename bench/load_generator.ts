@@ -4,6 +4,7 @@
  * measure, drain), samples the server process, and writes the table and a JSON file.
  */
 import { BenchClient } from "./bench_client.ts";
+import { prepareOutput, resolveOutputPath } from "./output_path.ts";
 import { type BenchReport, delivery, renderTable } from "./report.ts";
 import { parseScenario, type Scenario, USAGE } from "./scenario.ts";
 import { cpuPercent, type ProcessSample, sampleProcess, startOurServer } from "./server_process.ts";
@@ -249,6 +250,13 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exit(2);
   }
+  const jsonPath = resolveOutputPath(scenario.json, Deno.cwd());
+  try {
+    await prepareOutput(jsonPath);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    Deno.exit(2);
+  }
   const ours = scenario.url ? null : await startOurServer(scenario.serverEnv, scenario.cpuProf);
   const url = scenario.url ?? ours!.url;
   const pid = scenario.pid ?? ours?.pid;
@@ -257,9 +265,8 @@ async function main(): Promise<void> {
       ? await runIdle(scenario.idle, url, pid, scenario.rampPerS)
       : await runScenario(scenario, url, pid);
     if (!("mode" in output)) console.log(renderTable(output));
-    await Deno.mkdir(new URL(".", `file://${Deno.cwd()}/${scenario.json}`), { recursive: true });
-    await Deno.writeTextFile(scenario.json, JSON.stringify(output, null, 2) + "\n");
-    console.error(`results written to ${scenario.json}`);
+    await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
+    console.error(`results written to ${jsonPath}`);
   } finally {
     await ours?.stop();
   }

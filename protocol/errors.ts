@@ -12,6 +12,10 @@ export const ERRORS = {
   roomNotFound: { code: "room_not_found", message: "Room not found" },
   roomFull: { code: "room_full", message: "Room is full" },
   serverFull: { code: "server_full", message: "Server is full" },
+  roomCreationLimited: {
+    code: "rate_limited",
+    message: "Too many rooms created; try again in a minute",
+  },
   notHostPlayback: { code: "not_host", message: "Only the host can control playback" },
   notHostState: { code: "not_host", message: "Only the host can send state updates" },
   chatRoomRequired: { code: "room_required", message: "Room ID required for chat" },

@@ -18,6 +18,21 @@ export const RATE_LIMIT_FLOOD_CLOSE_MS = 10_000;
 export const MAX_CLIENTS_PER_ROOM = 20;
 /** Rooms per server (configurable: MAX_ROOMS). */
 export const MAX_ROOMS = 10_000;
+/** Open connections per server (configurable: MAX_CONNECTIONS); more get HTTP 503. */
+export const MAX_CONNECTIONS = 20_000;
+/**
+ * Open connections per client address (configurable: MAX_CONNECTIONS_PER_IP); more get HTTP
+ * 429. Generous: a household or an office behind one NAT address is many clients.
+ */
+export const MAX_CONNECTIONS_PER_IP = 100;
+/**
+ * Rooms one client address may create per minute (configurable: ROOM_CREATIONS_PER_MINUTE),
+ * shared by all its connections. The budget refills steadily (one every 2 s by default) and
+ * holds at most a minute's worth, so a burst of that many is allowed.
+ */
+export const ROOM_CREATIONS_PER_MINUTE = 30;
+/** The period ROOM_CREATIONS_PER_MINUTE counts over. */
+export const ROOM_CREATION_PERIOD_MS = 60_000;
 /** An unauthenticated connection is closed with 4001 after this long when auth is on. */
 export const AUTH_TIMEOUT_MS = 10_000;
 /** A connection with no sign of life (no frame, no pong) for this long is closed. */

@@ -5,15 +5,17 @@
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { upgradeWebSocket } from "hono/deno";
 import denoJson from "../deno.json" with { type: "json" };
 import { type Clock, SystemClock } from "../rooms/clock.ts";
 import { RoomRegistry } from "../rooms/registry.ts";
+import { AddressBook } from "./addresses.ts";
 import { createJwtAuthenticator } from "./auth.ts";
+import { clientAddress, TrustedProxies } from "./client_address.ts";
 import type { Config } from "./config.ts";
-import { Connection, type Socket } from "./connection.ts";
+import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
+import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -30,6 +32,10 @@ export interface SessionServer {
   readonly metrics: ServerMetrics;
   readonly connections: ReadonlySet<Connection>;
   readonly draining: boolean;
+  /** Resolves once no connection is left (at once when none is): an event to await, not poll. */
+  whenNoConnections(): Promise<void>;
+  /** Resolves once the connection with this id is gone (at once when there is none). */
+  whenGone(connectionId: string): Promise<void>;
   /**
    * Refuses new sockets, closes every open one with 1001 and every room, and resolves once
    * every socket has closed or `graceMs` has passed.
@@ -48,6 +54,15 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   /** Sockets whose close event has not come yet (a closed Connection may still have one). */
   let openSockets = 0;
   let onAllSocketsClosed: (() => void) | null = null;
+  const noConnectionWaiters: (() => void)[] = [];
+  const goneWaiters = new Map<string, (() => void)[]>();
+  const connectionGone = (connection: Connection) => {
+    connections.delete(connection);
+    for (const resolve of goneWaiters.get(connection.id) ?? []) resolve();
+    goneWaiters.delete(connection.id);
+    if (connections.size > 0) return;
+    for (const resolve of noConnectionWaiters.splice(0)) resolve();
+  };
   const socketClosed = () => {
     openSockets--;
     if (openSockets === 0) onAllSocketsClosed?.();
@@ -72,6 +87,10 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
+  const addresses = new AddressBook(clock, config.limits.roomCreationsPerMinute);
+  const trustedProxies = TrustedProxies.fromList(config.trustedProxies);
+  /** The warning about X-Forwarded-For from an untrusted peer is given once, not per request. */
+  let warnedForwardedFor = false;
   const authenticator = config.jwt.secret ? createJwtAuthenticator(config.jwt, clock) : null;
   const connectionContext = {
     clock,
@@ -80,14 +99,16 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     log,
     authenticator,
     metrics,
-    onGone: (connection: Connection) => connections.delete(connection),
+    onGone: connectionGone,
   };
 
   const allowAll = config.allowedOrigins.includes("*");
   const allowed = new Set(config.allowedOrigins.map((origin) => origin.toLowerCase()));
   const originAllowed = (origin: string) => allowAll || allowed.has(origin.toLowerCase());
+  const idleTimeoutS = Math.round(config.limits.idleTimeoutMs / 1000);
 
-  const app = new Hono();
+  /** Deno.serve's handler info, passed by our `fetch` (absent when a caller gives none). */
+  const app = new Hono<{ Bindings: { readonly remoteAddr: Deno.Addr | undefined } }>();
   app.use(
     "/health",
     cors({ origin: (origin) => (origin && originAllowed(origin) ? origin : null) }),
@@ -120,62 +141,97 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     });
   });
 
-  app.get(
-    "/ws",
-    (c, next) => {
-      if (draining) {
-        metrics.upgradesRejected.inc("draining");
-        return c.text("server shutting down", 503);
-      }
-      // No Origin header means a non-browser client, which is allowed (§1).
-      const origin = c.req.header("origin");
-      if (origin !== undefined && !originAllowed(origin)) {
-        metrics.upgradesRejected.inc("origin");
-        log.info("upgrade refused: origin not allowed", { origin });
-        return c.text("origin not allowed", 403);
-      }
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-        metrics.upgradesRejected.inc("not_websocket");
-        return c.text("expected a WebSocket upgrade", 426);
-      }
-      return next();
-    },
-    upgradeWebSocket(() => {
-      const connection = new Connection(connectionContext);
-      connections.add(connection);
-      return {
-        onOpen: (_event, ws) => {
-          openSockets++;
-          // Writes go straight to Deno's socket: Hono's WSContext adds two wrapper calls per
-          // frame, measurable on broadcasts (see bench/README.md). Hono keeps the upgrade.
-          const raw = ws.raw;
-          const socket: Socket = raw
-            ? raw
-            : { send: (text) => ws.send(text), close: (c, r) => ws.close(c, r), bufferedAmount: 0 };
-          connection.open(socket);
-        },
-        onMessage: (event) => connection.receive(event.data),
-        onClose: (event) => {
-          connection.closed(event.code);
-          socketClosed();
-        },
-        onError: () => connection.closed(1006),
-      };
-    }, { idleTimeout: Math.round(config.limits.idleTimeoutMs / 1000) }),
-  );
+  /**
+   * The connection writes to Deno's socket itself: a wrapper call per frame is measurable on
+   * broadcasts (see bench/README.md). A socket that never opened never counts for drain.
+   */
+  const wireSocket = (socket: WebSocket, connection: Connection) => {
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      openSockets++;
+      connection.open(socket);
+    };
+    socket.onmessage = (event) => connection.receive(event.data);
+    socket.onclose = (event) => {
+      connection.closed(event.code);
+      if (opened) socketClosed();
+    };
+    socket.onerror = () => connection.closed(1006);
+  };
+
+  app.get("/ws", (c) => {
+    if (draining) {
+      metrics.upgradesRejected.inc("draining");
+      return c.text("server shutting down", 503);
+    }
+    // No Origin header means a non-browser client, which is allowed (§1).
+    const origin = c.req.header("origin");
+    if (origin !== undefined && !originAllowed(origin)) {
+      metrics.upgradesRejected.inc("origin");
+      log.info("upgrade refused: origin not allowed", { origin });
+      return c.text("origin not allowed", 403);
+    }
+    if (!asksForWebSocket(c.req.header("upgrade"))) {
+      metrics.upgradesRejected.inc("not_websocket");
+      return c.text("expected a WebSocket upgrade", 426);
+    }
+    const client = clientAddress(c.env.remoteAddr, c.req.header("x-forwarded-for"), trustedProxies);
+    if (client.untrustedForwardedFor && !warnedForwardedFor) {
+      warnedForwardedFor = true;
+      log.warn(
+        "X-Forwarded-For from a peer not in TRUSTED_PROXIES is ignored: if a proxy is in " +
+          "front, list it, or every client shares its address and the per-address limits",
+        { peer: client.address },
+      );
+    }
+    if (connections.size >= config.limits.maxConnections) {
+      metrics.upgradesRejected.inc("server_limit");
+      return c.text("server at connection limit", 503);
+    }
+    if (addresses.openConnections(client.address) >= config.limits.maxConnectionsPerAddress) {
+      metrics.upgradesRejected.inc("address_limit");
+      log.debug("upgrade refused: address limit", { address: client.address });
+      return c.text("too many connections from this address", 429);
+    }
+    const upgraded = upgradeToWebSocket(c.req.raw, idleTimeoutS);
+    if (!upgraded.ok) {
+      metrics.upgradesRejected.inc("bad_handshake");
+      log.debug("upgrade refused: bad handshake", { error: upgraded.reason });
+      return c.text(`bad WebSocket handshake: ${upgraded.reason}`, 400);
+    }
+    // Only now, with a socket that will report its close, does the connection exist.
+    const connection = new Connection(connectionContext, addresses.acquire(client.address));
+    connections.add(connection);
+    wireSocket(upgraded.socket, connection);
+    return upgraded.response;
+  });
 
   return {
-    fetch: (request, info) => app.fetch(request, info),
+    fetch: (request, info) => app.fetch(request, { remoteAddr: info?.remoteAddr }),
     registry,
     metrics,
     connections,
     get draining() {
       return draining;
     },
+    whenNoConnections() {
+      if (connections.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => noConnectionWaiters.push(resolve));
+    },
+    whenGone(connectionId) {
+      if (![...connections].some((connection) => connection.id === connectionId)) {
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => {
+        goneWaiters.set(connectionId, [...(goneWaiters.get(connectionId) ?? []), resolve]);
+      });
+    },
     drain(graceMs = 2_000) {
       draining = true;
       for (const connection of [...connections]) connection.close("goingAway");
       registry.shutdown();
+      addresses.clear();
       if (openSockets === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);

@@ -11,6 +11,8 @@ export const CLOSE_CODES = {
   slowConsumer: { code: 1013, reason: "slow consumer", retry: true },
   /** Auth is on and no valid `auth` arrived in time: get a token first, then reconnect. */
   authTimeout: { code: 4001, reason: "authentication timeout", retry: false },
+  /** The token's `exp` (plus 60 s of leeway) passed without a re-auth: same as above. */
+  tokenExpired: { code: 4001, reason: "token expired", retry: false },
 } as const;
 
 export type CloseReason = keyof typeof CLOSE_CODES;

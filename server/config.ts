@@ -10,12 +10,16 @@ import {
   IDLE_TIMEOUT_MS,
   MAX_BUFFERED_BYTES,
   MAX_CLIENTS_PER_ROOM,
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_IP,
   MAX_FRAME_BYTES,
   MAX_ROOMS,
   RATE_LIMIT_PER_SECOND,
+  ROOM_CREATIONS_PER_MINUTE,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
   type Timings,
 } from "../protocol/mod.ts";
+import { formatRange, parseRange } from "./ip.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
 export const DEFAULT_ALLOWED_ORIGINS = "http://localhost:8096,https://localhost:8096";
@@ -48,6 +52,25 @@ const origins = z.preprocess(
     ),
 );
 
+/** IPs and CIDR ranges, IPv4 or IPv6, comma-separated; kept in their canonical spelling. */
+const ipRanges = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+    .superRefine((list, ctx) => {
+      const bad = list.find((entry) => parseRange(entry) === null);
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `each entry must be an IP address or CIDR range (${JSON.stringify(bad)} is not)`,
+        });
+      }
+    })
+    .transform((list) => list.map((entry) => formatRange(parseRange(entry)!))),
+);
+
 const EnvSchema = z.object({
   PORT: integer(0, 65_535, 3000),
   HOST: text("0.0.0.0"),
@@ -60,10 +83,14 @@ const EnvSchema = z.object({
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   ),
   METRICS_TOKEN: z.string().default(""),
+  TRUSTED_PROXIES: ipRanges,
   MAX_FRAME_BYTES: integer(1_024, 16 * 1_048_576, MAX_FRAME_BYTES),
   RATE_LIMIT_PER_SECOND: integer(1, 100_000, RATE_LIMIT_PER_SECOND),
   MAX_CLIENTS_PER_ROOM: integer(1, 10_000, MAX_CLIENTS_PER_ROOM),
   MAX_ROOMS: integer(1, 10_000_000, MAX_ROOMS),
+  MAX_CONNECTIONS: integer(1, 10_000_000, MAX_CONNECTIONS),
+  MAX_CONNECTIONS_PER_IP: integer(1, 10_000_000, MAX_CONNECTIONS_PER_IP),
+  ROOM_CREATIONS_PER_MINUTE: integer(1, 100_000, ROOM_CREATIONS_PER_MINUTE),
   MAX_BUFFERED_BYTES: integer(1_024, 1_073_741_824, MAX_BUFFERED_BYTES),
   AUTH_TIMEOUT_MS: integer(100, 600_000, AUTH_TIMEOUT_MS),
   IDLE_TIMEOUT_MS: integer(2_000, 3_600_000, IDLE_TIMEOUT_MS),
@@ -85,11 +112,19 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** When set, /metrics wants `Authorization: Bearer <token>`. */
   readonly metricsToken: string;
+  /**
+   * Proxies whose X-Forwarded-For is believed (IPs and CIDR ranges, canonical); empty: the
+   * TCP peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
   readonly limits: {
     readonly maxFrameBytes: number;
     readonly messagesPerSecond: number;
     readonly maxClientsPerRoom: number;
     readonly maxRooms: number;
+    readonly maxConnections: number;
+    readonly maxConnectionsPerAddress: number;
+    readonly roomCreationsPerMinute: number;
     readonly maxBufferedBytes: number;
     readonly authTimeoutMs: number;
     readonly idleTimeoutMs: number;
@@ -123,11 +158,15 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       jwt: { secret: e.JWT_SECRET, audience: e.JWT_AUDIENCE, issuer: e.JWT_ISSUER },
       logLevel: e.LOG_LEVEL,
       metricsToken: e.METRICS_TOKEN,
+      trustedProxies: e.TRUSTED_PROXIES,
       limits: {
         maxFrameBytes: e.MAX_FRAME_BYTES,
         messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
         maxClientsPerRoom: e.MAX_CLIENTS_PER_ROOM,
         maxRooms: e.MAX_ROOMS,
+        maxConnections: e.MAX_CONNECTIONS,
+        maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_IP,
+        roomCreationsPerMinute: e.ROOM_CREATIONS_PER_MINUTE,
         maxBufferedBytes: e.MAX_BUFFERED_BYTES,
         authTimeoutMs: e.AUTH_TIMEOUT_MS,
         idleTimeoutMs: e.IDLE_TIMEOUT_MS,

@@ -17,9 +17,11 @@ import {
 } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../rooms/clock.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
-import type { Authenticator } from "./auth.ts";
+import type { AddressLease } from "./addresses.ts";
+import { acceptedUntil, type Authenticator } from "./auth.ts";
 import { CLOSE_CODES, type CloseReason } from "./close_codes.ts";
 import type { Config } from "./config.ts";
+import { DeadlineTimer } from "./deadline_timer.ts";
 import { dispatch, type Session } from "./dispatch.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
@@ -29,7 +31,7 @@ export const DEFAULT_USER_NAME = "Anonymous";
 /** Frames that may wait behind a token check; more than a second's budget is a flood anyway. */
 export const MAX_WAITING_FRAMES = 64;
 
-/** The little a connection needs of a WebSocket; Hono's WSContext and test doubles fit. */
+/** The little a connection needs of a WebSocket; Deno's WebSocket and test doubles fit. */
 export interface Socket {
   send(text: string): void;
   close(code: number, reason: string): void;
@@ -54,12 +56,16 @@ type State = "connecting" | "open" | "closed";
 export class Connection implements Session {
   readonly id: string = crypto.randomUUID();
   readonly #ctx: ConnectionContext;
+  /** This connection's place in its client address's records. */
+  readonly #address: AddressLease;
   #name = DEFAULT_USER_NAME;
   #userId: string | null = null;
   #authenticated: boolean;
   #state: State = "connecting";
   #socket: Socket | null = null;
   #authTimer: TimerId | null = null;
+  /** With auth on: closes the socket when the last accepted token expires (moved by re-auth). */
+  readonly #tokenExpiry: DeadlineTimer;
   readonly #limiter: WindowRateLimiter;
   readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
   /** Frames that arrived while an earlier frame's token check was under way. */
@@ -68,10 +74,12 @@ export class Connection implements Session {
   #waitingOverflowed = false;
   #busy = false;
 
-  constructor(ctx: ConnectionContext) {
+  constructor(ctx: ConnectionContext, address: AddressLease) {
     this.#ctx = ctx;
+    this.#address = address;
     this.#authenticated = ctx.authenticator === null;
     this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
+    this.#tokenExpiry = new DeadlineTimer(ctx.clock, () => this.close("tokenExpired"));
   }
 
   get name(): string {
@@ -128,6 +136,11 @@ export class Connection implements Session {
 
   sendError(error: ErrorInfo, room?: string | null): void {
     this.#reply(build.error(error, this.#ctx.clock.now(), room));
+  }
+
+  /** The budget is the client address's, shared with its other connections. */
+  allowRoomCreation(): boolean {
+    return this.#address.allowRoomCreation();
   }
 
   adoptUserName(raw: string | null | undefined): void {
@@ -246,7 +259,8 @@ export class Connection implements Session {
         this.sendError(ERRORS.authFailed);
         return;
       }
-      // A re-auth with a fresh token updates the identity in place.
+      // A re-auth with a fresh token updates the identity in place, and its expiry.
+      this.#tokenExpiry.set(acceptedUntil(result.identity));
       this.#userId = result.identity.userId;
       this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
       this.#reply(build.authSuccess(this.#name, this.#ctx.clock.now()));
@@ -295,9 +309,11 @@ export class Connection implements Session {
     const wasOpen = this.#state === "open";
     this.#state = "closed";
     this.#clearAuthTimer();
+    this.#tokenExpiry.clear();
     this.#waiting.length = 0;
     this.#ctx.registry.removeListener(this);
     this.#ctx.registry.leaveCurrentRoom(this);
+    this.#address.release();
     if (wasOpen) this.#ctx.metrics.connectionsClosed.inc(String(code));
     this.#ctx.log.debug("connection closed", { client: this.id, code });
     this.#ctx.onGone(this);

@@ -22,6 +22,8 @@ export interface Session extends Member {
   /** With auth off, `user_name` in a payload names the user; with auth on it never does. */
   adoptUserName(raw: string | null | undefined): void;
   sendError(error: ErrorInfo, room?: string | null): void;
+  /** Takes one room creation from the sender's budget; false when it is spent. */
+  allowRoomCreation(): boolean;
 }
 
 export interface DispatchContext {
@@ -38,6 +40,8 @@ export function dispatch(ctx: DispatchContext, session: Session, message: Client
       session.send(ctx.registry.listFrame(ctx.clock.now()));
       return;
     case "create_room":
+      // Over budget, nothing changes: no room, no leaving the current one, no renaming.
+      if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
       return createRoom(ctx, session, message);
     case "join_room":
       return joinRoom(ctx, session, message);

@@ -10,18 +10,31 @@ export interface RawFrame {
   readonly payload: Uint8Array;
 }
 
+/** The handshake's own header values, for tests of how the server reads them. */
+export interface HandshakeOptions {
+  /** The `Upgrade` value; "websocket" unless a test wants another spelling. */
+  readonly upgrade?: string;
+  /** The `Connection` value; "Upgrade" unless a test wants another spelling. */
+  readonly connection?: string;
+}
+
 export class RawWebSocket {
   #buffer: Uint8Array = new Uint8Array(0);
 
   private constructor(readonly conn: Deno.TcpConn) {}
 
-  /** Performs the upgrade handshake; resolves with the HTTP status line on refusal. */
-  static async connect(port: number, headers: Record<string, string> = {}): Promise<RawWebSocket> {
+  /** Performs the upgrade handshake; rejects with the HTTP status line on refusal. */
+  static async connect(
+    port: number,
+    headers: Record<string, string> = {},
+    handshake: HandshakeOptions = {},
+  ): Promise<RawWebSocket> {
+    const { upgrade = "websocket", connection = "Upgrade" } = handshake;
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
     await conn.write(encoder.encode(
-      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-        `Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: ${upgrade}\r\n` +
+        `Connection: ${connection}\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n` +
         `Sec-WebSocket-Version: 13\r\n${extra}\r\n`,
     ));
     const socket = new RawWebSocket(conn);

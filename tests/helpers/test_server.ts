@@ -28,9 +28,10 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     clock,
     log: options.log ?? silentLogger,
   });
+  // The handler info carries the peer address that the per-address limits count.
   const http = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-    server.fetch,
+    (request, info) => server.fetch(request, info),
   );
   const { port } = http.addr;
   return {

@@ -183,7 +183,11 @@ function checkInvariants(registry: RoomRegistry, clients: TestClient[]): void {
 Deno.test(`fuzz: hostile frames from several clients never break the server (seed ${SEED})`, async () => {
   const failures: string[] = [];
   const log = createLogger("error", (line) => failures.push(line));
-  const test = startTestServer({ log, env: { RATE_LIMIT_PER_SECOND: "100000" } });
+  // No budgets in the way: the fuzzer must reach the handlers, create_room included.
+  const test = startTestServer({
+    log,
+    env: { RATE_LIMIT_PER_SECOND: "100000", ROOM_CREATIONS_PER_MINUTE: "100000" },
+  });
   const clients = await connectClients(test, 4);
   const [host, guestA, guestB] = clients;
   let frames = 0;

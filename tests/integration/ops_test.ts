@@ -85,7 +85,7 @@ Deno.test("/metrics: a scripted session moves every counter by the right amount"
     await host.close();
     await guest.next("room_closed");
     await guest.close();
-    while (test.server.connections.size > 0) await new Promise((r) => setTimeout(r, 5));
+    await test.server.whenNoConnections();
     const after = await scrape(test.httpUrl);
     assert.equal(sample(after, "owp_rooms_closed_total", `reason="Host left the room"`), 1);
     assert.equal(sample(after, "owp_connections_closed_total", `code="1000"`), 2);
@@ -165,7 +165,7 @@ Deno.test("logs are one JSON object a line and never carry a token or a chat tex
     client.send("chat_message", { text: "my very private words" }, roomId);
     await client.next("chat_message");
     await client.close();
-    while (test.server.connections.size > 0) await new Promise((r) => setTimeout(r, 5));
+    await test.server.whenNoConnections();
   } finally {
     await test.close();
   }

@@ -30,7 +30,12 @@ Deno.test("tokens from an independent signer that the server accepts", async (t)
     await t.step(what, async () => {
       const result = await auth.verify(token);
       assert.ok(result.ok, JSON.stringify(result));
-      assert.deepEqual(result.identity, { userId: "user-1", userName: "Alice" });
+      const { exp } = JSON.parse(atob(token.split(".")[1]!));
+      assert.deepEqual(result.identity, {
+        userId: "user-1",
+        userName: "Alice",
+        expiresAt: exp * 1000,
+      });
     });
   }
 });

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS, MAX_CLIENTS_PER_ROOM } from "../../protocol/mod.ts";
+import {
+  DEFAULT_TIMINGS,
+  MAX_CLIENTS_PER_ROOM,
+  MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_IP,
+  ROOM_CREATIONS_PER_MINUTE,
+} from "../../protocol/mod.ts";
 import { loadConfig } from "../../server/config.ts";
 
 Deno.test("an empty environment gives the documented defaults", () => {
@@ -14,7 +20,22 @@ Deno.test("an empty environment gives the documented defaults", () => {
   assert.equal(config.jwt.issuer, "Jellyfin");
   assert.equal(config.logLevel, "info");
   assert.equal(config.limits.maxClientsPerRoom, MAX_CLIENTS_PER_ROOM);
+  assert.equal(config.limits.maxConnections, MAX_CONNECTIONS);
+  assert.equal(config.limits.maxConnectionsPerAddress, MAX_CONNECTIONS_PER_IP);
+  assert.equal(config.limits.roomCreationsPerMinute, ROOM_CREATIONS_PER_MINUTE);
+  assert.deepEqual(config.trustedProxies, []);
   assert.deepEqual(config.timings, DEFAULT_TIMINGS);
+});
+
+Deno.test("TRUSTED_PROXIES: IPs and CIDR ranges, IPv4 and IPv6, in their canonical spelling", () => {
+  const result = loadConfig({ TRUSTED_PROXIES: " 10.0.0.0/8, 192.0.2.1 ,2001:DB8::/32,, ::1" });
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.trustedProxies, [
+    "10.0.0.0/8",
+    "192.0.2.1",
+    "2001:db8::/32",
+    "::1",
+  ]);
 });
 
 Deno.test("values are read, trimmed lists split, empty values count as unset", () => {
@@ -45,6 +66,11 @@ Deno.test("a bad value is refused with a message naming the variable", () => {
       ["MAX_CLIENTS_PER_ROOM", "0"],
       ["ALLOWED_ORIGINS", "https://ok.example/path"],
       ["RATE_LIMIT_PER_SECOND", "1.5"],
+      ["MAX_CONNECTIONS", "0"],
+      ["MAX_CONNECTIONS_PER_IP", "many"],
+      ["ROOM_CREATIONS_PER_MINUTE", "0"],
+      ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"],
+      ["TRUSTED_PROXIES", "10.0.0.0/33"],
     ]
   ) {
     const result = loadConfig({ [name!]: value! });

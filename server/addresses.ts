@@ -1,0 +1,100 @@
+/**
+ * What the server keeps per client address (see client_address.ts): how many connections it
+ * has open, for MAX_CONNECTIONS_PER_IP, and its room-creation budget, shared by all its
+ * connections so that reconnecting does not refill it. A connection holds a lease on its
+ * address's record and gives it back exactly once, when it is gone, whatever closed it.
+ *
+ * A record with no connection left is dropped once its budget is full again (a clock timer,
+ * cleared by `clear`): until then it still remembers what the address spent.
+ */
+import { ROOM_CREATION_PERIOD_MS } from "../protocol/mod.ts";
+import type { Clock, TimerId } from "../rooms/clock.ts";
+import { TokenBucket } from "./token_bucket.ts";
+
+export interface AddressLease {
+  readonly address: string;
+  /** Takes one room creation from the address's budget; false when it is spent. */
+  allowRoomCreation(): boolean;
+  /** Gives the connection's place back; later calls do nothing. */
+  release(): void;
+}
+
+interface AddressRecord {
+  connections: number;
+  readonly roomCreations: TokenBucket;
+  /** Set while the record has no connection and waits for its budget to refill. */
+  dropTimer: TimerId | null;
+}
+
+export class AddressBook {
+  readonly #records = new Map<string, AddressRecord>();
+
+  constructor(readonly clock: Clock, readonly roomCreationsPerMinute: number) {}
+
+  /** Connections open from `address` now. */
+  openConnections(address: string): number {
+    return this.#records.get(address)?.connections ?? 0;
+  }
+
+  /** Addresses with a record: what the book costs in memory. */
+  get size(): number {
+    return this.#records.size;
+  }
+
+  acquire(address: string): AddressLease {
+    let record = this.#records.get(address);
+    if (!record) {
+      record = {
+        connections: 0,
+        // The burst is a minute's worth: a budget per minute, spent at any pace within it.
+        roomCreations: new TokenBucket(
+          this.roomCreationsPerMinute,
+          this.roomCreationsPerMinute,
+          ROOM_CREATION_PERIOD_MS,
+          this.clock.now(),
+        ),
+        dropTimer: null,
+      };
+      this.#records.set(address, record);
+    }
+    if (record.dropTimer !== null) this.clock.clearTimer(record.dropTimer);
+    record.dropTimer = null;
+    record.connections++;
+    const held = record;
+    let released = false;
+    return {
+      address,
+      allowRoomCreation: () => held.roomCreations.take(this.clock.now()),
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#release(address, held);
+      },
+    };
+  }
+
+  /** Forgets every address and its timer (the server is draining). */
+  clear(): void {
+    for (const record of this.#records.values()) {
+      if (record.dropTimer !== null) this.clock.clearTimer(record.dropTimer);
+    }
+    this.#records.clear();
+  }
+
+  #release(address: string, record: AddressRecord): void {
+    record.connections--;
+    // A record from before clear() is no longer the book's.
+    if (record.connections > 0 || this.#records.get(address) !== record) return;
+    const untilFull = record.roomCreations.msUntilFull(this.clock.now());
+    if (untilFull === 0) {
+      this.#records.delete(address);
+      return;
+    }
+    record.dropTimer = this.clock.setTimer(untilFull, () => {
+      record.dropTimer = null;
+      if (record.connections === 0 && this.#records.get(address) === record) {
+        this.#records.delete(address);
+      }
+    });
+  }
+}
