@@ -70,6 +70,7 @@ export class Party {
   #lastStateAt = Number.NEGATIVE_INFINITY;
   /** When this party last received a room_list (they flow until the server settles). */
   lastRoomListAt = Number.NEGATIVE_INFINITY;
+  #lastEnlistedAt = Number.NEGATIVE_INFINITY;
   /** This room's member count in the newest room_list seen (by server_ts). */
   listedCount = 0;
   #listedAt = Number.NEGATIVE_INFINITY;
@@ -99,6 +100,7 @@ export class Party {
       client.send("ready", {}, this.roomId);
     }
     this.participants.push({ client, nextPingAt: 0, nextChatAt: 0, chatSeq: 0 });
+    this.#lastEnlistedAt = performance.now();
   }
 
   /**
@@ -181,7 +183,9 @@ export class Party {
     // A play goes to everyone, host included; a pause to the others (§3.5).
     const recipients = action === "play" ? this.participants.length : this.participants.length - 1;
     this.#expect(`p:${action}:${position}`, now, recipients, "player_event");
-    this.host!.send("player_event", { action, position }, this.roomId);
+    // deferred: the host starts at the target like everyone, so the relay's
+    // position_at_target is the position sent (a server without it relays `position` as is).
+    this.host!.send("player_event", { action, position, deferred: true }, this.roomId);
     this.recorder.framesIn += this.recorder.measuring ? 1 : 0;
   }
 
@@ -198,7 +202,9 @@ export class Party {
     switch (frame.type) {
       case "player_event":
         return this.#delivered(
-          `p:${frame.payload?.action}:${frame.payload?.position}`,
+          `p:${frame.payload?.action}:${
+            frame.payload?.position_at_target ?? frame.payload?.position
+          }`,
           at,
           "player_event",
         );
@@ -220,9 +226,15 @@ export class Party {
     }
   }
 
-  /** The server's list has settled for this room once it shows every member we enlisted. */
-  get listedInFull(): boolean {
-    return this.participants.length > 0 && this.listedCount === this.participants.length;
+  /**
+   * The server's lists have settled for this room once the newest shows every member we
+   * enlisted, or when no list reached the room since its last member joined: a server that
+   * pushes lists to the lobby only (ours) sends room members none.
+   */
+  get listsSettled(): boolean {
+    if (this.participants.length === 0) return false;
+    return this.listedCount === this.participants.length ||
+      this.lastRoomListAt < this.#lastEnlistedAt;
   }
 
   #onRoomList(frame: ServerFrame, at: number): void {

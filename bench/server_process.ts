@@ -22,6 +22,11 @@ export async function startOurServer(
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
+      // Every simulated client comes from 127.0.0.1: the per-address limits, which protect a
+      // real server from one machine, would stop the generator. --server-env overrides these.
+      MAX_CONNECTIONS: "1000000",
+      MAX_CONNECTIONS_PER_IP: "1000000",
+      ROOM_CREATIONS_PER_MINUTE: "100000",
       ...Object.fromEntries(
         env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
       ),

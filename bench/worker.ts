@@ -121,7 +121,8 @@ async function measure(message: Extract<ToWorker, { kind: "measure" }>): Promise
 /**
  * Waits until the server's room_list broadcasts are over AND this worker has read everything
  * already sent. Over: the newest list shows each of our rooms with all its members (a server
- * may space big broadcasts out, so silence alone proves nothing) and none came for `quietMs`.
+ * may space big broadcasts out, so silence alone proves nothing), or no list reached a room
+ * since its last member joined (lists for the lobby only), and none came for `quietMs`.
  * Read: a ping on every socket, whose pong (frames on a socket arrive in order) proves the
  * frames before it were handled. Repeats if a list came meanwhile.
  */
@@ -129,7 +130,7 @@ async function settle(message: Extract<ToWorker, { kind: "settle" }>): Promise<v
   const started = performance.now();
   const lastList = () => Math.max(...parties.map((party) => party.lastRoomListAt), started);
   while (performance.now() - started < message.maxMs) {
-    const final = parties.every((party) => !party.host || party.listedInFull);
+    const final = parties.every((party) => !party.host || party.listsSettled);
     if (!final || performance.now() - lastList() < message.quietMs) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       continue;
