@@ -71,8 +71,9 @@ export class Party {
   /** When this party last received a room_list (they flow until the server settles). */
   lastRoomListAt = Number.NEGATIVE_INFINITY;
   #lastEnlistedAt = Number.NEGATIVE_INFINITY;
-  /** This room's member count in the newest room_list seen (by server_ts). */
-  listedCount = 0;
+  /** This room's member count in the newest room_list read (by server_ts). */
+  #listedCount = 0;
+  #newestList: ServerFrame | null = null;
   #listedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -233,17 +234,29 @@ export class Party {
    */
   get listsSettled(): boolean {
     if (this.participants.length === 0) return false;
-    return this.listedCount === this.participants.length ||
-      this.lastRoomListAt < this.#lastEnlistedAt;
+    return this.lastRoomListAt < this.#lastEnlistedAt ||
+      this.listedCount === this.participants.length;
   }
 
   #onRoomList(frame: ServerFrame, at: number): void {
     this.lastRoomListAt = at;
-    const serverTs = typeof frame.server_ts === "number" ? frame.server_ts : 0;
-    if (serverTs < this.#listedAt || !Array.isArray(frame.payload)) return;
-    this.#listedAt = serverTs;
-    const entry = frame.payload.find((room: { id?: unknown }) => room?.id === this.roomId);
-    this.listedCount = typeof entry?.count === "number" ? entry.count : 0;
+    this.#newestList = frame;
+  }
+
+  /** The newest list's count for this room; parsed only when asked (lists are big). */
+  get listedCount(): number {
+    const frame = this.#newestList;
+    if (frame !== null) {
+      this.#newestList = null;
+      const parsed: ServerFrame = frame.text ? JSON.parse(frame.text) : frame;
+      const serverTs = typeof parsed.server_ts === "number" ? parsed.server_ts : 0;
+      if (serverTs >= this.#listedAt && Array.isArray(parsed.payload)) {
+        this.#listedAt = serverTs;
+        const entry = parsed.payload.find((room: { id?: unknown }) => room?.id === this.roomId);
+        this.#listedCount = typeof entry?.count === "number" ? entry.count : 0;
+      }
+    }
+    return this.#listedCount;
   }
 
   #delivered(key: string, at: number, type: MeasuredType): void {
