@@ -50,6 +50,7 @@ export interface NewRoom {
   readonly host: Member;
   readonly name: string;
   readonly mediaId: string | null;
+  readonly mediaUrl?: string | null;
   readonly startPosition: number;
 }
 
@@ -57,6 +58,12 @@ export class RoomRegistry {
   readonly #options: RegistryOptions;
   readonly #rooms = new Map<string, Room>();
   readonly #summaries = new Map<string, RoomSummary>();
+  /**
+   * Each room's summary as JSON, kept as it changes: the list's JSON is these joined, so a
+   * change re-encodes one room, not all of them (a busy server's list changes with every
+   * join, and every connection entering the lobby wants it).
+   */
+  readonly #summaryJson = new Map<string, string>();
   readonly #memberRooms = new Map<string, string>();
   /** Authenticated connections by id: each is in a room or in the lobby. */
   readonly #listeners = new Map<string, Member>();
@@ -94,12 +101,13 @@ export class RoomRegistry {
       },
       summaryChanged: (summary) => {
         if (!this.#rooms.has(summary.id)) return;
-        this.#summaries.set(summary.id, summary);
+        this.#setSummary(summary);
         this.#listChanged();
       },
       closed: (roomId, reason) => {
         this.#rooms.delete(roomId);
         this.#summaries.delete(roomId);
+        this.#summaryJson.delete(roomId);
         events.roomClosed?.(roomId, reason);
         this.#listChanged();
       },
@@ -143,6 +151,7 @@ export class RoomRegistry {
       id,
       name: spec.name,
       mediaId: spec.mediaId,
+      mediaUrl: spec.mediaUrl,
       startPosition: spec.startPosition,
       host: spec.host,
       clock: this.#options.clock,
@@ -151,7 +160,7 @@ export class RoomRegistry {
       observer: this.#observer,
     });
     this.#rooms.set(id, room);
-    this.#summaries.set(id, room.summary());
+    this.#setSummary(room.summary());
     this.#listCache = null;
     this.#options.events?.roomCreated?.(id);
     room.post({ kind: "open" });
@@ -200,8 +209,10 @@ export class RoomRegistry {
   /** The room_list message at `now`, ready to send; the list is encoded once per change. */
   listFrame(now: number): OutboundFrame {
     if (this.#listCache === null) {
-      const rooms = this.list();
-      this.#listCache = { rooms, json: JSON.stringify(rooms) };
+      this.#listCache = {
+        rooms: this.list(),
+        json: `[${[...this.#summaryJson.values()].join(",")}]`,
+      };
     }
     return encodeRoomList(this.#listCache.rooms, this.#listCache.json, now);
   }
@@ -225,6 +236,11 @@ export class RoomRegistry {
     this.#lobby.stop();
     this.#listeners.clear();
     for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
+  }
+
+  #setSummary(summary: RoomSummary): void {
+    this.#summaries.set(summary.id, summary);
+    this.#summaryJson.set(summary.id, JSON.stringify(summary));
   }
 
   /** Leaves the current room and enters another, without a stop in the lobby in between. */
