@@ -4,7 +4,12 @@
  */
 import { z } from "zod";
 import { type ErrorInfo, ERRORS, FIELD_MESSAGES, invalidField } from "./errors.ts";
-import { MAX_POSITION_SECONDS, MAX_ROOM_ID_CHARS, MEDIA_ID_PATTERN } from "./limits.ts";
+import {
+  MAX_MEDIA_URL_CHARS,
+  MAX_POSITION_SECONDS,
+  MAX_ROOM_ID_CHARS,
+  MEDIA_ID_PATTERN,
+} from "./limits.ts";
 
 const position = z
   .number({ error: FIELD_MESSAGES.position })
@@ -27,6 +32,23 @@ const mediaId = z
   .string({ error: FIELD_MESSAGES.mediaId })
   .regex(MEDIA_ID_PATTERN, { error: FIELD_MESSAGES.mediaId })
   .nullish();
+
+/** Only web URLs: a room's media URL ends up in every member's <video src>. */
+function isWebUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+const mediaUrl = z
+  .string({ error: FIELD_MESSAGES.mediaUrl })
+  .max(MAX_MEDIA_URL_CHARS, { error: FIELD_MESSAGES.mediaUrl })
+  .refine(isWebUrl, { error: FIELD_MESSAGES.mediaUrl })
+  .nullish()
+  .meta({ description: "Extension: the media every member plays (an http or https URL)." });
 
 /** A server instant in epoch milliseconds, as the client's synced clock reads it. */
 const serverInstant = z.number({ error: FIELD_MESSAGES.atServerTs }).min(0, {
@@ -68,13 +90,18 @@ export const PAYLOAD_SCHEMAS = {
     // An invalid or missing start position is not an error: the room starts at 0 (§3.1).
     start_pos: position.catch(0).default(0),
     media_id: mediaId,
+    media_url: mediaUrl,
     user_name: optionalText(FIELD_MESSAGES.userName),
   }),
   join_room: z.looseObject({ user_name: optionalText(FIELD_MESSAGES.userName) }),
   leave_room: z.looseObject({}),
   ready: z.looseObject({ media_id: z.unknown().optional() }),
   player_event: playerEventPayload,
-  state_update: z.looseObject({ position, play_state: PlayStateSchema }),
+  state_update: z.looseObject({
+    position,
+    play_state: PlayStateSchema,
+    at_server_ts: serverInstant.nullish().transform((value) => value ?? null),
+  }),
   ping: z.looseObject({}),
   chat_message: z.looseObject({ text: z.string({ error: FIELD_MESSAGES.text }) }),
   auth: z.looseObject({
@@ -83,6 +110,20 @@ export const PAYLOAD_SCHEMAS = {
     user_id: optionalText(FIELD_MESSAGES.userId),
   }),
   client_log: z.looseObject({ category: z.unknown().optional(), message: z.unknown().optional() }),
+  sync_report: z.looseObject({
+    drift_ms: z.number({ error: FIELD_MESSAGES.driftMs }).min(-3_600_000, {
+      error: FIELD_MESSAGES.driftMs,
+    }).max(3_600_000, { error: FIELD_MESSAGES.driftMs }).meta({
+      description: "Room timeline minus the player's position, ms (positive: behind).",
+    }),
+    offset_ms: z.number({ error: FIELD_MESSAGES.reportField }).nullish(),
+    uncertainty_ms: z.number({ error: FIELD_MESSAGES.reportField }).min(0, {
+      error: FIELD_MESSAGES.reportField,
+    }).nullish(),
+    rate: z.number({ error: FIELD_MESSAGES.reportField }).min(0, {
+      error: FIELD_MESSAGES.reportField,
+    }).max(16, { error: FIELD_MESSAGES.reportField }).nullish(),
+  }),
 } as const;
 
 export type ClientMessageType = keyof typeof PAYLOAD_SCHEMAS;

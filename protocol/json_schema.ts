@@ -31,6 +31,22 @@ function toJson(schema: z.ZodType, io: "input" | "output"): JsonObject {
   return json;
 }
 
+/**
+ * Server messages as published: open to fields a later version adds (clients must ignore
+ * what they do not know). zod writes its output objects closed; the tests keep that
+ * strictness for themselves (tests/helpers/test_client.ts).
+ */
+function opened(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(opened);
+  if (json === null || typeof json !== "object") return json;
+  const copy: JsonObject = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (key === "additionalProperties" && value === false) continue;
+    copy[key] = opened(value);
+  }
+  return copy;
+}
+
 export function protocolJsonSchema(): JsonObject {
   const defs: JsonObject = {};
   const clientRefs: JsonObject[] = [];
@@ -41,7 +57,7 @@ export function protocolJsonSchema(): JsonObject {
   }
   const serverRefs: JsonObject[] = [];
   for (const [type, schema] of Object.entries(SERVER_MESSAGE_SCHEMAS)) {
-    defs[`server.${type}`] = toJson(schema, "output");
+    defs[`server.${type}`] = opened(toJson(schema, "output"));
     serverRefs.push({ $ref: `#/$defs/server.${type}` });
   }
   defs["ClientMessage"] = {

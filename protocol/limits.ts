@@ -67,6 +67,10 @@ export const MAX_CHAT_CHARS = 500;
 export const MAX_CLIENT_LOG_CHARS = 1_000;
 /** Room ids are server-made UUIDs; anything much longer is not a room id. */
 export const MAX_ROOM_ID_CHARS = 128;
+/** A room's media URL (the watch page's video): an http(s) URL of at most this many chars. */
+export const MAX_MEDIA_URL_CHARS = 2_048;
+/** `sync_report` has its own silent budget: a client reports every few seconds. */
+export const SYNC_REPORTS_PER_SECOND = 5;
 /** Jellyfin item ids are 32 hex characters; other servers' ids fit this pattern too. */
 export const MEDIA_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 

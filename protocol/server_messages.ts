@@ -17,12 +17,30 @@ export interface PlaybackSnapshot {
   readonly play_state: PlayState;
 }
 
+/** Who is in a room (an extension: the upstream client reads only the count). */
+export interface ParticipantInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly is_host: boolean;
+  readonly ready: boolean;
+}
+
 export interface RoomStatePayload {
   readonly name: string;
   readonly host_id: string;
   readonly participant_count: number;
   readonly media_id: string | null;
   readonly state: PlaybackSnapshot;
+  /** Extension: the room's media URL, null when it has none. */
+  readonly media_url: string | null;
+  /** Extension: every member, in the order they joined. */
+  readonly participants: readonly ParticipantInfo[];
+}
+
+/** A member came or went: the new count and who is there now. */
+export interface MembershipPayload {
+  readonly participant_count: number;
+  readonly participants: readonly ParticipantInfo[];
 }
 
 /**
@@ -56,11 +74,11 @@ export type ServerMessage =
   | Envelope<"auth_success", { user_name: string }>
   | Envelope<"room_list", readonly RoomSummary[]>
   | Envelope<"room_state", RoomStatePayload> & InRoom
-  | Envelope<"participants_update", { participant_count: number }> & InRoom & About
+  | Envelope<"participants_update", MembershipPayload> & InRoom & About
   | Envelope<"player_event", PlayerEventPayload> & InRoom & About
   | Envelope<"state_update", PlaybackSnapshot> & InRoom & About
   | Envelope<"room_closed", { reason: string }> & InRoom
-  | Envelope<"client_left", { participant_count: number }> & InRoom & About
+  | Envelope<"client_left", MembershipPayload> & InRoom & About
   | Envelope<"pong", unknown> & About
   | Envelope<"chat_message", { username: string; text: string }> & InRoom & About
   | Envelope<"error", { message: string; code: string }>;
@@ -119,13 +137,13 @@ export const build = {
   participantsUpdate: (
     room: string,
     client: string,
-    count: number,
+    membership: MembershipPayload,
     now: number,
   ): ServerMessage => ({
     type: "participants_update",
     room,
     client,
-    payload: { participant_count: count },
+    payload: membership,
     server_ts: now,
   }),
   /**
@@ -162,11 +180,16 @@ export const build = {
     payload: { reason },
     server_ts: now,
   }),
-  clientLeft: (room: string, client: string, count: number, now: number): ServerMessage => ({
+  clientLeft: (
+    room: string,
+    client: string,
+    membership: MembershipPayload,
+    now: number,
+  ): ServerMessage => ({
     type: "client_left",
     room,
     client,
-    payload: { participant_count: count },
+    payload: membership,
     server_ts: now,
   }),
   pong: (room: string | null, client: string, payload: unknown, now: number): ServerMessage => ({

@@ -35,6 +35,15 @@ const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape
     ...fields,
   }).meta({ description });
 
+const participants = z.array(z.object({
+  id: z.string(),
+  name: z.string(),
+  is_host: z.boolean(),
+  ready: z.boolean().meta({ description: "Its player can play the room's media." }),
+})).readonly().meta({ description: "Extension: every member, in the order they joined." });
+
+const membership = z.object({ participant_count: count, participants });
+
 export const RoomSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -72,13 +81,17 @@ export const SERVER_MESSAGE_SCHEMAS = {
         position: position.meta({ description: "The position at server_ts." }),
         play_state: playState,
       }),
+      media_url: z.string().nullable().meta({
+        description: "Extension: the room's media URL (http or https), null when none.",
+      }),
+      participants,
     }),
     room,
     "The room you created or joined, as it is at server_ts.",
   ),
   participants_update: envelope(
     "participants_update",
-    z.object({ participant_count: count }),
+    membership,
     roomAndClient,
     "A member joined (client = the joiner).",
   ),
@@ -115,7 +128,7 @@ export const SERVER_MESSAGE_SCHEMAS = {
   ),
   client_left: envelope(
     "client_left",
-    z.object({ participant_count: count }),
+    membership,
     roomAndClient,
     "A member left (client = who).",
   ),

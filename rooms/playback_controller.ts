@@ -19,6 +19,7 @@ import {
   judgeStateUpdate,
   legacyPlayPoint,
   type Playback,
+  positionAt,
   positionAtTarget,
   type StateUpdateVerdict,
 } from "./policy.ts";
@@ -114,12 +115,18 @@ export class PlaybackController {
     return effects;
   }
 
-  /** The host's state_update: relayed to the others when the filters accept it. */
+  /**
+   * The host's state_update: relayed to the others when the filters accept it. The update
+   * re-anchors the timeline where the host's player was (`at_server_ts`, clamped like a
+   * command's, else the arrival), and the relay carries the timeline's position as it leaves,
+   * so every client reads one point of the same timeline.
+   */
   stateUpdate(
     now: number,
     hostId: string,
     position: number,
     playState: PlayState,
+    atServerTs: number | null = null,
   ): { readonly verdict: StateUpdateVerdict; readonly effects: readonly PlaybackEffect[] } {
     const verdict = judgeStateUpdate(
       {
@@ -135,10 +142,10 @@ export class PlaybackController {
       this.#timings,
     );
     if (verdict !== "accept") return { verdict, effects: NOTHING };
-    // The host reports where its player is as the update arrives: the timeline re-anchors.
-    this.#playback = { position, playState, anchorTs: now };
+    const anchorTs = commandAnchor({ atServerTs, deferred: false }, now);
+    this.#playback = { position, playState, anchorTs };
     this.#lastStateTs = now;
-    const state = { position, play_state: playState };
+    const state = { position: positionAt(this.#playback, now), play_state: playState };
     const message = build.stateUpdate(this.#roomId, hostId, state, now);
     return { verdict, effects: [{ kind: "broadcast", message, includeHost: false }] };
   }

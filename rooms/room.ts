@@ -11,7 +11,9 @@ import {
   encode,
   type ErrorInfo,
   ERRORS,
+  type MembershipPayload,
   type OutboundFrame,
+  type ParticipantInfo,
   type RoomSummary,
   sanitizeChatText,
   type ServerMessage,
@@ -35,6 +37,7 @@ export class Room {
   readonly id: string;
   readonly #name: string;
   readonly #mediaId: string | null;
+  readonly #mediaUrl: string | null;
   /** The host never changes: when the host leaves, the room closes. */
   readonly hostId: string;
   readonly maxMembers: number;
@@ -58,6 +61,7 @@ export class Room {
     this.id = options.id;
     this.#name = options.name;
     this.#mediaId = options.mediaId;
+    this.#mediaUrl = options.mediaUrl ?? null;
     this.hostId = options.host.id;
     this.#clock = options.clock;
     this.#timings = options.timings;
@@ -173,7 +177,7 @@ export class Room {
     this.#send(joiner, this.#roomState());
     const now = this.#clock.now();
     this.#broadcast(
-      build.participantsUpdate(this.id, joiner.id, this.#members.size, now),
+      build.participantsUpdate(this.id, joiner.id, this.#membership(), now),
       joiner.id,
     );
     this.#summaryDirty = true;
@@ -189,7 +193,7 @@ export class Room {
     this.#ready.delete(leaver.id);
     this.#observer.memberLeft(this.id, leaver.id);
     const now = this.#clock.now();
-    this.#broadcast(build.clientLeft(this.id, leaver.id, this.#members.size, now));
+    this.#broadcast(build.clientLeft(this.id, leaver.id, this.#membership(), now));
     this.#summaryDirty = true;
     // A not-ready member leaving may be what completes the ready set.
     this.#readinessChanged();
@@ -224,6 +228,7 @@ export class Room {
       this.hostId,
       command.position,
       command.playState,
+      command.atServerTs ?? null,
     );
     this.#act(effects);
     this.#observer.stateUpdateJudged?.(this.id, verdict);
@@ -295,7 +300,22 @@ export class Room {
         position: positionAt(this.#playback.playback, now),
         play_state: this.#playback.playback.playState,
       },
+      media_url: this.#mediaUrl,
+      participants: this.#participants(),
     }, now);
+  }
+
+  #membership(): MembershipPayload {
+    return { participant_count: this.#members.size, participants: this.#participants() };
+  }
+
+  #participants(): ParticipantInfo[] {
+    return [...this.#members.values()].map((member) => ({
+      id: member.id,
+      name: member.name,
+      is_host: member.id === this.hostId,
+      ready: this.#ready.has(member.id),
+    }));
   }
 
   #reply(to: Member, error: ErrorInfo): void {

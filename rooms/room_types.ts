@@ -20,6 +20,8 @@ export type RoomCommand =
     readonly from: Member;
     readonly position: number;
     readonly playState: PlayState;
+    /** When the host's player was at `position` (null: as the update arrived). */
+    readonly atServerTs?: number | null;
   }
   | { readonly kind: "chat"; readonly from: Member; readonly text: string }
   /** The ready-wait timer of pending play `playId` fired. */
@@ -42,6 +44,8 @@ export interface RoomOptions {
   readonly id: string;
   readonly name: string;
   readonly mediaId: string | null;
+  /** Extension: the media every member plays. */
+  readonly mediaUrl?: string | null;
   readonly startPosition: number;
   readonly host: Member;
   readonly clock: Clock;

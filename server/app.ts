@@ -16,6 +16,8 @@ import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
 import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
+import { webAssets } from "./web_assets.ts";
+import { mountWebPage } from "./web_routes.ts";
 
 export const VERSION: string = denoJson.version;
 
@@ -23,7 +25,11 @@ export interface SessionServerOptions {
   readonly config: Config;
   readonly clock?: Clock;
   readonly log?: Logger;
+  /** Where the watch page lives (index.html, app.css, and the bundles in dist/). */
+  readonly webRoot?: URL;
 }
+
+const DEFAULT_WEB_ROOT = new URL("../web/", import.meta.url);
 
 export interface SessionServer {
   /** The request handler, for Deno.serve or `export default { fetch }`. */
@@ -105,6 +111,19 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   const allowAll = config.allowedOrigins.includes("*");
   const allowed = new Set(config.allowedOrigins.map((origin) => origin.toLowerCase()));
   const originAllowed = (origin: string) => allowAll || allowed.has(origin.toLowerCase());
+  /**
+   * The page this server serves is always allowed to use it, whatever ALLOWED_ORIGINS says:
+   * its origin's host is the host the request was sent to. (Behind a proxy that keeps the
+   * Host header, as nginx and Caddy do, that is the public host.)
+   */
+  const isOwnOrigin = (origin: string, host: string | undefined) => {
+    if (host === undefined) return false;
+    try {
+      return new URL(origin).host === host.toLowerCase();
+    } catch {
+      return false;
+    }
+  };
   const idleTimeoutS = Math.round(config.limits.idleTimeoutMs / 1000);
 
   /** Deno.serve's handler info, passed by our `fetch` (absent when a caller gives none). */
@@ -167,7 +186,9 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     }
     // No Origin header means a non-browser client, which is allowed (§1).
     const origin = c.req.header("origin");
-    if (origin !== undefined && !originAllowed(origin)) {
+    if (
+      origin !== undefined && !originAllowed(origin) && !isOwnOrigin(origin, c.req.header("host"))
+    ) {
       metrics.upgradesRejected.inc("origin");
       log.info("upgrade refused: origin not allowed", { origin });
       return c.text("origin not allowed", 403);
@@ -206,6 +227,9 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     wireSocket(upgraded.socket, connection);
     return upgraded.response;
   });
+
+  // After /ws and the others: the page's routes take what is left.
+  mountWebPage(app, webAssets(options.webRoot ?? DEFAULT_WEB_ROOT));
 
   return {
     fetch: (request, info) => app.fetch(request, { remoteAddr: info?.remoteAddr }),

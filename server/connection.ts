@@ -14,6 +14,7 @@ import {
   RATE_LIMIT_FLOOD_CLOSE_MS,
   sanitizeName,
   type ServerMessage,
+  SYNC_REPORTS_PER_SECOND,
 } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../rooms/clock.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
@@ -68,6 +69,7 @@ export class Connection implements Session {
   readonly #tokenExpiry: DeadlineTimer;
   readonly #limiter: WindowRateLimiter;
   readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
+  readonly #reportLimiter = new WindowRateLimiter(SYNC_REPORTS_PER_SECOND);
   /** Frames that arrived while an earlier frame's token check was under way. */
   readonly #waiting: unknown[] = [];
   /** One error per overflow of the waiting frames, not one per dropped frame. */
@@ -206,10 +208,9 @@ export class Connection implements Session {
       return;
     }
     const parsed = parseClientMessage(data);
-    // client_log has a silent budget of its own: the upstream client flushes its buffered
-    // logs right before `auth`, which must never use up the budget of real messages.
-    const isLog = (parsed.ok ? parsed.message.type : parsed.type) === "client_log";
-    if (!this.#admit(now, isLog ? this.#logLimiter : this.#limiter, isLog)) return;
+    const type = parsed.ok ? parsed.message.type : parsed.type;
+    const silent = this.#silentBudgetFor(type);
+    if (!this.#admit(now, silent ?? this.#limiter, silent !== null)) return;
     if (!parsed.ok) {
       this.sendError(parsed.error, parsed.room);
       return;
@@ -217,12 +218,24 @@ export class Connection implements Session {
     const message = parsed.message;
     this.#ctx.metrics.messagesReceived.inc(message.type);
     if (message.type === "auth") return this.#authenticate(message.payload);
-    // Before auth, only auth and ping (clock sync) are allowed (§2.2).
+    // Before auth, only auth and ping (clock sync) are allowed (§2.2). client_log is never
+    // answered: the upstream client flushes up to 100 buffered lines right before its auth.
     if (!this.#authenticated && message.type !== "ping") {
-      this.sendError(ERRORS.authRequired, message.room);
+      if (message.type !== "client_log") this.sendError(ERRORS.authRequired, message.room);
       return;
     }
     dispatch(this.#ctx, this, message);
+  }
+
+  /**
+   * client_log and sync_report have silent budgets of their own: the upstream client flushes
+   * its buffered logs right before `auth`, and reports come every few seconds; neither may
+   * use up the budget of real messages, nor earn an error.
+   */
+  #silentBudgetFor(type: string | undefined): WindowRateLimiter | null {
+    if (type === "client_log") return this.#logLimiter;
+    if (type === "sync_report") return this.#reportLimiter;
+    return null;
   }
 
   /** Counts the frame against a budget; false when it must be dropped. */

@@ -16,6 +16,7 @@ import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import type { Room } from "../rooms/room.ts";
 import type { Logger } from "./log.ts";
+import type { ServerMetrics } from "./metrics.ts";
 
 /** The sender as dispatch sees it: a member that can be renamed and answered. */
 export interface Session extends Member {
@@ -30,6 +31,7 @@ export interface DispatchContext {
   readonly clock: Clock;
   readonly registry: RoomRegistry;
   readonly log: Logger;
+  readonly metrics: ServerMetrics;
 }
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
@@ -69,8 +71,14 @@ export function dispatch(ctx: DispatchContext, session: Session, message: Client
     case "state_update": {
       const room = targetRoom(ctx, session, message.room);
       if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
-      const { position, play_state } = message.payload;
-      room.post({ kind: "state_update", from: session, position, playState: play_state });
+      const { position, play_state, at_server_ts } = message.payload;
+      room.post({
+        kind: "state_update",
+        from: session,
+        position,
+        playState: play_state,
+        atServerTs: at_server_ts,
+      });
       return;
     }
     case "chat_message": {
@@ -85,6 +93,8 @@ export function dispatch(ctx: DispatchContext, session: Session, message: Client
         encode(build.pong(message.room, session.id, message.rawPayload, ctx.clock.now())),
       );
       return;
+    case "sync_report":
+      return syncReport(ctx, session, message);
     case "client_log":
       return clientLog(ctx, session, message);
     case "auth":
@@ -104,12 +114,13 @@ function targetRoom(
 }
 
 function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_room">): void {
-  const { name, start_pos, media_id, user_name } = message.payload;
+  const { name, start_pos, media_id, media_url, user_name } = message.payload;
   session.adoptUserName(user_name);
   const error = ctx.registry.createFor({
     host: session,
     name: sanitizeName(name, `${session.name}'s room`),
     mediaId: media_id ?? null,
+    mediaUrl: media_url ?? null,
     startPosition: start_pos,
   });
   if (error) session.sendError(error);
@@ -122,6 +133,22 @@ function joinRoom(ctx: DispatchContext, session: Session, message: Of<"join_room
   }
   const error = ctx.registry.join(session, message.room);
   if (error) session.sendError(error, message.room);
+}
+
+/**
+ * How well a member follows its room, measured by its own client: into the sync-quality
+ * histograms on /metrics. Only from a member of the room it names (or of a room at all).
+ */
+function syncReport(ctx: DispatchContext, session: Session, message: Of<"sync_report">): void {
+  const roomId = ctx.registry.roomOf(session.id);
+  if (roomId === undefined || (message.room !== null && message.room !== roomId)) {
+    return session.sendError(ERRORS.notInRoom, message.room);
+  }
+  const { drift_ms, uncertainty_ms } = message.payload;
+  ctx.metrics.syncDrift.observe(Math.abs(drift_ms) / 1000);
+  if (uncertainty_ms !== null && uncertainty_ms !== undefined) {
+    ctx.metrics.clockUncertainty.observe(uncertainty_ms / 1000);
+  }
 }
 
 function clientLog(ctx: DispatchContext, session: Session, message: Of<"client_log">): void {

@@ -144,6 +144,16 @@ export class ServerMetrics {
     "Host state updates, by what the room did with them (accept, or the reason it dropped one).",
     "result",
   );
+  readonly syncDrift = new Histogram(
+    "owp_sync_drift_seconds",
+    "How far members' players are from their room's timeline, as their sync_report says.",
+    [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 5],
+  );
+  readonly clockUncertainty = new Histogram(
+    "owp_clock_uncertainty_seconds",
+    "How uncertain members' estimates of the server clock are, as their sync_report says.",
+    [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16],
+  );
   readonly handlingSeconds = new Histogram(
     "owp_message_handling_seconds",
     "Time to handle one client frame, from arrival to the last write it caused.",
@@ -163,6 +173,8 @@ export class ServerMetrics {
       this.upgradesRejected.render(),
       this.rateLimited.render(),
       this.stateUpdates.render(),
+      this.syncDrift.render(),
+      this.clockUncertainty.render(),
       this.handlingSeconds.render(),
     ];
     return parts.join("\n") + "\n";

@@ -3,6 +3,9 @@
  * on explicit instants (milliseconds of whatever clock the test runs), so the arithmetic of a
  * sync client can be checked exactly, without a browser.
  */
+import type { ManualClock } from "../../rooms/clock.ts";
+import { LegacyClient } from "./legacy_client.ts";
+
 export class SimulatedVideo {
   #position: number;
   #since: number;
@@ -51,4 +54,39 @@ export class SimulatedVideo {
     this.#position = this.currentTime(now);
     this.#since = now;
   }
+}
+
+/** An upstream-client double on a simulated video, on a test's ManualClock. */
+export function simulatedLegacyClient(
+  id: string,
+  isHost: boolean,
+  clock: ManualClock,
+  startPosition: number,
+): LegacyClient {
+  const { video, clock: legacyClock } = legacyOnClock(clock, startPosition);
+  return new LegacyClient(id, isHost, video, legacyClock);
+}
+
+/** A simulated video and the test's clock in the shape the upstream-client double drives. */
+function legacyOnClock(
+  clock: { now(): number; setTimer(delayMs: number, fire: () => void): unknown },
+  startPosition: number,
+) {
+  const video = new SimulatedVideo(startPosition, clock.now());
+  return {
+    simulated: video,
+    video: {
+      currentTime: () => video.currentTime(clock.now()),
+      get paused() {
+        return video.paused;
+      },
+      play: () => video.play(clock.now()),
+      pause: () => video.pause(clock.now()),
+      seek: (position: number) => video.seek(clock.now(), position),
+    },
+    clock: {
+      serverNow: () => clock.now(),
+      setTimer: (delayMs: number, fire: () => void) => void clock.setTimer(delayMs, fire),
+    },
+  };
 }

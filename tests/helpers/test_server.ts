@@ -18,6 +18,8 @@ export interface TestServerOptions {
   /** Defaults to a ManualClock, so no room or registry timer runs on its own. */
   readonly clock?: Clock;
   readonly log?: Logger;
+  /** Where the watch page is served from (defaults to the project's web/). */
+  readonly webRoot?: URL;
 }
 
 /** The real server on a free loopback port. */
@@ -27,6 +29,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     config: defaultConfig(options.env),
     clock,
     log: options.log ?? silentLogger,
+    webRoot: options.webRoot,
   });
   // The handler info carries the peer address that the per-address limits count.
   const http = Deno.serve(

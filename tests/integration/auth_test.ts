@@ -19,6 +19,10 @@ Deno.test("auth on: only auth and ping before authenticating; room_list comes af
     client.send("ping", { client_ts: 1 });
     await client.next("pong");
     assert.equal(test.server.registry.roomCount, 0);
+    // client_log is never answered, not even before auth: the upstream client flushes up to
+    // 100 buffered lines right before its auth.
+    for (let i = 0; i < 20; i++) client.send("client_log", { category: "x", message: `line ${i}` });
+    assert.deepEqual((await client.drain()).map((m) => m.type), []);
 
     client.send("auth", { token: signHs256(claims(clock.now())) });
     assert.equal((await client.next("auth_success")).payload.user_name, "Alice");

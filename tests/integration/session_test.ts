@@ -30,6 +30,8 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
       participant_count: 1,
       media_id: "abc123",
       state: { position: 0, play_state: "paused" },
+      media_url: null,
+      participants: [{ id: host.id, name: "Hana", is_host: true, ready: true }],
     });
     // The list is pushed to the lobby only: the guest, not the host who is in the room now.
     const listed = [{ id: roomId, name: "Movie night", count: 1, media_id: "abc123" }];

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_TIMINGS } from "../../protocol/mod.ts";
-import { LegacyClient } from "../helpers/legacy_client.ts";
+import { simulatedLegacyClient as legacy } from "../helpers/simulated_video.ts";
 import { closeAll, connectClients, makeRoom } from "../helpers/session.ts";
 import { manualClockOf, startTestServer } from "../helpers/test_server.ts";
 
@@ -20,8 +20,8 @@ Deno.test("upstream clients on real sockets: play and a seek while playing land 
     for (const guest of [a!, b!]) guest.send("ready", {}, roomId);
     await a!.barrier();
     await b!.barrier();
-    const hostPlayer = new LegacyClient("host", true, clock, 30);
-    const players = [a!, b!].map((guest) => new LegacyClient(guest.id, false, clock, 30));
+    const hostPlayer = legacy("host", true, clock, 30);
+    const players = [a!, b!].map((guest) => legacy(guest.id, false, clock, 30));
     const deliver = async () => {
       for (const [i, guest] of [a!, b!].entries()) {
         players[i]!.receive(await guest.next("player_event"));

@@ -16,7 +16,8 @@ import { ManualClock } from "../../rooms/clock.ts";
 import type { Member } from "../../rooms/member.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import type { Room } from "../../rooms/room.ts";
-import { LegacyClient, type LegacyCommand } from "../helpers/legacy_client.ts";
+import type { LegacyClient, LegacyCommand } from "../helpers/legacy_client.ts";
+import { simulatedLegacyClient as legacy } from "../helpers/simulated_video.ts";
 
 const T = DEFAULT_TIMINGS;
 /** Loopback-like one-way delays, host → server and server → member. */
@@ -46,8 +47,8 @@ function memberOf(client: LegacyClient, clock: ManualClock): Member {
 function legacyParty(startPosition = 100) {
   const clock = new ManualClock();
   const registry = new RoomRegistry({ clock, timings: T, maxMembersPerRoom: 20, maxRooms: 10 });
-  const host = new LegacyClient("host", true, clock, startPosition);
-  const members = [1, 2].map((n) => new LegacyClient(`m${n}`, false, clock, startPosition));
+  const host = legacy("host", true, clock, startPosition);
+  const members = [1, 2].map((n) => legacy(`m${n}`, false, clock, startPosition));
   const hostMember = memberOf(host, clock);
   const room: Room = registry.create({
     host: hostMember,
@@ -155,7 +156,7 @@ Deno.test("the double is sensitive: the naive upstream point would leave its dri
   // Keeping server_ts = target and position = position_at_target − 0.3 starts the upstream
   // client right but sets its drift baseline 0.3 s behind the timeline (§3.5a).
   const clock = new ManualClock();
-  const member = new LegacyClient("m", false, clock, 100);
+  const member = legacy("m", false, clock, 100);
   const target = clock.now() + T.playScheduleMs;
   const naive = encode({
     type: "player_event",

@@ -65,6 +65,8 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
     participant_count: 1,
     media_id: null,
     state: { position: 42, play_state: "paused" },
+    media_url: null,
+    participants: [{ id: "host", name: "Hana", is_host: true, ready: true }],
   });
   assert.equal(state.server_ts, clock.now());
   assert.deepEqual(room.snapshot().readyIds, ["host"]);

@@ -1,0 +1,94 @@
+/**
+ * The browser's side of the ports: the page's monotonic clock, the WebSocket, and a <video>
+ * (or <audio>) element as a Player.
+ */
+/// <reference lib="dom" />
+import type { ClientSocket, LocalClock, Player, PlayerEventType, SocketHandlers } from "./ports.ts";
+
+/** performance.now() on the epoch: monotonic, so a wall-clock step moves nothing. */
+export const browserClock: LocalClock = {
+  now: () => performance.timeOrigin + performance.now(),
+  // Browsers' timer handles are numbers (Node's type definitions, loaded for the server's
+  // npm packages, say otherwise).
+  setTimeout: (fire, delayMs) =>
+    globalThis.setTimeout(fire, Math.max(0, delayMs)) as unknown as number,
+  clearTimeout: (handle) => globalThis.clearTimeout(handle),
+};
+
+export function openBrowserSocket(url: string, handlers: SocketHandlers): ClientSocket {
+  const socket = new WebSocket(url);
+  socket.addEventListener("open", () => handlers.onOpen());
+  socket.addEventListener("message", (event) => {
+    if (typeof event.data === "string") handlers.onMessage(event.data);
+  });
+  socket.addEventListener("close", (event) => handlers.onClose(event.code, event.reason));
+  return {
+    send: (text) => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(text);
+    },
+    close: (code, reason) => socket.close(code, reason),
+  };
+}
+
+const EVENTS: readonly PlayerEventType[] = [
+  "play",
+  "playing",
+  "pause",
+  "seeking",
+  "seeked",
+  "waiting",
+  "canplay",
+  "ended",
+  "emptied",
+];
+
+/** A media element as a Player. */
+export class MediaElementPlayer implements Player {
+  constructor(readonly element: HTMLMediaElement) {}
+
+  currentTime(): number {
+    return this.element.currentTime;
+  }
+
+  get paused(): boolean {
+    return this.element.paused;
+  }
+
+  get canPlay(): boolean {
+    return this.element.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA;
+  }
+
+  play(): Promise<void> {
+    return this.element.play();
+  }
+
+  pause(): void {
+    this.element.pause();
+  }
+
+  seek(position: number): void {
+    const duration = this.element.duration;
+    this.element.currentTime = Number.isFinite(duration)
+      ? Math.min(position, Math.max(0, duration - 0.05))
+      : position;
+  }
+
+  setRate(rate: number): void {
+    if (this.element.playbackRate !== rate) this.element.playbackRate = rate;
+  }
+
+  get rate(): number {
+    return this.element.playbackRate;
+  }
+
+  on(listener: (event: PlayerEventType) => void): () => void {
+    const handlers = EVENTS.map((type) => {
+      const handler = () => listener(type);
+      this.element.addEventListener(type, handler);
+      return [type, handler] as const;
+    });
+    return () => {
+      for (const [type, handler] of handlers) this.element.removeEventListener(type, handler);
+    };
+  }
+}

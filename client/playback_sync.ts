@@ -1,0 +1,561 @@
+/**
+ * Puts a room's timeline on a player, or (as host) the player on the room's timeline.
+ *
+ * Host: acts the moment the user does (the player is the reference) and tells the room what
+ * happened as a point of the timeline (`position` at `at_server_ts`, read together), and a
+ * state update every second. A stall is reported as `buffering`, and the restart as a play.
+ *
+ * Member: every command the room relays is a timeline point for a future server instant
+ * (`position_at_target` at `target_server_ts`). The player is prepared on arrival (seeked
+ * while paused), started early by its own measured start-up latency so the media moves at
+ * the target, and then kept on the timeline by the drift controller (rate within bounds, hard
+ * seek beyond). A command that arrives late is extrapolated. A member who pauses or seeks
+ * their own player is left alone ("held") until they play again, which brings them back in
+ * step; a stall is waited out, not fought.
+ *
+ * Every player call the client makes is announced to a guard, so the events it causes are
+ * never mistaken for the user's (no echo of a remote command back as a new command).
+ */
+import { DriftController, type DriftOptions } from "./core/drift_controller.ts";
+import { LatencyLearner } from "./core/latency_learner.ts";
+import { type TimelinePoint, timelinePosition } from "./core/timeline.ts";
+import type { LocalClock, Player, PlayerEventType } from "./ports.ts";
+
+export type PlayState = "playing" | "paused";
+export type PlayerAction = "play" | "pause" | "seek" | "buffering";
+
+/** A command as relayed by the room. */
+export interface RoomCommand {
+  readonly action: PlayerAction;
+  readonly playState: PlayState;
+  readonly targetServerTs: number;
+  readonly positionAtTarget: number;
+}
+
+export type FollowState =
+  /** Not in a room, or no player attached. */
+  | "idle"
+  /** A command is scheduled and not yet due. */
+  | "scheduled"
+  /** On the room's timeline (playing or paused with it). */
+  | "following"
+  /** The user paused or seeked their own player: not followed until they play again. */
+  | "held"
+  /** The player is stalled, waiting for data. */
+  | "buffering"
+  /** The browser refused to start playback without a user gesture. */
+  | "blocked";
+
+export interface SyncStatus {
+  readonly role: "host" | "member" | "none";
+  readonly follow: FollowState;
+  /** Timeline − player (ms, positive = behind), last measured; null when not measured. */
+  readonly driftMs: number | null;
+  readonly rate: number;
+  readonly startLatencyMs: number;
+}
+
+export interface SyncReport {
+  readonly drift_ms: number;
+  readonly rate: number;
+}
+
+export interface PlaybackSyncContext {
+  readonly clock: LocalClock;
+  /** The server's time now (null before the clock is known). */
+  serverNow(): number | null;
+  /** As host: a player_event for the room. */
+  sendCommand(action: PlayerAction, position: number, playState: PlayState, at: number): void;
+  /** As host: the periodic state update. */
+  sendState(position: number, playState: PlayState, at: number): void;
+  /** As member: the player can play the room's media. */
+  sendReady(): void;
+  /** As member: how well it follows (every few seconds while playing). */
+  sendReport(report: SyncReport): void;
+  onStatus(status: SyncStatus): void;
+}
+
+export interface PlaybackSyncOptions {
+  readonly drift?: Partial<DriftOptions>;
+  /** How often a member checks its drift while playing. */
+  readonly driftCheckMs?: number;
+  /** How often a host sends its state. */
+  readonly stateIntervalMs?: number;
+  /** How long a host's stall lasts before the room is told. */
+  readonly stallReportMs?: number;
+  /** How often a member reports its drift. */
+  readonly reportIntervalMs?: number;
+}
+
+/** Start-up latency assumed before the first measurement: a typical HTML5 video's. */
+const INITIAL_START_LATENCY_MS = 30;
+const INITIAL_SEEK_LATENCY_MS = 60;
+/** A start or seek is measured this long after it, once the player has settled. */
+const MEASURE_AFTER_MS = 300;
+/** Positions closer than this are the same frame for all practical purposes. */
+const SAME_POSITION_S = 0.01;
+
+interface Guard {
+  play: number;
+  pause: number;
+  seek: number;
+}
+
+export class PlaybackSync {
+  readonly #ctx: PlaybackSyncContext;
+  readonly #drift: DriftController;
+  readonly #driftCheckMs: number;
+  readonly #stateIntervalMs: number;
+  readonly #stallReportMs: number;
+  readonly #reportIntervalMs: number;
+  readonly startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
+  readonly seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
+
+  #player: Player | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #role: "host" | "member" | "none" = "none";
+  /** The room's timeline as this member knows it (null: no room, or not known yet). */
+  #anchor: TimelinePoint | null = null;
+  #follow: FollowState = "idle";
+  #lastDriftS: number | null = null;
+  /** Player calls of ours whose events are still to come. */
+  readonly #guard: Guard = { play: 0, pause: 0, seek: 0 };
+  /** A start or seek of ours to measure once it settles. */
+  #measure: { kind: "start" | "seek"; atMs: number; assumedMs: number } | null = null;
+  #readySent = false;
+  #timers = new Set<number>();
+  #commandTimer: number | null = null;
+  #loopTimer: number | null = null;
+  #stallTimer: number | null = null;
+  /** Host: the last play state the room was told, and whether a stall was reported. */
+  #hostTold: PlayState = "paused";
+  #stallReported = false;
+  #lastReportMs = Number.NEGATIVE_INFINITY;
+
+  constructor(ctx: PlaybackSyncContext, options: PlaybackSyncOptions = {}) {
+    this.#ctx = ctx;
+    this.#drift = new DriftController(options.drift);
+    this.#driftCheckMs = options.driftCheckMs ?? 250;
+    this.#stateIntervalMs = options.stateIntervalMs ?? 1_000;
+    this.#stallReportMs = options.stallReportMs ?? 400;
+    this.#reportIntervalMs = options.reportIntervalMs ?? 5_000;
+  }
+
+  get status(): SyncStatus {
+    return {
+      role: this.#role,
+      follow: this.#follow,
+      driftMs: this.#lastDriftS === null ? null : Math.round(this.#lastDriftS * 1000),
+      rate: this.#player?.rate ?? 1,
+      startLatencyMs: Math.round(this.startLatency.estimateMs),
+    };
+  }
+
+  /** The player to synchronise (a page may attach it after joining, once the media loads). */
+  attach(player: Player): void {
+    this.detach();
+    this.#player = player;
+    this.#unsubscribe = player.on((event) => this.#onPlayerEvent(event));
+    this.#restart();
+  }
+
+  detach(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#player = null;
+    this.#clearTimers();
+    this.#setFollow("idle");
+  }
+
+  /** Entered a room (or its state was re-sent): `point` is the room's timeline now. */
+  enterRoom(isHost: boolean, point: TimelinePoint): void {
+    this.#role = isHost ? "host" : "member";
+    this.#anchor = point;
+    this.#readySent = false;
+    this.#restart();
+  }
+
+  leaveRoom(): void {
+    this.#role = "none";
+    this.#anchor = null;
+    this.#clearTimers();
+    this.#player?.setRate(1);
+    this.#setFollow("idle");
+  }
+
+  /** A relayed player_event. */
+  command(command: RoomCommand): void {
+    if (this.#role !== "member") return; // a host acted already; its own play comes back
+    const point: TimelinePoint = {
+      position: command.positionAtTarget,
+      serverTs: command.targetServerTs,
+      playing: command.playState === "playing" && command.action !== "buffering",
+      rate: 1,
+    };
+    this.#schedule(point, command.action);
+  }
+
+  /** A relayed state_update: the host's position at `serverTs`. */
+  stateUpdate(position: number, playState: PlayState, serverTs: number): void {
+    if (this.#role !== "member" || this.#commandTimer !== null) return;
+    this.#anchor = { position, serverTs, playing: playState === "playing", rate: 1 };
+    if (this.#follow === "held" || this.#follow === "blocked") return;
+    this.#converge();
+  }
+
+  /** The user asks to be back in step (after holding, or to unblock autoplay). */
+  resync(): void {
+    if (this.#role !== "member") return;
+    this.#setFollow("following");
+    this.#converge();
+  }
+
+  // --- member ---
+
+  #schedule(point: TimelinePoint, action: PlayerAction): void {
+    const player = this.#player;
+    if (this.#commandTimer !== null) this.#ctx.clock.clearTimeout(this.#commandTimer);
+    this.#commandTimer = null;
+    if (!player || this.#follow === "held") {
+      // Remember where the room is going; a held or absent player catches up later.
+      this.#anchor = point;
+      return;
+    }
+    // Prepare now what can be prepared: a paused player waits at the start position.
+    if (point.playing && player.paused) this.#seekTo(point.position);
+    const startEarlyMs = point.playing && player.paused ? this.startLatency.estimateMs : 0;
+    const wait = this.#localDelayUntil(point.serverTs) - startEarlyMs;
+    this.#setFollow("scheduled");
+    const apply = () => {
+      this.#commandTimer = null;
+      this.#anchor = point;
+      this.#apply(action);
+    };
+    if (wait <= 0) apply();
+    else this.#commandTimer = this.#ctx.clock.setTimeout(apply, wait);
+  }
+
+  /** Executes a due command (or a late one, extrapolated). */
+  #apply(action: PlayerAction): void {
+    const player = this.#player;
+    const anchor = this.#anchor;
+    if (!player || !anchor) return;
+    this.#setFollow("following");
+    this.#drift.reset();
+    if (!anchor.playing) {
+      this.#pauseAt(anchor.position);
+      return;
+    }
+    if (player.paused) {
+      // On time, the player waits at position_at_target and starts now, its start-up
+      // latency early. Late, the timeline has moved on: start where it will be by then.
+      const startAt = this.#expected(this.startLatency.estimateMs);
+      if (startAt !== null) this.#seekTo(startAt);
+      this.#startAt();
+      return;
+    }
+    // A seek while playing: land where the timeline will be once the seek is done.
+    const expected = this.#expected();
+    if (expected === null) return;
+    if (action === "seek" || Math.abs(expected - player.currentTime()) > SAME_POSITION_S) {
+      this.#seekWhilePlaying(expected);
+    }
+    this.#loop();
+  }
+
+  /** Brings a player that drifted off the room's state (join, state update, resync) to it. */
+  #converge(): void {
+    const player = this.#player;
+    const anchor = this.#anchor;
+    if (!player || !anchor || this.#role !== "member") return;
+    // A stalled player is waited out (its "playing" brings it back), not pushed around.
+    if (this.#follow === "buffering") return;
+    if (this.#follow !== "held" && this.#follow !== "blocked") this.#setFollow("following");
+    if (!anchor.playing) {
+      this.#pauseAt(anchor.position);
+      return;
+    }
+    const expected = this.#expected();
+    if (expected === null) return;
+    if (player.paused) {
+      // Start ahead by the start-up latency, so the media moves when the timeline is there.
+      this.#seekTo(expected + this.startLatency.estimateMs / 1000);
+      this.#startAt();
+    } else {
+      this.#loop();
+    }
+  }
+
+  #startAt(): void {
+    const player = this.#player!;
+    player.setRate(1);
+    this.#guard.play++;
+    this.#measure = {
+      kind: "start",
+      atMs: this.#ctx.clock.now(),
+      assumedMs: this.startLatency.estimateMs,
+    };
+    player.play().catch(() => {
+      // Autoplay refused: the page asks the user for a click, which calls resync().
+      this.#guard.play = Math.max(0, this.#guard.play - 1);
+      this.#measure = null;
+      this.#setFollow("blocked");
+    });
+    this.#loop();
+  }
+
+  #pauseAt(position: number): void {
+    const player = this.#player!;
+    player.setRate(1);
+    if (!player.paused) {
+      this.#guard.pause++;
+      player.pause();
+    }
+    this.#seekTo(position);
+    this.#stopLoop();
+  }
+
+  #seekWhilePlaying(expected: number): void {
+    this.#measure = {
+      kind: "seek",
+      atMs: this.#ctx.clock.now(),
+      assumedMs: this.seekLatency.estimateMs,
+    };
+    this.#seekTo(expected + this.seekLatency.estimateMs / 1000);
+    this.#drift.seeked(this.#ctx.clock.now());
+  }
+
+  #seekTo(position: number): void {
+    const player = this.#player!;
+    if (Math.abs(player.currentTime() - position) <= SAME_POSITION_S / 2) return;
+    this.#guard.seek++;
+    player.seek(Math.max(0, position));
+  }
+
+  /** The drift loop: one check now and every driftCheckMs while the room plays. */
+  #loop(): void {
+    this.#stopLoop();
+    const tick = () => {
+      this.#loopTimer = null;
+      if (this.#checkDrift()) {
+        this.#loopTimer = this.#ctx.clock.setTimeout(tick, this.#driftCheckMs);
+      }
+    };
+    this.#loopTimer = this.#ctx.clock.setTimeout(tick, this.#driftCheckMs);
+  }
+
+  #stopLoop(): void {
+    if (this.#loopTimer !== null) this.#ctx.clock.clearTimeout(this.#loopTimer);
+    this.#loopTimer = null;
+  }
+
+  /** One drift check; false when there is nothing to follow any more. */
+  #checkDrift(): boolean {
+    const player = this.#player;
+    const anchor = this.#anchor;
+    if (!player || !anchor?.playing || this.#role !== "member") return false;
+    if (this.#follow === "held" || this.#follow === "blocked") return false;
+    if (this.#follow === "buffering" || player.paused) return true;
+    const expected = this.#expected();
+    if (expected === null) return true;
+    const now = this.#ctx.clock.now();
+    const drift = expected - player.currentTime();
+    this.#lastDriftS = drift;
+    this.#learn(drift, now);
+    const decision = this.#drift.decide(drift, now, anchor.rate);
+    if (decision.kind === "seek") this.#seekWhilePlaying(expected);
+    if (decision.kind === "rate" && decision.rate !== player.rate) player.setRate(decision.rate);
+    if (now - this.#lastReportMs >= this.#reportIntervalMs && decision.kind === "rate") {
+      this.#lastReportMs = now;
+      this.#ctx.sendReport({ drift_ms: Math.round(drift * 1000 * 10) / 10, rate: player.rate });
+    }
+    this.#emitStatus();
+    return true;
+  }
+
+  /** A start or seek of ours has settled: what it really cost tunes the next one. */
+  #learn(driftS: number, nowMs: number): void {
+    const measure = this.#measure;
+    if (!measure || nowMs - measure.atMs < MEASURE_AFTER_MS) return;
+    this.#measure = null;
+    // Behind by d after assuming a latency L means the latency was L + d.
+    const learner = measure.kind === "start" ? this.startLatency : this.seekLatency;
+    learner.add(measure.assumedMs + driftS * 1000);
+  }
+
+  // --- host ---
+
+  #hostTick(): void {
+    const player = this.#player;
+    if (!player || this.#role !== "host") return;
+    const at = this.#ctx.serverNow();
+    if (at !== null && !this.#stallReported) {
+      this.#ctx.sendState(player.currentTime(), player.paused ? "paused" : "playing", at);
+    }
+    this.#later(() => this.#hostTick(), this.#stateIntervalMs);
+  }
+
+  #hostEvent(event: PlayerEventType): void {
+    const player = this.#player!;
+    const tell = (action: PlayerAction, playState: PlayState) => {
+      const at = this.#ctx.serverNow();
+      if (at === null) return;
+      this.#hostTold = playState;
+      this.#ctx.sendCommand(action, player.currentTime(), playState, at);
+    };
+    switch (event) {
+      case "playing":
+        // The media moves now: position and instant read together are a timeline point.
+        this.#clearStall();
+        if (this.#hostTold !== "playing" || this.#stallReported) tell("play", "playing");
+        this.#stallReported = false;
+        return;
+      case "pause":
+        this.#clearStall();
+        tell("pause", "paused");
+        return;
+      case "seeked":
+        tell("seek", player.paused ? "paused" : "playing");
+        return;
+      case "waiting":
+        if (player.paused || this.#stallTimer !== null) return;
+        this.#stallTimer = this.#later(() => {
+          this.#stallTimer = null;
+          if (player.paused || player.canPlay) return;
+          this.#stallReported = true;
+          tell("buffering", "playing");
+        }, this.#stallReportMs);
+        return;
+    }
+  }
+
+  #clearStall(): void {
+    if (this.#stallTimer !== null) this.#ctx.clock.clearTimeout(this.#stallTimer);
+    this.#stallTimer = null;
+  }
+
+  // --- events from the player ---
+
+  #onPlayerEvent(event: PlayerEventType): void {
+    if (this.#ours(event)) {
+      if (event === "seeked" || event === "playing") this.#drift.seeked(this.#ctx.clock.now());
+      return;
+    }
+    if (this.#role === "host") return this.#hostEvent(event);
+    if (this.#role !== "member") return;
+    switch (event) {
+      case "canplay":
+        this.#maybeReady();
+        return;
+      case "waiting":
+        if (this.#follow === "following") this.#setFollow("buffering");
+        return;
+      case "playing":
+        if (this.#follow === "buffering") {
+          this.#setFollow("following");
+          this.#drift.seeked(this.#ctx.clock.now());
+        }
+        if (this.#follow === "held" || this.#follow === "blocked") this.resync();
+        return;
+      case "pause":
+      case "seeked":
+        // The member's own hand: leave them be until they play again.
+        if (this.#follow !== "idle") this.#setFollow("held");
+        this.#player?.setRate(1);
+        return;
+    }
+  }
+
+  /** Consumes the guard for an event our own call caused. */
+  #ours(event: PlayerEventType): boolean {
+    const take = (key: keyof Guard) => {
+      if (this.#guard[key] === 0) return false;
+      this.#guard[key]--;
+      return true;
+    };
+    switch (event) {
+      case "play":
+        // "play" precedes "playing": keep the count for the "playing" that follows.
+        return this.#guard.play > 0;
+      case "playing":
+        return take("play");
+      case "pause":
+        return take("pause");
+      case "seeking":
+        return this.#guard.seek > 0;
+      case "seeked":
+        return take("seek");
+      default:
+        return false;
+    }
+  }
+
+  #maybeReady(): void {
+    if (this.#readySent || this.#role !== "member" || !this.#player?.canPlay) return;
+    this.#readySent = true;
+    this.#ctx.sendReady();
+  }
+
+  // --- shared ---
+
+  /** A room, a role or a player arrived: start from a clean slate. */
+  #restart(): void {
+    this.#clearTimers();
+    for (const key of ["play", "pause", "seek"] as const) this.#guard[key] = 0;
+    this.#drift.reset();
+    const player = this.#player;
+    if (!player || this.#role === "none") return this.#setFollow("idle");
+    if (this.#role === "host") {
+      this.#setFollow("following");
+      this.#hostTold = this.#anchor?.playing ? "playing" : "paused";
+      // A host whose player already plays when the room starts: the room must hear it.
+      if (!player.paused && this.#hostTold === "paused") this.#hostEvent("playing");
+      this.#hostTick();
+      return;
+    }
+    this.#setFollow("following");
+    this.#converge();
+    this.#maybeReady();
+  }
+
+  /** Where the room's timeline is now (or `aheadMs` from now). */
+  #expected(aheadMs = 0): number | null {
+    const serverNow = this.#ctx.serverNow();
+    if (serverNow === null || !this.#anchor) return null;
+    return timelinePosition(this.#anchor, serverNow + aheadMs);
+  }
+
+  /** Local ms until the server instant `serverTs`. */
+  #localDelayUntil(serverTs: number): number {
+    const serverNow = this.#ctx.serverNow();
+    return serverNow === null ? 0 : serverTs - serverNow;
+  }
+
+  #later(fire: () => void, delayMs: number): number {
+    const handle = this.#ctx.clock.setTimeout(() => {
+      this.#timers.delete(handle);
+      fire();
+    }, delayMs);
+    this.#timers.add(handle);
+    return handle;
+  }
+
+  #clearTimers(): void {
+    for (const handle of this.#timers) this.#ctx.clock.clearTimeout(handle);
+    this.#timers.clear();
+    if (this.#commandTimer !== null) this.#ctx.clock.clearTimeout(this.#commandTimer);
+    this.#commandTimer = null;
+    this.#stallTimer = null;
+    this.#stopLoop();
+  }
+
+  #setFollow(follow: FollowState): void {
+    if (this.#follow === follow) return;
+    this.#follow = follow;
+    this.#emitStatus();
+  }
+
+  #emitStatus(): void {
+    this.#ctx.onStatus(this.status);
+  }
+}

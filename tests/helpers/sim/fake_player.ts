@@ -1,0 +1,149 @@
+/**
+ * A media player on the simulated clock, with the imperfections that make synchronisation
+ * hard: it starts moving some time after play() (start-up latency), a seek takes time, its
+ * media clock may run a little fast or slow against real time, and it can stall. Events are
+ * fired asynchronously, as a browser does. `position` is the truth the tests measure.
+ */
+import type { ManualClock } from "../../../rooms/clock.ts";
+import type { Player, PlayerEventType } from "../../../client/ports.ts";
+
+export interface FakePlayerOptions {
+  /** ms from play() until the media moves. */
+  readonly startLatencyMs: number;
+  /** ms a seek takes (position jumps at once; it does not advance until done). */
+  readonly seekLatencyMs: number;
+  /** Media seconds per real second at rate 1 (1.001 = runs 1 ms/s fast). */
+  readonly clockSpeed: number;
+}
+
+export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
+  startLatencyMs: 40,
+  seekLatencyMs: 60,
+  clockSpeed: 1,
+};
+
+export class FakePlayer implements Player {
+  readonly #clock: ManualClock;
+  readonly #options: FakePlayerOptions;
+  /** Media position at #since; advancing when #moving. */
+  #position: number;
+  #since: number;
+  #moving = false;
+  #paused = true;
+  #rate = 1;
+  #seekingUntil = Number.NEGATIVE_INFINITY;
+  #startTimer: number | null = null;
+  #stalled = false;
+  readonly #listeners = new Set<(event: PlayerEventType) => void>();
+  /** Every event fired, with the true time: what the user would have seen happen. */
+  readonly events: { type: PlayerEventType; at: number }[] = [];
+
+  constructor(clock: ManualClock, options: Partial<FakePlayerOptions> = {}, position = 0) {
+    this.#clock = clock;
+    this.#options = { ...DEFAULT_FAKE_PLAYER, ...options };
+    this.#position = position;
+    this.#since = clock.now();
+  }
+
+  /** The true media position now. */
+  get position(): number {
+    const now = this.#clock.now();
+    if (!this.#moving || this.#stalled || now < this.#seekingUntil) return this.#position;
+    const from = Math.max(this.#since, this.#seekingUntil);
+    return this.#position + ((now - from) / 1000) * this.#rate * this.#options.clockSpeed;
+  }
+
+  currentTime(): number {
+    return this.position;
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  get canPlay(): boolean {
+    return !this.#stalled;
+  }
+
+  get rate(): number {
+    return this.#rate;
+  }
+
+  play(): Promise<void> {
+    if (!this.#paused) return Promise.resolve();
+    this.#paused = false;
+    this.#fire("play");
+    this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs, () => {
+      this.#startTimer = null;
+      this.#settle();
+      this.#moving = true;
+      this.#fire("playing");
+    }) as number;
+    return Promise.resolve();
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#settle();
+    this.#paused = true;
+    this.#moving = false;
+    if (this.#startTimer !== null) this.#clock.clearTimer(this.#startTimer);
+    this.#startTimer = null;
+    this.#fire("pause");
+  }
+
+  seek(position: number): void {
+    this.#settle();
+    this.#position = Math.max(0, position);
+    this.#since = this.#clock.now();
+    this.#seekingUntil = this.#clock.now() + this.#options.seekLatencyMs;
+    this.#fire("seeking");
+    this.#clock.setTimer(this.#options.seekLatencyMs, () => this.#fire("seeked"));
+  }
+
+  setRate(rate: number): void {
+    this.#settle();
+    this.#rate = rate;
+  }
+
+  on(listener: (event: PlayerEventType) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  // --- what the user or the network does to it ---
+
+  /** The user presses play/pause or seeks: the same calls, seen as the user's by the client. */
+  readonly user = {
+    play: () => this.play(),
+    pause: () => this.pause(),
+    seek: (position: number) => this.seek(position),
+  };
+
+  /** The player runs out of data for `ms`: it stops moving and says "waiting", then resumes. */
+  stall(ms: number): void {
+    if (this.#paused) return;
+    this.#settle();
+    this.#stalled = true;
+    this.#fire("waiting");
+    this.#clock.setTimer(ms, () => {
+      this.#settle();
+      this.#stalled = false;
+      this.#fire("canplay");
+      this.#fire("playing");
+    });
+  }
+
+  #settle(): void {
+    this.#position = this.position;
+    this.#since = Math.max(this.#clock.now(), this.#seekingUntil);
+  }
+
+  #fire(type: PlayerEventType): void {
+    this.events.push({ type, at: this.#clock.now() });
+    // Browsers fire media events from a task, never inside the call that caused them.
+    this.#clock.setTimer(0, () => {
+      for (const listener of this.#listeners) listener(type);
+    });
+  }
+}

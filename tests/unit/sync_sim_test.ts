@@ -1,0 +1,220 @@
+/**
+ * The sync client, whole, in a simulated world (tests/helpers/sim): real room and connection
+ * code on a ManualClock, our SyncClient in every participant, fake players with start-up and
+ * seek latency and media clocks that run a little fast or slow, and network paths with seeded
+ * delays (loopback, 20 ms ± 5, 80 ms ± 30 asymmetric). Positions are compared on the one true
+ * clock, so every figure here is exact for its seed.
+ */
+import assert from "node:assert/strict";
+import type { PathProfile } from "../helpers/sim/network.ts";
+import { type SimClient, SimWorld } from "../helpers/sim/world.ts";
+
+const NEAR: PathProfile = { upMs: 20, downMs: 20, jitterMs: 5 };
+const FAR_ASYMMETRIC: PathProfile = { upMs: 100, downMs: 60, jitterMs: 30 };
+const MEDIA = "https://media.example/film.mp4";
+
+/** Host plus members, all in one room with the clocks warmed up. */
+function party(
+  seed: number,
+  members: { offsetMs: number; path?: PathProfile; clockSpeed?: number }[],
+) {
+  const world = new SimWorld(seed);
+  const host = world.addClient({ name: "host", offsetMs: 1_234, path: NEAR });
+  world.advance(2_000);
+  host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
+  world.advance(200);
+  const roomId = host.client.room!.id;
+  const guests = members.map((m, i) =>
+    world.addClient({
+      name: `guest${i + 1}`,
+      offsetMs: m.offsetMs,
+      path: m.path,
+      player: { clockSpeed: m.clockSpeed ?? 1 },
+    })
+  );
+  world.advance(2_000);
+  for (const guest of guests) guest.client.joinRoom(roomId);
+  world.advance(2_000);
+  return { world, host, guests, roomId };
+}
+
+/** Member position minus host position, ms, right now (the truth, on the one clock). */
+function offsetsMs(host: SimClient, guests: SimClient[]): number[] {
+  return guests.map((guest) => (guest.player.position - host.player.position) * 1000);
+}
+
+function assertWithin(values: number[], boundMs: number, what: string) {
+  const worst = Math.max(...values.map(Math.abs));
+  assert.ok(worst <= boundMs, `${what}: worst ${worst.toFixed(1)} ms > ${boundMs} ms`);
+}
+
+/** Samples every member's offset every 100 ms for `ms`. */
+function sampleOffsets(world: SimWorld, host: SimClient, guests: SimClient[], ms: number) {
+  const samples: number[] = [];
+  for (let t = 0; t < ms; t += 100) {
+    world.advance(100);
+    samples.push(...offsetsMs(host, guests));
+  }
+  return samples;
+}
+
+function assertNoCommandsFromMembers(guests: SimClient[]) {
+  for (const guest of guests) {
+    assert.ok(!guest.sent.includes("player_event"), `${guest.name} sent a player_event`);
+    assert.ok(!guest.sent.includes("state_update"), `${guest.name} sent a state_update`);
+    assert.deepEqual(guest.errors, [], `${guest.name} got errors`);
+  }
+}
+
+Deno.test("sim: everyone joins the room with its media URL and participants", () => {
+  const { world, host, guests } = party(1, [{ offsetMs: -500 }, { offsetMs: 800 }]);
+  for (const guest of guests) {
+    const room = guest.client.room!;
+    assert.equal(room.mediaUrl, MEDIA);
+    assert.equal(room.isHost, false);
+    assert.deepEqual(room.participants!.map((p) => p.name).sort(), ["guest1", "guest2", "host"]);
+  }
+  assert.equal(host.client.room!.isHost, true);
+  // Every member said it was ready once its player could play.
+  const snapshot = world.registry.get(host.client.room!.id)!.snapshot();
+  assert.deepEqual([...snapshot.readyIds].sort(), [...snapshot.memberIds].sort());
+});
+
+Deno.test("sim: the clock estimate is within a few ms of the truth on each path", () => {
+  const { guests } = party(2, [
+    { offsetMs: -3_000 },
+    { offsetMs: 250, path: NEAR },
+    { offsetMs: 90_000, path: FAR_ASYMMETRIC },
+  ]);
+  const truth = [3_000, -250, -90_000];
+  guests.forEach((guest, i) => {
+    const clock = guest.client.syncInfo.clock!;
+    const error = clock.offsetMs - truth[i]!;
+    // The asymmetric path hides (100 - 60) / 2 = 20 ms from any round-trip measurement.
+    const bound = i === 2 ? 20 + 15 : 3;
+    assert.ok(Math.abs(error) <= bound, `${guest.name}: error ${error.toFixed(1)} ms`);
+    assert.ok(clock.uncertaintyMs >= Math.abs(error) - 1, `${guest.name}: uncertainty`);
+  });
+});
+
+Deno.test("sim: play, pause and a seek while playing: members start together and stay together", () => {
+  const { world, host, guests } = party(3, [
+    { offsetMs: -2_000, clockSpeed: 1.002 },
+    { offsetMs: 5_000, path: NEAR, clockSpeed: 0.998 },
+  ]);
+  host.player.user.play();
+  world.advance(1_500 + 300); // the play's schedule, then a moment
+  assertWithin(offsetsMs(host, guests), 20, "right after the play");
+  // Media clocks 2 ms/s fast and slow would be 120 ms apart after a minute: corrected, they
+  // stay within the dead zone.
+  assertWithin(sampleOffsets(world, host, guests, 60_000), 20, "60 s of playing");
+  host.player.user.seek(600);
+  world.advance(2_000);
+  assertWithin(offsetsMs(host, guests), 20, "2 s after a seek while playing");
+  assertWithin(sampleOffsets(world, host, guests, 5_000), 20, "after the seek");
+  host.player.user.pause();
+  world.advance(1_000);
+  for (const guest of guests) assert.ok(guest.player.paused, `${guest.name} paused`);
+  assertWithin(offsetsMs(host, guests), 5, "paused where the host paused");
+  assertNoCommandsFromMembers(guests);
+});
+
+Deno.test("sim: the second play starts tighter than the first (start-up latency learned)", () => {
+  const { world, host, guests } = party(4, [{ offsetMs: 100 }, { offsetMs: -100 }]);
+  const startSpread = () => {
+    host.player.user.play();
+    world.advance(1_500 + 120);
+    const spread = Math.max(...offsetsMs(host, guests).map(Math.abs));
+    world.advance(3_000);
+    host.player.user.pause();
+    world.advance(1_000);
+    return spread;
+  };
+  const first = startSpread();
+  const second = startSpread();
+  assert.ok(second <= 3, `second start ${second.toFixed(1)} ms (first ${first.toFixed(1)} ms)`);
+  assert.ok(guests.every((g) => g.client.syncInfo.startLatencyMs === 40));
+});
+
+Deno.test("sim: a member joining while the room plays starts on the timeline, nobody else stops", () => {
+  const { world, host, guests, roomId } = party(5, [{ offsetMs: 300 }]);
+  host.player.user.play();
+  world.advance(10_000);
+  const late = world.addClient({ name: "late", offsetMs: -7_000, path: NEAR });
+  world.advance(1_000);
+  late.client.joinRoom(roomId);
+  world.advance(2_000);
+  assertWithin(offsetsMs(host, [...guests, late]), 25, "2 s after joining");
+  for (const player of [host.player, ...guests.map((g) => g.player)]) {
+    assert.ok(!player.events.some((e) => e.type === "pause"), "nobody paused");
+  }
+});
+
+Deno.test("sim: commands that arrive late are extrapolated; far members stay within the asymmetry", () => {
+  // The play is scheduled 1.5 s ahead; this path delivers it 1.7 s late.
+  const slow: PathProfile = { upMs: 1_700, downMs: 1_700, jitterMs: 0 };
+  const { world, host, guests } = party(6, [{ offsetMs: 0, path: slow }, {
+    offsetMs: 0,
+    path: FAR_ASYMMETRIC,
+  }]);
+  host.player.user.play();
+  world.advance(4_000);
+  // The far member's clock is 20 ms off (the path's hidden asymmetry): it lands about there.
+  assertWithin(sampleOffsets(world, host, guests, 10_000), 45, "late and far members");
+});
+
+Deno.test("sim: a clock step on a member is followed, and it is back in step", () => {
+  const { world, host, guests } = party(7, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  host.player.user.play();
+  world.advance(5_000);
+  guests[0]!.stepClock(3_000);
+  world.advance(15_000);
+  assertWithin(offsetsMs(host, guests), 25, "after the step");
+});
+
+Deno.test("sim: a member's own pause is respected until it plays again, then it catches up", () => {
+  const { world, host, guests } = party(8, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  host.player.user.play();
+  world.advance(5_000);
+  guests[0]!.player.user.pause();
+  world.advance(5_000);
+  assert.ok(guests[0]!.player.paused, "not forced back to playing");
+  assert.equal(guests[0]!.client.syncInfo.follow, "held");
+  guests[0]!.player.user.play();
+  world.advance(2_000);
+  assertWithin(offsetsMs(host, guests), 25, "after playing again");
+  assertNoCommandsFromMembers(guests);
+});
+
+Deno.test("sim: a member's stall is waited out, then it is back on the timeline", () => {
+  const { world, host, guests } = party(9, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  host.player.user.play();
+  world.advance(5_000);
+  guests[0]!.player.stall(1_500);
+  world.advance(1_000);
+  assert.equal(guests[0]!.client.syncInfo.follow, "buffering");
+  world.advance(2_500);
+  assertWithin(offsetsMs(host, guests), 25, "2 s after the stall");
+  assertNoCommandsFromMembers(guests);
+});
+
+Deno.test("sim: a host's stall pauses the room and its restart plays it again", () => {
+  const { world, host, guests } = party(10, [{ offsetMs: 0 }]);
+  host.player.user.play();
+  world.advance(5_000);
+  host.player.stall(2_000);
+  world.advance(1_500);
+  assert.ok(guests[0]!.player.paused, "the member waits for the host");
+  world.advance(3_500);
+  assertWithin(offsetsMs(host, guests), 25, "after the host's restart");
+});
+
+Deno.test("sim: a dropped member reconnects with backoff, re-joins and catches up", () => {
+  const { world, host, guests, roomId } = party(11, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  host.player.user.play();
+  world.advance(5_000);
+  guests[1]!.dropConnection();
+  world.advance(10_000);
+  assert.equal(guests[1]!.client.room?.id, roomId);
+  assertWithin(offsetsMs(host, guests), 25, "after the reconnect");
+});
