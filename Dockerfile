@@ -21,6 +21,11 @@ COPY --chown=deno:deno rooms ./rooms
 COPY --chown=deno:deno server ./server
 RUN deno check main.ts && deno cache main.ts
 
+# The watch page and the browser client: bundled once here, served from memory.
+COPY --chown=deno:deno client ./client
+COPY --chown=deno:deno web ./web
+RUN deno task build
+
 ENV PORT=3000 \
     HOST=0.0.0.0 \
     LOG_LEVEL=info

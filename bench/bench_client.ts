@@ -1,5 +1,5 @@
 /**
- * The generator's client: a WebSocket that speaks only what PROTOCOL.md promises, so it can
+ * The generator's client: a WebSocket that speaks only what the protocol (docs/protocol.md) promises, so it can
  * target any server. Frames of any type may arrive at any time (room_list broadcasts, for one);
  * whoever waits for a type gets the next frame of that type and the rest flow to `onFrame`.
  */

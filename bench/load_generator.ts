@@ -1,6 +1,6 @@
 /**
  * The load generator: `deno task bench` (starts our server) or `--url` (any server that speaks
- * PROTOCOL.md). Workers own whole parties; this thread orchestrates the phases (connect, settle,
+ * docs/protocol.md). Workers own whole parties; this thread orchestrates the phases (connect, settle,
  * measure, drain), samples the server process, and writes the table and a JSON file.
  */
 import { BenchClient } from "./bench_client.ts";

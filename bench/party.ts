@@ -4,7 +4,7 @@
  *
  * Traffic (while running): the host plays and sends state_update every stateIntervalMs, and
  * alternates pause / play every playerEventIntervalS; every member pings every pingIntervalMs
- * and chats every chatIntervalS. The host follows the protocol's state_update rules (§3.6) so
+ * and chats every chatIntervalS. The host follows the protocol's state_update rules (protocol 5.7) so
  * that every update it sends is one the server must relay: none during the command cooldown,
  * none while paused, and the playhead always moves forward by more than the jitter threshold.
  */
@@ -97,7 +97,7 @@ export class Party {
       const state = client.waitFor("room_state");
       client.send("join_room", { user_name: `member-${this.index}` }, this.roomId);
       await state;
-      // Ready at once: a play must not wait for this member (§3.4).
+      // Ready at once: a play must not wait for this member (protocol 5.2).
       client.send("ready", {}, this.roomId);
     }
     this.participants.push({ client, nextPingAt: 0, nextChatAt: 0, chatSeq: 0 });
@@ -181,7 +181,7 @@ export class Party {
     this.#playheadAt = now;
     this.#playing = action === "play";
     this.#lastCommandAt = now;
-    // A play goes to everyone, host included; a pause to the others (§3.5).
+    // A play goes to everyone, host included; a pause to the others (protocol 3.6).
     const recipients = action === "play" ? this.participants.length : this.participants.length - 1;
     this.#expect(`p:${action}:${position}`, now, recipients, "player_event");
     // deferred: the host starts at the target like everyone, so the relay's

@@ -1,5 +1,5 @@
 /**
- * The client → server half of the contract (PROTOCOL.md §1, §3): one zod schema for the
+ * The client → server half of the contract (docs/protocol.md 1, 3): one zod schema for the
  * envelope and one for the payload of each message type. Types come from the schemas.
  */
 import { z } from "zod";
@@ -59,7 +59,7 @@ const serverInstant = z.number({ error: FIELD_MESSAGES.atServerTs }).min(0, {
 });
 
 /**
- * When the host's player was at `position` (PROTOCOL §3.5a): `at_server_ts` from a host that
+ * When the host's player was at `position` (docs/protocol.md 5.4): `at_server_ts` from a host that
  * acted at once with a synced clock, or `deferred: true` from a host that starts at the target
  * like everyone else. Neither: the host acted when the command arrived (the upstream client).
  */
@@ -67,7 +67,7 @@ const playerEventPayload = z
   .looseObject({
     action: PlayerActionSchema,
     position,
-    // Applied only when valid (§3.5): anything else counts as not given, never as an error.
+    // Applied only when valid (protocol 3.6): anything else counts as not given, never as an error.
     play_state: PlayStateSchema.nullish().catch(null).transform((value) => value ?? null)
       .meta({ description: "The host's play state; an invalid value counts as not given." }),
     at_server_ts: serverInstant.nullish().transform((value) => value ?? null),
@@ -87,7 +87,7 @@ export const PAYLOAD_SCHEMAS = {
   list_rooms: z.looseObject({}),
   create_room: z.looseObject({
     name: optionalText(FIELD_MESSAGES.name),
-    // An invalid or missing start position is not an error: the room starts at 0 (§3.1).
+    // An invalid or missing start position is not an error: the room starts at 0 (protocol 3.2).
     start_pos: position.catch(0).default(0),
     media_id: mediaId,
     media_url: mediaUrl,
@@ -132,7 +132,7 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(PAYLOAD_SCHEMAS) as ClientMessag
 const EnvelopeSchema = z.looseObject({
   type: z.string(),
   room: z.string().max(MAX_ROOM_ID_CHARS).nullish(),
-  // A client-supplied `client` is ignored: the connection's id is authoritative (§1).
+  // A client-supplied `client` is ignored: the connection's id is authoritative (protocol 1).
   client: z.unknown().optional(),
   payload: z.unknown().optional(),
   ts: z.number(),

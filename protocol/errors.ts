@@ -33,7 +33,7 @@ export function invalidField(message: string): ErrorInfo {
   return { code: "invalid_payload", message };
 }
 
-/** The field-naming messages used by the payload schemas (PROTOCOL.md §3). */
+/** The field-naming messages used by the payload schemas (docs/protocol.md 3). */
 export const FIELD_MESSAGES = {
   payload: "Invalid payload: must be an object",
   position: "Invalid position: must be a number from 0 to 86400",

@@ -1,5 +1,5 @@
 /**
- * Every limit and delay of PROTOCOL.md §6, named once. Values marked "configurable" are the
+ * Every limit and delay of docs/protocol.md 7.1, named once. Values marked "configurable" are the
  * defaults of settings that `server/config.ts` reads from the environment.
  */
 
@@ -46,7 +46,7 @@ export const ROOM_LIST_COALESCE_MS = 250;
  * ROOM_LIST_MAX_BYTES_PER_SECOND). Each broadcast writes (list size × connections) bytes; a big
  * server (500 rooms, 5,000 connections: 200 MB a broadcast) would otherwise spend all its time
  * on lists. The next broadcast waits until the last one fits the budget, never less than the
- * coalescing window: "at most one per 250 ms" (PROTOCOL.md §5) still holds.
+ * coalescing window: "at most one per 250 ms" (docs/protocol.md 6) still holds.
  */
 export const ROOM_LIST_MAX_BYTES_PER_SECOND = 32 * 1_048_576;
 
@@ -74,7 +74,7 @@ export const SYNC_REPORTS_PER_SECOND = 5;
 /** Jellyfin item ids are 32 hex characters; other servers' ids fit this pattern too. */
 export const MEDIA_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Delays and thresholds of the playback rules (§3.4–3.6); all configurable. */
+/** Delays and thresholds of the playback rules (protocol 5.2–5.7); all configurable. */
 export interface Timings {
   /** A play is scheduled this far in the future so every member can start together. */
   readonly playScheduleMs: number;
@@ -93,7 +93,7 @@ export interface Timings {
   /**
    * The fixed lead (ms) the upstream browser client adds to a relayed play's position. A relayed
    * play's envelope `server_ts` is `target − lead` and its `position` the timeline's position at
-   * that instant, so that client lands on the room's timeline (PROTOCOL §3.5a). Never more than
+   * that instant, so that client lands on the room's timeline (docs/protocol.md 5.4). Never more than
    * `playScheduleMs` (the point must not be before the play was sent).
    */
   readonly legacyClientLeadMs: number;

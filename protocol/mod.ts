@@ -1,4 +1,4 @@
-/** The wire contract of the OpenWatchParty session protocol (see PROTOCOL.md). */
+/** The wire contract of the OpenWatchParty session protocol (see docs/protocol.md). */
 export * from "./limits.ts";
 export * from "./errors.ts";
 export * from "./sanitize.ts";

@@ -1,5 +1,5 @@
 /**
- * The server → client half of the contract (PROTOCOL.md §4): typed builders for every message
+ * The server → client half of the contract (docs/protocol.md 4): typed builders for every message
  * and the one place a message becomes text. Every builder stamps `server_ts`.
  */
 import type { ErrorInfo } from "./errors.ts";
@@ -44,7 +44,7 @@ export interface MembershipPayload {
 }
 
 /**
- * A relayed host command (PROTOCOL §3.5, §3.5a). New clients act at `target_server_ts` from
+ * A relayed host command (docs/protocol.md 3.6, 5.4). New clients act at `target_server_ts` from
  * `position_at_target`; the upstream client reads `position` with the envelope's `server_ts`.
  */
 export interface PlayerEventPayload {
@@ -148,7 +148,7 @@ export const build = {
   }),
   /**
    * The envelope's server_ts is an instant of the room's timeline that upstream clients read
-   * with `position`: the target itself, or for play the target less the upstream lead (§3.5a).
+   * with `position`: the target itself, or for play the target less the upstream lead (protocol 5.4).
    */
   playerEvent: (
     room: string,

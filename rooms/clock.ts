@@ -1,7 +1,7 @@
 /**
  * Time for rooms and connections. Production time is epoch milliseconds taken from the
  * monotonic clock anchored to the wall clock once, so a system clock step never moves a
- * scheduled instant (PROTOCOL.md §1). Tests use ManualClock and advance time explicitly.
+ * scheduled instant (docs/protocol.md 1). Tests use ManualClock and advance time explicitly.
  */
 /** Opaque: a number for ManualClock, the runtime's timer handle for SystemClock. */
 export type TimerId = number | ReturnType<typeof setTimeout>;

@@ -1,5 +1,5 @@
 /**
- * The lobby (PROTOCOL.md §5): the authenticated connections that are in no room, and the only
+ * The lobby (docs/protocol.md 6): the authenticated connections that are in no room, and the only
  * ones the room list is pushed to. A member's view of its own room comes from the room; the
  * list is for choosing one. Entering the lobby brings the current list at once; changes reach
  * the lobby coalesced (at most one push per window, always the latest list) and within a byte

@@ -1,5 +1,5 @@
 /**
- * A room's playback (PROTOCOL.md §3.4–3.6, §3.5a): the room's timeline, the pending play, and
+ * A room's playback (docs/protocol.md 5.2–5.7, 5.4): the room's timeline, the pending play, and
  * the instants the state_update filters need. Owned by one Room and driven only from inside
  * that room's queue. It decides and the room acts: every method returns what should happen
  * (messages to broadcast, the ready-wait timer to arm or cancel), so the room stays the one
@@ -60,7 +60,7 @@ export class PlaybackController {
   #nextPlayId = 1;
   #lastCommandTs: number | null = null;
   #lastStateTs: number | null = null;
-  /** The target instant of the last scheduled command: until then it is in flight (§3.6). */
+  /** The target instant of the last scheduled command: until then it is in flight (protocol 5.7). */
   #lastTargetTs: number | null = null;
 
   constructor(roomId: string, timings: Timings, startPosition: number) {

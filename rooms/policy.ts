@@ -1,5 +1,5 @@
 /**
- * The pure rules of playback (PROTOCOL.md §3.4–3.6, §4): no state, no clock of their own, so
+ * The pure rules of playback (docs/protocol.md 5.2–5.7, 4): no state, no clock of their own, so
  * each boundary is tested by plain function calls.
  */
 import {
@@ -10,7 +10,7 @@ import {
 } from "../protocol/mod.ts";
 
 /**
- * The room's one timeline (§3.5a): the media is at `position` at the server instant `anchorTs`
+ * The room's one timeline (protocol 5.4): the media is at `position` at the server instant `anchorTs`
  * and, while playing, advances one second per second from there.
  */
 export interface Playback {

@@ -1,6 +1,6 @@
 /**
  * The directory of rooms: rooms by id, which room each member is in, moving a member between
- * rooms, and the room list with the lobby it is pushed to (PROTOCOL.md §5). It learns about
+ * rooms, and the room list with the lobby it is pushed to (docs/protocol.md 6). It learns about
  * membership only from what rooms report (RoomObserver), the way a shared directory would
  * when rooms live on other instances.
  */
@@ -169,7 +169,7 @@ export class RoomRegistry {
 
   /**
    * `host` leaves its room, if any (a room it hosts closes with "Host started a new room"),
-   * and hosts a new one (§3.1). A host's own room frees a place as it closes, so only others'
+   * and hosts a new one (protocol 3.2). A host's own room frees a place as it closes, so only others'
    * rooms can make the server full.
    */
   createFor(spec: NewRoom): ErrorInfo | null {
@@ -182,7 +182,7 @@ export class RoomRegistry {
   }
 
   /**
-   * `member` joins room `roomId`, leaving the room it is in first (§3.2). A full room is
+   * `member` joins room `roomId`, leaving the room it is in first (protocol 3.3). A full room is
    * refused before the member leaves, so it does not cost the member the room it is in.
    */
   join(member: Member, roomId: string | null): ErrorInfo | null {

@@ -69,7 +69,7 @@ export class Room {
     this.#observer = options.observer;
     this.#timers = new RoomTimers(options.clock, (command) => this.post(command));
     this.#playback = new PlaybackController(this.id, options.timings, options.startPosition);
-    // The creator is host, a member, and already ready (§3.1); "open" announces it.
+    // The creator is host, a member, and already ready (protocol 3.2); "open" announces it.
     this.#members.set(options.host.id, options.host);
     this.#ready.add(options.host.id);
   }
@@ -171,7 +171,7 @@ export class Room {
       this.#reply(joiner, ERRORS.roomFull);
       return;
     }
-    // A joiner is NOT ready: it must say so once its player can play (§3.2).
+    // A joiner is NOT ready: it must say so once its player can play (protocol 3.3).
     this.#members.set(joiner.id, joiner);
     this.#observer.memberJoined(this.id, joiner.id);
     this.#send(joiner, this.#roomState());
@@ -200,7 +200,7 @@ export class Room {
   }
 
   #onReady(member: Member): void {
-    // Ready from a non-member never counts (§3.4).
+    // Ready from a non-member never counts (protocol 5.2).
     if (!this.#members.has(member.id)) return;
     this.#ready.add(member.id);
     this.#readinessChanged();

@@ -184,7 +184,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       metrics.upgradesRejected.inc("draining");
       return c.text("server shutting down", 503);
     }
-    // No Origin header means a non-browser client, which is allowed (§1).
+    // No Origin header means a non-browser client, which is allowed (protocol 1).
     const origin = c.req.header("origin");
     if (
       origin !== undefined && !originAllowed(origin) && !isOwnOrigin(origin, c.req.header("host"))

@@ -1,5 +1,5 @@
 /**
- * JWT verification (PROTOCOL.md §7) with jose: HS256 only, audience and issuer checked, `exp`
+ * JWT verification (docs/protocol.md 2.3) with jose: HS256 only, audience and issuer checked, `exp`
  * required with 60 s of leeway, `sub` and `name` required strings. Everything else is refused.
  * A token's expiry also ends the session it authenticated (see `acceptedUntil`).
  */

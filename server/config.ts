@@ -1,5 +1,5 @@
 /**
- * The environment, validated by one zod schema (PROTOCOL.md §8). A bad value stops start-up
+ * The environment, validated by one zod schema (docs/protocol.md 7.4). A bad value stops start-up
  * with a message naming the variable. Empty values count as unset (compose files often write
  * `VAR=`), except where empty has a meaning of its own (JWT_SECRET: auth off).
  */

@@ -130,7 +130,7 @@ export class Connection implements Session {
     const metrics = this.#ctx.metrics;
     metrics.messagesSent.inc(frame.message.type);
     if (frame.message.type === "error") metrics.errorsSent.inc(frame.message.payload.code);
-    // A reader that never reads must not make server memory grow (§2).
+    // A reader that never reads must not make server memory grow (protocol 2).
     if (socket.bufferedAmount > this.#ctx.config.limits.maxBufferedBytes) {
       this.close("slowConsumer");
     }
@@ -162,7 +162,7 @@ export class Connection implements Session {
     this.#gone(code);
   }
 
-  /** The socket closed (cleanly or not): the same steps as leave_room (§2.3). */
+  /** The socket closed (cleanly or not): the same steps as leave_room (protocol 3.4). */
   closed(code = 1005): void {
     this.#gone(code);
   }
@@ -218,7 +218,7 @@ export class Connection implements Session {
     const message = parsed.message;
     this.#ctx.metrics.messagesReceived.inc(message.type);
     if (message.type === "auth") return this.#authenticate(message.payload);
-    // Before auth, only auth and ping (clock sync) are allowed (§2.2). client_log is never
+    // Before auth, only auth and ping (clock sync) are allowed (protocol 2.3). client_log is never
     // answered: the upstream client flushes up to 100 buffered lines right before its auth.
     if (!this.#authenticated && message.type !== "ping") {
       if (message.type !== "client_log") this.sendError(ERRORS.authRequired, message.room);
@@ -254,7 +254,7 @@ export class Connection implements Session {
   ) {
     const authenticator = this.#ctx.authenticator;
     if (authenticator === null) {
-      // Auth off: the payload names the user (§2.2).
+      // Auth off: the payload names the user (protocol 2.3).
       this.adoptUserName(payload.user_name);
       if (payload.user_id) this.#userId = sanitizeName(payload.user_id, "");
       this.#reply(build.authSuccess(this.#name, this.#ctx.clock.now()));

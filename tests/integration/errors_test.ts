@@ -11,7 +11,7 @@ async function expectError(client: TestClient, message: string, room?: string) {
   return error;
 }
 
-Deno.test("every error string of §3, each from a real socket", async (t) => {
+Deno.test("every error string of docs/protocol.md 3, each from a real socket", async (t) => {
   const test = startTestServer({ env: { MAX_CLIENTS_PER_ROOM: "2", MAX_ROOMS: "2" } });
   const [host, guest, outsider, other] = await connectClients(test, 4);
   try {

@@ -154,7 +154,7 @@ Deno.test("upstream client: a pause stops every member where the host stopped", 
 
 Deno.test("the double is sensitive: the naive upstream point would leave its drift loop 300 ms off", () => {
   // Keeping server_ts = target and position = position_at_target − 0.3 starts the upstream
-  // client right but sets its drift baseline 0.3 s behind the timeline (§3.5a).
+  // client right but sets its drift baseline 0.3 s behind the timeline (protocol 5.4).
   const clock = new ManualClock();
   const member = legacy("m", false, clock, 100);
   const target = clock.now() + T.playScheduleMs;

@@ -87,7 +87,7 @@ Deno.test("player_event: the schema owns play_state, at_server_ts and deferred",
     at_server_ts: null,
     deferred: false,
   });
-  // An invalid play_state counts as not given (§3.5), never as an error.
+  // An invalid play_state counts as not given (protocol 3.6), never as an error.
   assert.equal(event({ play_state: "stopped" }).play_state, null);
   assert.equal(event({ play_state: "playing" }).play_state, "playing");
   assert.equal(event({ at_server_ts: 1_700_000_000_123 }).at_server_ts, 1_700_000_000_123);

@@ -1,5 +1,5 @@
 /**
- * The room's one timeline (PROTOCOL §3.5a) on a ManualClock: where the anchor comes from
+ * The room's one timeline (docs/protocol.md 5.4) on a ManualClock: where the anchor comes from
  * (`at_server_ts`, `deferred`, the arrival), `position_at_target` on every relayed command, the
  * upstream client's second point on a play, and room_state read from the same anchor.
  */
@@ -215,7 +215,7 @@ Deno.test("LEGACY_CLIENT_LEAD_MS: 0 puts the upstream point at the target; never
   });
 });
 
-Deno.test("state updates are dropped while a command is in flight (§3.6)", async (t) => {
+Deno.test("state updates are dropped while a command is in flight (protocol 5.7)", async (t) => {
   await t.step("while a play is pending, even one whose play_state differs", () => {
     const { clock, guest, host, send, room } = party();
     send("play", 5);
