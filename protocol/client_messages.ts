@@ -7,6 +7,7 @@ import { type ErrorInfo, ERRORS, FIELD_MESSAGES, invalidField } from "./errors.t
 import {
   MAX_MEDIA_URL_CHARS,
   MAX_POSITION_SECONDS,
+  MAX_REPORTED_RTT_MS,
   MAX_ROOM_ID_CHARS,
   MEDIA_ID_PATTERN,
 } from "./limits.ts";
@@ -92,6 +93,12 @@ export const PAYLOAD_SCHEMAS = {
     media_id: mediaId,
     media_url: mediaUrl,
     user_name: optionalText(FIELD_MESSAGES.userName),
+    handoff: z.boolean({ error: FIELD_MESSAGES.handoff }).nullish()
+      .transform((value) => value === true)
+      .meta({
+        description: "Extension: when the host leaves, the host role passes to another " +
+          "member instead of the room closing.",
+      }),
   }),
   join_room: z.looseObject({ user_name: optionalText(FIELD_MESSAGES.userName) }),
   leave_room: z.looseObject({}),
@@ -102,7 +109,12 @@ export const PAYLOAD_SCHEMAS = {
     play_state: PlayStateSchema,
     at_server_ts: serverInstant.nullish().transform((value) => value ?? null),
   }),
-  ping: z.looseObject({}),
+  ping: z.looseObject({
+    // Extension: the client's last measured round trip, shown to the room as presence. Not
+    // worth an error when it is not a sensible number: it is simply not used.
+    rtt_ms: z.number().min(0).max(MAX_REPORTED_RTT_MS).nullish().catch(null)
+      .transform((value) => value ?? null),
+  }),
   chat_message: z.looseObject({ text: z.string({ error: FIELD_MESSAGES.text }) }),
   auth: z.looseObject({
     token: optionalText(FIELD_MESSAGES.token),
@@ -110,6 +122,13 @@ export const PAYLOAD_SCHEMAS = {
     user_id: optionalText(FIELD_MESSAGES.userId),
   }),
   client_log: z.looseObject({ category: z.unknown().optional(), message: z.unknown().optional() }),
+  resume: z.looseObject({
+    token: z.string({ error: FIELD_MESSAGES.token }),
+    last_seq: z.number({ error: FIELD_MESSAGES.lastSeq }).int({ error: FIELD_MESSAGES.lastSeq })
+      .min(0, { error: FIELD_MESSAGES.lastSeq }).nullish()
+      .transform((value) => value ?? null),
+  }),
+  transfer_host: z.looseObject({ client_id: z.string({ error: FIELD_MESSAGES.clientId }) }),
   sync_report: z.looseObject({
     drift_ms: z.number({ error: FIELD_MESSAGES.driftMs }).min(-3_600_000, {
       error: FIELD_MESSAGES.driftMs,

@@ -24,6 +24,15 @@ export const ERRORS = {
   chatTooLong: { code: "chat_too_long", message: "Chat message too long (max 500 characters)" },
   invalidMediaId: { code: "invalid_payload", message: "Invalid media_id" },
   internal: { code: "internal", message: "Internal error" },
+  resumeInvalid: { code: "resume_invalid", message: "Invalid resume token" },
+  sessionExpired: { code: "session_expired", message: "Session expired: join the room again" },
+  sessionInUse: { code: "session_in_use", message: "Session is in use by another connection" },
+  resumeTooLate: {
+    code: "resume_too_late",
+    message: "Resume must come before joining or creating a room",
+  },
+  notHostTransfer: { code: "not_host", message: "Only the host can hand over the host role" },
+  noSuchMember: { code: "no_such_member", message: "No such member in this room" },
 } as const;
 
 export type ErrorInfo = { readonly code: string; readonly message: string };
@@ -49,6 +58,9 @@ export const FIELD_MESSAGES = {
   driftMs: "Invalid drift_ms: must be a number of milliseconds",
   reportField: "Invalid sync_report: offset_ms, uncertainty_ms and rate must be numbers",
   deferred: "Invalid deferred: must be true or false",
+  handoff: "Invalid handoff: must be true or false",
+  lastSeq: "Invalid last_seq: must be a whole number from 0",
+  clientId: "Invalid client_id: must be a string",
   timingExclusive: "Invalid payload: at_server_ts and deferred: true cannot be used together",
   mediaId: ERRORS.invalidMediaId.message,
 } as const;

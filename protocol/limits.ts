@@ -67,6 +67,17 @@ export const MAX_CHAT_CHARS = 500;
 export const MAX_CLIENT_LOG_CHARS = 1_000;
 /** Room ids are server-made UUIDs; anything much longer is not a room id. */
 export const MAX_ROOM_ID_CHARS = 128;
+/**
+ * A member whose connection drops stays in its room, "away", this long, and may resume its
+ * session (same id, room and role) on a new connection (configurable: RESUME_GRACE_MS).
+ */
+export const RESUME_GRACE_MS = 30_000;
+/** Broadcasts a room keeps, so that a member who resumes gets what it missed. */
+export const REPLAY_BUFFER_MESSAGES = 256;
+/** A resume token is accepted this long at most; the session must also still be alive. */
+export const RESUME_TOKEN_TTL_S = 24 * 3_600;
+/** A client-reported round trip above this is not believed. */
+export const MAX_REPORTED_RTT_MS = 60_000;
 /** A room's media URL (the watch page's video): an http(s) URL of at most this many chars. */
 export const MAX_MEDIA_URL_CHARS = 2_048;
 /** `sync_report` has its own silent budget: a client reports every few seconds. */

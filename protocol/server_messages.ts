@@ -23,7 +23,13 @@ export interface ParticipantInfo {
   readonly name: string;
   readonly is_host: boolean;
   readonly ready: boolean;
+  /** The member's connection dropped; it may still resume. */
+  readonly away: boolean;
+  /** The member's own last measured round trip to the server, when it reports one. */
+  readonly rtt_ms: number | null;
 }
+
+export type HostChangeReason = "transfer" | "host_left" | "host_timeout";
 
 export interface RoomStatePayload {
   readonly name: string;
@@ -35,6 +41,22 @@ export interface RoomStatePayload {
   readonly media_url: string | null;
   /** Extension: every member, in the order they joined. */
   readonly participants: readonly ParticipantInfo[];
+}
+
+export interface ResumedPayload {
+  readonly client_id: string;
+  /** The room the session is back in, or null when it was in none (or it closed). */
+  readonly room: string | null;
+  /** Messages replayed after this one, in seq order. */
+  readonly replayed: number;
+  /** The gap was too old to replay: a fresh room_state follows instead. */
+  readonly state_follows: boolean;
+}
+
+export interface HostChangedPayload {
+  readonly host_id: string;
+  readonly previous_host_id: string;
+  readonly reason: HostChangeReason;
 }
 
 /** A member came or went: the new count and who is there now. */
@@ -63,6 +85,8 @@ interface Envelope<T extends string, P> {
   readonly room?: string;
   readonly payload: P;
   readonly server_ts: number;
+  /** Extension: set on everything a room sends, increasing within the room. */
+  readonly seq?: number;
 }
 /** The message concerns this room. */
 type InRoom = { readonly room: string };
@@ -70,8 +94,10 @@ type InRoom = { readonly room: string };
 type About = { readonly client: string };
 
 export type ServerMessage =
-  | Envelope<"client_hello", { client_id: string }> & About
-  | Envelope<"auth_success", { user_name: string }>
+  | Envelope<"client_hello", { client_id: string; resume_token: string }> & About
+  | Envelope<"auth_success", { user_name: string; resume_token?: string }>
+  | Envelope<"resumed", ResumedPayload> & About
+  | Envelope<"host_changed", HostChangedPayload> & InRoom & About
   | Envelope<"room_list", readonly RoomSummary[]>
   | Envelope<"room_state", RoomStatePayload> & InRoom
   | Envelope<"participants_update", MembershipPayload> & InRoom & About
@@ -112,15 +138,30 @@ export function encodeRoomList(
 }
 
 export const build = {
-  clientHello: (clientId: string, now: number): ServerMessage => ({
+  clientHello: (clientId: string, resumeToken: string, now: number): ServerMessage => ({
     type: "client_hello",
     client: clientId,
-    payload: { client_id: clientId },
+    payload: { client_id: clientId, resume_token: resumeToken },
     server_ts: now,
   }),
-  authSuccess: (userName: string, now: number): ServerMessage => ({
+  authSuccess: (userName: string, now: number, resumeToken?: string): ServerMessage => ({
     type: "auth_success",
-    payload: { user_name: userName },
+    payload: resumeToken ? { user_name: userName, resume_token: resumeToken } : {
+      user_name: userName,
+    },
+    server_ts: now,
+  }),
+  resumed: (clientId: string, payload: ResumedPayload, now: number): ServerMessage => ({
+    type: "resumed",
+    client: clientId,
+    payload,
+    server_ts: now,
+  }),
+  hostChanged: (room: string, payload: HostChangedPayload, now: number): ServerMessage => ({
+    type: "host_changed",
+    room,
+    client: payload.host_id,
+    payload,
     server_ts: now,
   }),
   roomList: (rooms: readonly RoomSummary[], now: number): ServerMessage => ({

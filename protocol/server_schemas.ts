@@ -32,6 +32,9 @@ const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape
     type: z.literal(type),
     payload,
     server_ts: serverTs,
+    seq: z.number().int().min(1).optional().meta({
+      description: "Extension: on everything a room sends; increases within the room.",
+    }),
     ...fields,
   }).meta({ description });
 
@@ -40,6 +43,10 @@ const participants = z.array(z.object({
   name: z.string(),
   is_host: z.boolean(),
   ready: z.boolean().meta({ description: "Its player can play the room's media." }),
+  away: z.boolean().meta({ description: "Its connection dropped; it may still resume." }),
+  rtt_ms: z.number().nullable().meta({
+    description: "Its own last measured round trip to the server, when it reports one.",
+  }),
 })).readonly().meta({ description: "Extension: every member, in the order they joined." });
 
 const membership = z.object({ participant_count: count, participants });
@@ -54,15 +61,48 @@ export const RoomSummarySchema = z.object({
 export const SERVER_MESSAGE_SCHEMAS = {
   client_hello: envelope(
     "client_hello",
-    z.object({ client_id: z.string() }),
+    z.object({
+      client_id: z.string(),
+      resume_token: z.string().meta({
+        description: "Extension: send it in `resume` on a new connection to get this session back.",
+      }),
+    }),
     client,
     "First message on every connection: this connection's id.",
   ),
   auth_success: envelope(
     "auth_success",
-    z.object({ user_name: z.string() }),
+    z.object({
+      user_name: z.string(),
+      resume_token: z.string().optional().meta({
+        description: "Extension (auth on): a resume token bound to this user; use it instead.",
+      }),
+    }),
     anyRoom,
     "The token was accepted (or, with auth off, the name was taken).",
+  ),
+  resumed: envelope(
+    "resumed",
+    z.object({
+      client_id: z.string(),
+      room: z.string().nullable(),
+      replayed: count.meta({ description: "Missed messages replayed right after this one." }),
+      state_follows: z.boolean().meta({
+        description: "The gap was too old to replay: a fresh room_state follows.",
+      }),
+    }),
+    client,
+    "Extension: the session is back on this connection (same id, room and role).",
+  ),
+  host_changed: envelope(
+    "host_changed",
+    z.object({
+      host_id: z.string(),
+      previous_host_id: z.string(),
+      reason: z.enum(["transfer", "host_left", "host_timeout"]),
+    }),
+    roomAndClient,
+    "Extension: the host role passed to another member (client = the new host).",
   ),
   room_list: envelope(
     "room_list",
@@ -169,6 +209,8 @@ const builtMessagesMatchTheSchemas: {
 } = {
   client_hello: true,
   auth_success: true,
+  resumed: true,
+  host_changed: true,
   room_list: true,
   room_state: true,
   participants_update: true,

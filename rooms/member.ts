@@ -8,5 +8,7 @@ import type { OutboundFrame } from "../protocol/mod.ts";
 export interface Member {
   readonly id: string;
   readonly name: string;
+  /** Its own last measured round trip to the server (presence), when it reports one. */
+  readonly rttMs?: number | null;
   send(frame: OutboundFrame): void;
 }

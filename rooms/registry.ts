@@ -44,6 +44,8 @@ export interface RegistryOptions {
   readonly listMaxBytesPerSecond?: number;
   readonly newRoomId?: () => string;
   readonly events?: RegistryEvents;
+  /** How long a dropped member stays away before leaving; 0 leaves at once (upstream). */
+  readonly resumeGraceMs?: number;
 }
 
 export interface NewRoom {
@@ -52,6 +54,8 @@ export interface NewRoom {
   readonly mediaId: string | null;
   readonly mediaUrl?: string | null;
   readonly startPosition: number;
+  /** When the host leaves, hand the room to another member instead of closing it. */
+  readonly handoff?: boolean;
 }
 
 export class RoomRegistry {
@@ -158,6 +162,8 @@ export class RoomRegistry {
       timings: this.#options.timings,
       maxMembers: this.#options.maxMembersPerRoom,
       observer: this.#observer,
+      handoff: spec.handoff,
+      resumeGraceMs: this.#options.resumeGraceMs,
     });
     this.#rooms.set(id, room);
     this.#setSummary(room.summary());
@@ -200,6 +206,42 @@ export class RoomRegistry {
   /** Takes `member` out of whatever room it is in (no effect when it is in none). */
   leaveCurrentRoom(member: Member): void {
     this.#leave(member, undefined);
+  }
+
+  /**
+   * `member`'s connection is gone without a leave: it stays in its room, away, for the resume
+   * grace (or leaves at once when there is none).
+   */
+  memberAway(member: Member): void {
+    if (this.#options.resumeGraceMs === 0) return this.leaveCurrentRoom(member);
+    const roomId = this.#memberRooms.get(member.id);
+    if (roomId === undefined) return;
+    this.#rooms.get(roomId)?.post({ kind: "away", memberId: member.id });
+  }
+
+  /**
+   * `connection` takes over session `sessionId` (its token checked by the caller): the room
+   * accepts it only while that member is away, and in the same step the connection becomes
+   * `sessionId`. A connection already in a room cannot resume another session.
+   */
+  resume(
+    connection: Member & { adoptId(id: string): void },
+    sessionId: string,
+    lastSeq: number | null,
+  ): ErrorInfo | null {
+    if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
+    if (sessionId === connection.id) return ERRORS.sessionInUse;
+    const room = this.#rooms.get(this.#memberRooms.get(sessionId) ?? "");
+    if (!room) return ERRORS.sessionExpired;
+    const adopt = () => {
+      // Its place in the lobby was under its old id.
+      const listening = this.#listeners.get(connection.id) === connection;
+      this.removeListener(connection);
+      connection.adoptId(sessionId);
+      if (listening) this.#listeners.set(sessionId, connection);
+    };
+    room.post({ kind: "resume", memberId: sessionId, connection, adopt, lastSeq });
+    return null;
   }
 
   list(): RoomSummary[] {

@@ -8,18 +8,20 @@
  */
 import {
   build,
-  encode,
   type ErrorInfo,
   ERRORS,
+  type HostChangeReason,
   type MembershipPayload,
-  type OutboundFrame,
-  type ParticipantInfo,
+  REPLAY_BUFFER_MESSAGES,
+  RESUME_GRACE_MS,
   type RoomSummary,
   sanitizeChatText,
   type ServerMessage,
 } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
+import { Membership } from "./membership.ts";
+import { RoomOutbox } from "./outbox.ts";
 import { PlaybackController, type PlaybackEffect } from "./playback_controller.ts";
 import { positionAt } from "./policy.ts";
 import { RoomTimers } from "./room_timers.ts";
@@ -30,27 +32,28 @@ export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./roo
 export const HOST_LEFT_REASON = "Host left the room";
 export const HOST_NEW_ROOM_REASON = "Host started a new room";
 export const SERVER_SHUTDOWN_REASON = "Server shutting down";
+export const ROOM_EMPTY_REASON = "Everyone left the room";
 
 const READY_WAIT_TIMER = "ready_wait";
+const graceTimer = (memberId: string) => `grace:${memberId}`;
 
 export class Room {
   readonly id: string;
   readonly #name: string;
   readonly #mediaId: string | null;
   readonly #mediaUrl: string | null;
-  /** The host never changes: when the host leaves, the room closes. */
-  readonly hostId: string;
   readonly maxMembers: number;
+  readonly #handoff: boolean;
+  readonly #graceMs: number;
   readonly #clock: Clock;
   readonly #timings: RoomOptions["timings"];
   readonly #observer: RoomObserver;
   readonly #timers: RoomTimers<RoomCommand>;
-
-  /** Insertion-ordered: broadcasts reach members in the order they joined. */
-  readonly #members = new Map<string, Member>();
-  /** Always a subset of the members. */
-  readonly #ready = new Set<string>();
+  readonly #members: Membership;
+  readonly #outbox = new RoomOutbox(REPLAY_BUFFER_MESSAGES);
   readonly #playback: PlaybackController;
+  /** When each away member went away: a grace timer from an earlier absence is stale. */
+  readonly #awaySince = new Map<string, number>();
 
   readonly #queue: RoomCommand[] = [];
   #draining = false;
@@ -62,7 +65,8 @@ export class Room {
     this.#name = options.name;
     this.#mediaId = options.mediaId;
     this.#mediaUrl = options.mediaUrl ?? null;
-    this.hostId = options.host.id;
+    this.#handoff = options.handoff ?? false;
+    this.#graceMs = options.resumeGraceMs ?? RESUME_GRACE_MS;
     this.#clock = options.clock;
     this.#timings = options.timings;
     this.maxMembers = options.maxMembers;
@@ -70,12 +74,15 @@ export class Room {
     this.#timers = new RoomTimers(options.clock, (command) => this.post(command));
     this.#playback = new PlaybackController(this.id, options.timings, options.startPosition);
     // The creator is host, a member, and already ready (protocol 3.2); "open" announces it.
-    this.#members.set(options.host.id, options.host);
-    this.#ready.add(options.host.id);
+    this.#members = new Membership(options.host);
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get hostId(): string {
+    return this.#members.hostId;
   }
 
   get memberCount(): number {
@@ -85,8 +92,9 @@ export class Room {
   /** The only way in. Commands run one at a time, in the order posted. */
   post(command: RoomCommand): void {
     if (this.#closed) {
-      // A join that raced with the room closing must still get an answer.
+      // A join or resume that raced with the room closing must still get an answer.
       if (command.kind === "join") this.#reply(command.from, ERRORS.roomNotFound);
+      if (command.kind === "resume") this.#reply(command.connection, ERRORS.sessionExpired);
       return;
     }
     this.#queue.push(command);
@@ -108,8 +116,9 @@ export class Room {
       id: this.id,
       closed: this.#closed,
       hostId: this.hostId,
-      memberIds: [...this.#members.keys()],
-      readyIds: [...this.#ready],
+      memberIds: this.#members.ids(),
+      readyIds: this.#members.readyIds(),
+      awayIds: this.#members.awayIds(),
       playback: this.#playback.playback,
       pendingPlay: this.#playback.hasPendingPlay,
     };
@@ -124,7 +133,12 @@ export class Room {
       this.#apply(command);
     } catch (error) {
       this.#observer.fault?.(this.id, command.kind, error);
-      if ("from" in command) this.#reply(command.from, ERRORS.internal);
+      const to = "from" in command
+        ? command.from
+        : "connection" in command
+        ? command.connection
+        : null;
+      if (to) this.#reply(to, ERRORS.internal);
     }
     if (this.#summaryDirty && !this.#closed) {
       this.#summaryDirty = false;
@@ -139,7 +153,7 @@ export class Room {
       case "join":
         return this.#onJoin(command.from);
       case "leave":
-        return this.#onLeave(command.from, command.hostReason ?? HOST_LEFT_REASON);
+        return this.#onLeave(command.from.id, command.hostReason ?? HOST_LEFT_REASON);
       case "ready":
         return this.#onReady(command.from);
       case "player_event":
@@ -152,19 +166,28 @@ export class Room {
         return this.#act(this.#playback.readyWaitExpired(this.#now(), this.hostId, command.playId));
       case "close":
         return this.#close(command.reason, null);
+      case "away":
+        return this.#onAway(command.memberId);
+      case "grace_expired":
+        return this.#onGraceExpired(command.memberId, command.awaySince);
+      case "resume":
+        return this.#onResume(command);
+      case "transfer_host":
+        return this.#onTransferHost(command.from, command.to);
     }
   }
 
   #onOpen(): void {
     const host = this.#members.get(this.hostId);
-    if (host) this.#observer.memberJoined(this.id, host.id);
-    if (host) this.#send(host, this.#roomState());
+    if (!host) return;
+    this.#observer.memberJoined(this.id, host.id);
+    this.#outbox.send(host, this.#roomState());
     this.#summaryDirty = true;
   }
 
   #onJoin(joiner: Member): void {
     if (this.#members.has(joiner.id)) {
-      this.#send(joiner, this.#roomState());
+      this.#outbox.send(joiner, this.#roomState());
       return;
     }
     if (this.#members.size >= this.maxMembers) {
@@ -172,10 +195,10 @@ export class Room {
       return;
     }
     // A joiner is NOT ready: it must say so once its player can play (protocol 3.3).
-    this.#members.set(joiner.id, joiner);
+    this.#members.add(joiner);
     this.#observer.memberJoined(this.id, joiner.id);
-    this.#send(joiner, this.#roomState());
-    const now = this.#clock.now();
+    this.#outbox.send(joiner, this.#roomState());
+    const now = this.#now();
     this.#broadcast(
       build.participantsUpdate(this.id, joiner.id, this.#membership(), now),
       joiner.id,
@@ -183,17 +206,21 @@ export class Room {
     this.#summaryDirty = true;
   }
 
-  #onLeave(leaver: Member, hostReason: string): void {
-    if (!this.#members.has(leaver.id)) return;
-    if (leaver.id === this.hostId) {
-      this.#close(hostReason, leaver.id);
-      return;
+  /** A member leaves for good: by leave_room, by disconnecting for too long, or by a switch. */
+  #onLeave(leaverId: string, hostReason: string, graceOver = false): void {
+    if (!this.#members.has(leaverId)) return;
+    if (leaverId === this.hostId) {
+      const successor = this.#members.successor();
+      // The host's room closes when it leaves (the upstream behaviour), unless it was made
+      // to be handed over, or the host lost its connection and never came back.
+      if (successor === null || !(this.#handoff || graceOver)) {
+        this.#close(successor === null && graceOver ? ROOM_EMPTY_REASON : hostReason, leaverId);
+        return;
+      }
+      this.#setHost(successor, graceOver ? "host_timeout" : "host_left");
     }
-    this.#members.delete(leaver.id);
-    this.#ready.delete(leaver.id);
-    this.#observer.memberLeft(this.id, leaver.id);
-    const now = this.#clock.now();
-    this.#broadcast(build.clientLeft(this.id, leaver.id, this.#membership(), now));
+    this.#forget(leaverId);
+    this.#broadcast(build.clientLeft(this.id, leaverId, this.#membership(), this.#now()));
     this.#summaryDirty = true;
     // A not-ready member leaving may be what completes the ready set.
     this.#readinessChanged();
@@ -201,13 +228,87 @@ export class Room {
 
   #onReady(member: Member): void {
     // Ready from a non-member never counts (protocol 5.2).
-    if (!this.#members.has(member.id)) return;
-    this.#ready.add(member.id);
+    if (!this.#members.markReady(member.id)) return;
+    this.#broadcast(
+      build.participantsUpdate(this.id, member.id, this.#membership(), this.#now()),
+    );
     this.#readinessChanged();
   }
 
   #readinessChanged(): void {
-    this.#act(this.#playback.readinessChanged(this.#now(), this.hostId, this.#allReady()));
+    this.#act(this.#playback.readinessChanged(this.#now(), this.hostId, this.#members.allReady()));
+  }
+
+  #onAway(memberId: string): void {
+    if (!this.#members.has(memberId) || this.#members.isAway(memberId)) return;
+    const since = this.#now();
+    this.#members.setAway(memberId);
+    this.#awaySince.set(memberId, since);
+    this.#timers.set(graceTimer(memberId), this.#graceMs, {
+      kind: "grace_expired",
+      memberId,
+      awaySince: since,
+    });
+    this.#broadcast(
+      build.participantsUpdate(this.id, memberId, this.#membership(), since),
+      memberId,
+    );
+    // An away member no longer holds a pending play back.
+    this.#readinessChanged();
+  }
+
+  #onGraceExpired(memberId: string, awaySince: number): void {
+    if (!this.#members.isAway(memberId) || this.#awaySince.get(memberId) !== awaySince) return;
+    this.#onLeave(memberId, HOST_LEFT_REASON, true);
+  }
+
+  #onResume(command: Extract<RoomCommand, { kind: "resume" }>): void {
+    const { memberId, connection } = command;
+    if (!this.#members.has(memberId)) return this.#reply(connection, ERRORS.sessionExpired);
+    if (!this.#members.isAway(memberId)) return this.#reply(connection, ERRORS.sessionInUse);
+    command.adopt(); // the connection is `memberId` from here on
+    this.#members.return(connection);
+    this.#awaySince.delete(memberId);
+    this.#timers.clear(graceTimer(memberId));
+    this.#observer.memberResumed?.(this.id, connection);
+    const missed = command.lastSeq === null
+      ? null
+      : this.#outbox.missedBy(memberId, command.lastSeq);
+    const now = this.#now();
+    this.#outbox.send(
+      connection,
+      build.resumed(memberId, {
+        client_id: memberId,
+        room: this.id,
+        replayed: missed?.length ?? 0,
+        state_follows: missed === null,
+      }, now),
+    );
+    if (missed === null) this.#outbox.send(connection, this.#roomState());
+    else for (const frame of missed) connection.send(frame);
+    this.#broadcast(build.participantsUpdate(this.id, memberId, this.#membership(), now), memberId);
+  }
+
+  #onTransferHost(from: Member, to: string): void {
+    if (from.id !== this.hostId) return this.#reply(from, ERRORS.notHostTransfer);
+    if (!this.#members.has(to) || to === from.id) return this.#reply(from, ERRORS.noSuchMember);
+    this.#setHost(to, "transfer");
+  }
+
+  /**
+   * The host role passes to `to`: everyone hears host_changed, and a fresh room_state, which is
+   * how the upstream client (which ignores host_changed) learns who the host is.
+   */
+  #setHost(to: string, reason: HostChangeReason): void {
+    const previous = this.hostId;
+    this.#members.setHost(to);
+    const now = this.#now();
+    this.#broadcast(build.hostChanged(this.id, {
+      host_id: to,
+      previous_host_id: previous,
+      reason,
+    }, now));
+    this.#broadcast(this.#roomState());
   }
 
   #onPlayerEvent(command: Extract<RoomCommand, { kind: "player_event" }>): void {
@@ -215,7 +316,8 @@ export class Room {
       this.#reply(command.from, ERRORS.notHostPlayback);
       return;
     }
-    this.#act(this.#playback.command(this.#now(), this.hostId, command, this.#allReady()));
+    const allReady = this.#members.allReady();
+    this.#act(this.#playback.command(this.#now(), this.hostId, command, allReady));
   }
 
   #onStateUpdate(command: Extract<RoomCommand, { kind: "state_update" }>): void {
@@ -254,10 +356,6 @@ export class Room {
     }
   }
 
-  #now(): number {
-    return this.#clock.now();
-  }
-
   #onChat(sender: Member, rawText: string): void {
     if (!this.#members.has(sender.id)) {
       this.#reply(sender, ERRORS.notInRoom);
@@ -268,13 +366,8 @@ export class Room {
       this.#reply(sender, text.reason === "empty" ? ERRORS.chatEmpty : ERRORS.chatTooLong);
       return;
     }
-    const now = this.#clock.now();
+    const now = this.#now();
     this.#broadcast(build.chatMessage(this.id, sender.id, sender.name, text.text, now));
-  }
-
-  #allReady(): boolean {
-    // The ready set is kept a subset of the members, so equal sizes mean every member.
-    return this.#ready.size === this.#members.size;
   }
 
   /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
@@ -282,15 +375,22 @@ export class Room {
     this.#act(this.#playback.stop());
     this.#timers.clearAll();
     this.#closed = true;
-    this.#broadcast(build.roomClosed(this.id, reason, this.#clock.now()), exceptId);
-    for (const id of this.#members.keys()) this.#observer.memberLeft(this.id, id);
+    this.#broadcast(build.roomClosed(this.id, reason, this.#now()), exceptId);
+    for (const id of this.#members.ids()) this.#observer.memberLeft(this.id, id);
     this.#members.clear();
-    this.#ready.clear();
+    this.#awaySince.clear();
     this.#observer.closed(this.id, reason);
   }
 
+  #forget(memberId: string): void {
+    this.#members.remove(memberId);
+    this.#awaySince.delete(memberId);
+    this.#timers.clear(graceTimer(memberId));
+    this.#observer.memberLeft(this.id, memberId);
+  }
+
   #roomState(): ServerMessage {
-    const now = this.#clock.now();
+    const now = this.#now();
     return build.roomState(this.id, {
       name: this.#name,
       host_id: this.hostId,
@@ -301,36 +401,26 @@ export class Room {
         play_state: this.#playback.playback.playState,
       },
       media_url: this.#mediaUrl,
-      participants: this.#participants(),
+      participants: this.#members.participants(),
     }, now);
   }
 
   #membership(): MembershipPayload {
-    return { participant_count: this.#members.size, participants: this.#participants() };
-  }
-
-  #participants(): ParticipantInfo[] {
-    return [...this.#members.values()].map((member) => ({
-      id: member.id,
-      name: member.name,
-      is_host: member.id === this.hostId,
-      ready: this.#ready.has(member.id),
-    }));
+    return {
+      participant_count: this.#members.size,
+      participants: this.#members.participants(),
+    };
   }
 
   #reply(to: Member, error: ErrorInfo): void {
-    this.#send(to, build.error(error, this.#clock.now(), this.id));
+    this.#outbox.send(to, build.error(error, this.#now(), this.id));
   }
 
-  #send(to: Member, message: ServerMessage): void {
-    to.send(encode(message));
-  }
-
-  /** Encodes once and delivers the same frame to every member (but `exceptId`). */
   #broadcast(message: ServerMessage, exceptId: string | null = null): void {
-    const frame: OutboundFrame = encode(message);
-    for (const member of this.#members.values()) {
-      if (member.id !== exceptId) member.send(frame);
-    }
+    this.#outbox.broadcast(this.#members.values(), message, exceptId);
+  }
+
+  #now(): number {
+    return this.#clock.now();
   }
 }

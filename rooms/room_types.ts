@@ -26,12 +26,30 @@ export type RoomCommand =
   | { readonly kind: "chat"; readonly from: Member; readonly text: string }
   /** The ready-wait timer of pending play `playId` fired. */
   | { readonly kind: "ready_wait_expired"; readonly playId: number }
-  | { readonly kind: "close"; readonly reason: string };
+  | { readonly kind: "close"; readonly reason: string }
+  /** The member's connection dropped: it is away until it resumes or its grace runs out. */
+  | { readonly kind: "away"; readonly memberId: string }
+  /** The resume grace of `memberId` ran out (a stale firing does nothing). */
+  | { readonly kind: "grace_expired"; readonly memberId: string; readonly awaySince: number }
+  /**
+   * `memberId`'s session continues on a new connection. `adopt` gives the connection that id;
+   * the room calls it only when the resume is accepted, in the same step.
+   */
+  | {
+    readonly kind: "resume";
+    readonly memberId: string;
+    readonly connection: Member;
+    readonly adopt: () => void;
+    readonly lastSeq: number | null;
+  }
+  | { readonly kind: "transfer_host"; readonly from: Member; readonly to: string };
 
 /** What the room tells the outside world (the registry): the directory of who is where. */
 export interface RoomObserver {
   memberJoined(roomId: string, memberId: string): void;
   memberLeft(roomId: string, memberId: string): void;
+  /** A member resumed on a new connection (the same id). */
+  memberResumed?(roomId: string, member: Member): void;
   summaryChanged(summary: RoomSummary): void;
   closed(roomId: string, reason: string): void;
   /** A state update the room dropped, and why (for metrics and debugging). */
@@ -52,6 +70,10 @@ export interface RoomOptions {
   readonly timings: Timings;
   readonly maxMembers: number;
   readonly observer: RoomObserver;
+  /** When the host leaves, hand the room to another member instead of closing it. */
+  readonly handoff?: boolean;
+  /** How long a dropped member stays away before it leaves. */
+  readonly resumeGraceMs?: number;
 }
 
 /** A read-only copy of a room's state, for invariant checks, metrics and debugging. */
@@ -61,6 +83,7 @@ export interface RoomSnapshot {
   readonly hostId: string;
   readonly memberIds: readonly string[];
   readonly readyIds: readonly string[];
+  readonly awayIds: readonly string[];
   readonly playback: Playback;
   readonly pendingPlay: boolean;
 }

@@ -15,6 +15,7 @@ import type { Config } from "./config.ts";
 import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
+import { ResumeTokens } from "./resume_tokens.ts";
 import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
 import { webAssets } from "./web_assets.ts";
 import { mountWebPage } from "./web_routes.ts";
@@ -80,6 +81,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     maxMembersPerRoom: config.limits.maxClientsPerRoom,
     maxRooms: config.limits.maxRooms,
     listMaxBytesPerSecond: config.limits.roomListMaxBytesPerSecond,
+    resumeGraceMs: config.resume.graceMs,
     events: {
       roomCreated: (roomId) => {
         metrics.roomsCreated.inc();
@@ -105,6 +107,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     log,
     authenticator,
     metrics,
+    resumeTokens: new ResumeTokens(config.resume.secret),
     onGone: connectionGone,
   };
 

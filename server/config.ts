@@ -15,6 +15,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_ROOMS,
   RATE_LIMIT_PER_SECOND,
+  RESUME_GRACE_MS,
   ROOM_CREATIONS_PER_MINUTE,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
   type Timings,
@@ -101,6 +102,8 @@ const EnvSchema = z.object({
   MIN_STATE_UPDATE_INTERVAL_MS: integer(0, 60_000, DEFAULT_TIMINGS.minStateUpdateIntervalMs),
   COMMAND_COOLDOWN_MS: integer(0, 60_000, DEFAULT_TIMINGS.commandCooldownMs),
   LEGACY_CLIENT_LEAD_MS: integer(0, 60_000, DEFAULT_TIMINGS.legacyClientLeadMs),
+  RESUME_GRACE_MS: integer(0, 600_000, RESUME_GRACE_MS),
+  RESUME_SECRET: z.string().default(""),
 });
 
 export interface Config {
@@ -117,6 +120,12 @@ export interface Config {
    * TCP peer is the client.
    */
   readonly trustedProxies: readonly string[];
+  readonly resume: {
+    /** How long a dropped member stays away, resumable; 0: it leaves at once. */
+    readonly graceMs: number;
+    /** Key of the resume tokens; empty: a random key per process. */
+    readonly secret: string;
+  };
   readonly limits: {
     readonly maxFrameBytes: number;
     readonly messagesPerSecond: number;
@@ -159,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       logLevel: e.LOG_LEVEL,
       metricsToken: e.METRICS_TOKEN,
       trustedProxies: e.TRUSTED_PROXIES,
+      resume: { graceMs: e.RESUME_GRACE_MS, secret: e.RESUME_SECRET },
       limits: {
         maxFrameBytes: e.MAX_FRAME_BYTES,
         messagesPerSecond: e.RATE_LIMIT_PER_SECOND,

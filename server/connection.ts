@@ -27,6 +27,7 @@ import { dispatch, type Session } from "./dispatch.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { WindowRateLimiter } from "./rate_limit.ts";
+import type { ResumeTokens } from "./resume_tokens.ts";
 
 export const DEFAULT_USER_NAME = "Anonymous";
 /** Frames that may wait behind a token check; more than a second's budget is a flood anyway. */
@@ -48,6 +49,7 @@ export interface ConnectionContext {
   /** Null when auth is off: every connection then counts as authenticated. */
   readonly authenticator: Authenticator | null;
   readonly metrics: ServerMetrics;
+  readonly resumeTokens: ResumeTokens;
   /** Called once when the connection is gone, whoever closed it. */
   readonly onGone: (connection: Connection) => void;
 }
@@ -55,7 +57,10 @@ export interface ConnectionContext {
 type State = "connecting" | "open" | "closed";
 
 export class Connection implements Session {
-  readonly id: string = crypto.randomUUID();
+  /** The session's id: a new UUID, or the one a `resume` took back. */
+  #id: string = crypto.randomUUID();
+  /** The client's own last measured round trip (presence), from its pings. */
+  #rttMs: number | null = null;
   readonly #ctx: ConnectionContext;
   /** This connection's place in its client address's records. */
   readonly #address: AddressLease;
@@ -84,6 +89,14 @@ export class Connection implements Session {
     this.#tokenExpiry = new DeadlineTimer(ctx.clock, () => this.close("tokenExpired"));
   }
 
+  get id(): string {
+    return this.#id;
+  }
+
+  get rttMs(): number | null {
+    return this.#rttMs;
+  }
+
   get name(): string {
     return this.#name;
   }
@@ -106,7 +119,9 @@ export class Connection implements Session {
     this.#state = "open";
     this.#ctx.metrics.connectionsOpened.inc();
     this.#ctx.log.debug("connection opened", { client: this.id });
-    this.#reply(build.clientHello(this.id, this.#ctx.clock.now()));
+    const now = this.#ctx.clock.now();
+    const resumeToken = this.#ctx.resumeTokens.issue({ clientId: this.id, userId: null }, now);
+    this.#reply(build.clientHello(this.id, resumeToken, now));
     if (this.#authenticated) {
       this.#enterLobby();
     } else {
@@ -134,6 +149,15 @@ export class Connection implements Session {
     if (socket.bufferedAmount > this.#ctx.config.limits.maxBufferedBytes) {
       this.close("slowConsumer");
     }
+  }
+
+  /** The session continues under `id` (a resume was accepted). */
+  adoptId(id: string): void {
+    this.#id = id;
+  }
+
+  noteRtt(rttMs: number | null): void {
+    if (rttMs !== null) this.#rttMs = Math.round(rttMs);
   }
 
   sendError(error: ErrorInfo, room?: string | null): void {
@@ -276,7 +300,13 @@ export class Connection implements Session {
       this.#tokenExpiry.set(acceptedUntil(result.identity));
       this.#userId = result.identity.userId;
       this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
-      this.#reply(build.authSuccess(this.#name, this.#ctx.clock.now()));
+      const now = this.#ctx.clock.now();
+      // A resume token bound to this user: a session can only be taken back by its own user.
+      const resumeToken = this.#ctx.resumeTokens.issue(
+        { clientId: this.id, userId: this.#userId },
+        now,
+      );
+      this.#reply(build.authSuccess(this.#name, now, resumeToken));
       if (!this.#authenticated) {
         this.#authenticated = true;
         this.#clearAuthTimer();
@@ -325,7 +355,9 @@ export class Connection implements Session {
     this.#tokenExpiry.clear();
     this.#waiting.length = 0;
     this.#ctx.registry.removeListener(this);
-    this.#ctx.registry.leaveCurrentRoom(this);
+    // Not a leave: the member is away for the resume grace, and may come back on a new
+    // connection (docs/protocol.md 5.10). An explicit leave_room has already left.
+    this.#ctx.registry.memberAway(this);
     this.#address.release();
     if (wasOpen) this.#ctx.metrics.connectionsClosed.inc(String(code));
     this.#ctx.log.debug("connection closed", { client: this.id, code });

@@ -17,6 +17,7 @@ import type { RoomRegistry } from "../rooms/registry.ts";
 import type { Room } from "../rooms/room.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import type { ResumeTokens } from "./resume_tokens.ts";
 
 /** The sender as dispatch sees it: a member that can be renamed and answered. */
 export interface Session extends Member {
@@ -25,6 +26,12 @@ export interface Session extends Member {
   sendError(error: ErrorInfo, room?: string | null): void;
   /** Takes one room creation from the sender's budget; false when it is spent. */
   allowRoomCreation(): boolean;
+  /** The authenticated user (auth on), or null. */
+  readonly userId: string | null;
+  /** The session continues under `id` (a resume was accepted). */
+  adoptId(id: string): void;
+  /** The client's own measured round trip, from its pings. */
+  noteRtt(rttMs: number | null): void;
 }
 
 export interface DispatchContext {
@@ -32,6 +39,9 @@ export interface DispatchContext {
   readonly registry: RoomRegistry;
   readonly log: Logger;
   readonly metrics: ServerMetrics;
+  readonly resumeTokens: ResumeTokens;
+  /** Null when auth is off. */
+  readonly authenticator: unknown;
 }
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
@@ -88,7 +98,16 @@ export function dispatch(ctx: DispatchContext, session: Session, message: Client
       room.post({ kind: "chat", from: session, text: message.payload.text });
       return;
     }
+    case "resume":
+      return resume(ctx, session, message);
+    case "transfer_host": {
+      const room = targetRoom(ctx, session, message.room);
+      if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
+      room.post({ kind: "transfer_host", from: session, to: message.payload.client_id });
+      return;
+    }
     case "ping":
+      session.noteRtt(message.payload.rtt_ms);
       session.send(
         encode(build.pong(message.room, session.id, message.rawPayload, ctx.clock.now())),
       );
@@ -114,7 +133,7 @@ function targetRoom(
 }
 
 function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_room">): void {
-  const { name, start_pos, media_id, media_url, user_name } = message.payload;
+  const { name, start_pos, media_id, media_url, user_name, handoff } = message.payload;
   session.adoptUserName(user_name);
   const error = ctx.registry.createFor({
     host: session,
@@ -122,6 +141,7 @@ function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_
     mediaId: media_id ?? null,
     mediaUrl: media_url ?? null,
     startPosition: start_pos,
+    handoff,
   });
   if (error) session.sendError(error);
 }
@@ -133,6 +153,23 @@ function joinRoom(ctx: DispatchContext, session: Session, message: Of<"join_room
   }
   const error = ctx.registry.join(session, message.room);
   if (error) session.sendError(error, message.room);
+}
+
+/**
+ * A session back on a new connection: the token must be ours, unexpired, and (auth on) the
+ * same user's; the session must be away (its old connection gone) and this connection fresh.
+ */
+function resume(ctx: DispatchContext, session: Session, message: Of<"resume">): void {
+  const check = ctx.resumeTokens.check(message.payload.token, ctx.clock.now());
+  if (!check.ok || (ctx.authenticator !== null && check.claims.userId !== session.userId)) {
+    ctx.log.info("resume refused", {
+      client: session.id,
+      reason: check.ok ? "user" : check.reason,
+    });
+    return session.sendError(ERRORS.resumeInvalid);
+  }
+  const error = ctx.registry.resume(session, check.claims.clientId, message.payload.last_seq);
+  if (error) session.sendError(error);
 }
 
 /**

@@ -8,7 +8,14 @@ export class FakeMember implements Member {
   readonly frames: OutboundFrame[] = [];
   onSend?: (frame: OutboundFrame) => void;
 
-  constructor(readonly id: string, public name = id) {}
+  rttMs: number | null = null;
+
+  constructor(public id: string, public name = id) {}
+
+  /** As a connection does when a resume is accepted. */
+  adoptId(id: string): void {
+    this.id = id;
+  }
 
   send(frame: OutboundFrame): void {
     this.frames.push(frame);

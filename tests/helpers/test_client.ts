@@ -89,6 +89,20 @@ export class TestClient {
     return this.#take(() => true, "any message", timeoutMs);
   }
 
+  /** The next message of `type` that satisfies `match`. */
+  nextOf<T extends ServerMessage["type"]>(
+    type: T,
+    match: (message: Of<T>) => boolean,
+    what: string,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<Of<T>> {
+    return this.#take(
+      (m) => m.type === type && match(m as Of<T>),
+      what,
+      timeoutMs,
+    ) as Promise<Of<T>>;
+  }
+
   /** The next message that satisfies `match`. */
   nextWhere(
     match: (message: ServerMessage) => boolean,

@@ -52,14 +52,20 @@ Deno.test("participants: names, host and readiness in room_state, participants_u
     b!.send("join_room", { user_name: "Bob" }, roomId);
     const state = await b!.next("room_state");
     assert.deepEqual(state.payload.participants, [
-      { id: host!.id, name: "Hana", is_host: true, ready: true },
-      { id: a!.id, name: "Alice", is_host: false, ready: true },
-      { id: b!.id, name: "Bob", is_host: false, ready: false },
+      { id: host!.id, name: "Hana", is_host: true, ready: true, away: false, rtt_ms: null },
+      { id: a!.id, name: "Alice", is_host: false, ready: true, away: false, rtt_ms: null },
+      { id: b!.id, name: "Bob", is_host: false, ready: false, away: false, rtt_ms: null },
     ]);
-    await host!.next("participants_update");
-    const update = await host!.next("participants_update");
-    assert.deepEqual(update.payload.participants, state.payload.participants);
-    await a!.close();
+    // Alice joining, Alice ready (readiness is presence too), then Bob joining.
+    const updates = [
+      await host!.next("participants_update"),
+      await host!.next("participants_update"),
+      await host!.next("participants_update"),
+    ];
+    assert.deepEqual(updates.map((u) => u.client), [a!.id, a!.id, b!.id]);
+    assert.deepEqual(updates[1]!.payload.participants.map((p) => p.ready), [true, true]);
+    assert.deepEqual(updates[2]!.payload.participants, state.payload.participants);
+    a!.send("leave_room", {}, roomId);
     const left = await host!.next("client_left");
     assert.deepEqual(left.payload.participants.map((p) => p.name), ["Hana", "Bob"]);
     assert.equal(left.payload.participant_count, 2);

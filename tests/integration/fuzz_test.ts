@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CLIENT_MESSAGE_TYPES } from "../../protocol/mod.ts";
+import { CLIENT_MESSAGE_TYPES, type ServerMessage } from "../../protocol/mod.ts";
 import type { RoomRegistry } from "../../rooms/registry.ts";
 import { createLogger } from "../../server/log.ts";
 import { closeAll, connectClients } from "../helpers/session.ts";
@@ -61,6 +61,11 @@ const payloadKeys = fc.constantFrom(
   "start_pos",
   "at_server_ts",
   "deferred",
+  "handoff",
+  "token",
+  "last_seq",
+  "client_id",
+  "rtt_ms",
   "client_ts",
   "category",
   "message",
@@ -68,10 +73,16 @@ const payloadKeys = fc.constantFrom(
   "toString",
 );
 
-const frameFor = (roomIds: () => string[]) =>
+/** What the clients hold that a resume or a hand-over could name. */
+interface Known {
+  readonly tokens: string[];
+  readonly clientIds: string[];
+}
+
+const frameFor = (roomIds: () => string[], known: Known) =>
   fc.oneof(
     // Well-formed envelopes with plausible-or-hostile payloads: these reach the rooms.
-    { weight: 14, arbitrary: plausibleFor(roomIds) },
+    { weight: 14, arbitrary: plausibleFor(roomIds, known) },
     // Envelope-shaped: mostly real types, hostile everything else.
     { weight: 6, arbitrary: envelopeFor(roomIds) },
     { weight: 3, arbitrary: fc.json({ maxDepth: 4 }) },
@@ -114,7 +125,7 @@ const liveRoom = (roomIds: () => string[]) =>
     return ids[i % ids.length]!;
   });
 
-function plausibleFor(roomIds: () => string[]) {
+function plausibleFor(roomIds: () => string[], known: Known) {
   const position = fc.oneof(fc.double({ min: 0, max: 86_400, noNaN: true }), hostileValue);
   const fields = fc.record({
     action: fc.oneof(fc.constantFrom("play", "pause", "seek", "buffering"), hostileValue),
@@ -127,6 +138,13 @@ function plausibleFor(roomIds: () => string[]) {
       hostileValue,
     ),
     deferred: fc.oneof(fc.boolean(), hostileValue),
+    handoff: fc.oneof(fc.boolean(), hostileValue),
+    // Real tokens and ids of the fuzzing clients (a resume of a live session, a hand-over to a
+    // member), and hostile ones.
+    token: fc.oneof(fc.constantFrom(...known.tokens), hostileValue),
+    last_seq: fc.oneof(fc.nat({ max: 400 }), hostileValue),
+    client_id: fc.oneof(fc.constantFrom(...known.clientIds), hostileValue),
+    rtt_ms: fc.oneof(fc.double({ min: 0, max: 1_000 }), hostileValue),
     text: fc.oneof(fc.string({ unit: "grapheme", maxLength: 600 }), hostileValue),
     name: fc.oneof(hostileText, hostileValue),
     user_name: fc.oneof(hostileText, hostileValue),
@@ -163,7 +181,11 @@ function envelopeFor(roomIds: () => string[]) {
 function checkInvariants(registry: RoomRegistry, clients: TestClient[]): void {
   for (const room of registry.rooms()) {
     const snapshot = room.snapshot();
+    // Exactly one host per open room, and it is a member.
     assert.ok(snapshot.memberIds.includes(snapshot.hostId), "a room lost its host");
+    for (const id of snapshot.awayIds) {
+      assert.ok(snapshot.memberIds.includes(id), `${id} is away but not a member`);
+    }
     for (const id of snapshot.readyIds) {
       assert.ok(snapshot.memberIds.includes(id), `${id} is ready but not a member`);
     }
@@ -196,10 +218,16 @@ Deno.test(`fuzz: hostile frames from several clients never break the server (see
     const roomId = (await host!.next("room_state")).room!;
     for (const guest of [guestA!, guestB!]) guest.send("join_room", {}, roomId);
     const liveRoomIds = () => [roomId, ...[...test.server.registry.rooms()].map((r) => r.id)];
+    const known: Known = {
+      tokens: clients.map((c) =>
+        (c.received[0] as Extract<ServerMessage, { type: "client_hello" }>).payload.resume_token
+      ),
+      clientIds: clients.map((c) => c.id),
+    };
 
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(clients.length - 1), frameFor(liveRoomIds)), {
+        fc.array(fc.tuple(fc.nat(clients.length - 1), frameFor(liveRoomIds, known)), {
           minLength: 1,
           maxLength: 20,
         }),

@@ -4,6 +4,7 @@ import {
   MAX_FRAME_BYTES,
   RATE_LIMIT_FLOOD_CLOSE_MS,
   RATE_LIMIT_PER_SECOND,
+  RESUME_GRACE_MS,
 } from "../../protocol/mod.ts";
 import { RawWebSocket } from "../helpers/raw_socket.ts";
 import { closeAll, connectClients, makeRoom } from "../helpers/session.ts";
@@ -103,7 +104,7 @@ Deno.test("frame size: over MAX_FRAME_BYTES (counted in UTF-8 bytes) gets 'Messa
   }
 });
 
-Deno.test("a slow consumer is closed with 1013 and leaves; the rest of the room continues", async () => {
+Deno.test("a slow consumer is closed with 1013 and, never back, leaves; the rest of the room continues", async () => {
   // A low MAX_BUFFERED_BYTES; the kernel's socket buffers still absorb a few MB first.
   const test = startTestServer({
     env: { MAX_BUFFERED_BYTES: "262144", RATE_LIMIT_PER_SECOND: "100000" },
@@ -117,7 +118,13 @@ Deno.test("a slow consumer is closed with 1013 and leaves; the rest of the room 
     // From here on `stalled` reads nothing. Each chat is ~2 KB on the wire (500 emoji).
     const text = "🎬".repeat(500);
     let sent = 0;
-    const left = host!.next("client_left", 30_000);
+    // Its connection closed: the member is away (it could resume), and the room goes on.
+    const left = host!.nextOf(
+      "participants_update",
+      (m) => m.payload.participants.some((p) => p.away),
+      "the slow member away",
+      30_000,
+    );
     let gone = false;
     left.then(() => (gone = true), () => {});
     while (!gone && sent < 20_000) {
@@ -129,13 +136,17 @@ Deno.test("a slow consumer is closed with 1013 and leaves; the rest of the room 
       ); // keep the reader reading
       await host!.barrier();
     }
-    const leftMessage = await left;
-    assert.equal(leftMessage.payload.participant_count, 2);
+    await left;
     assert.equal(test.server.metrics.connectionsClosed.get("1013"), 1);
+    // It never comes back: after the resume grace it leaves.
+    manualClockOf(test).advance(RESUME_GRACE_MS);
+    const leftForGood = await host!.next("client_left");
+    assert.equal(leftForGood.payload.participant_count, 2);
     // The reader still gets the room's traffic after the slow one is gone.
     host!.send("chat_message", { text: "after" }, roomId);
-    await reader!.nextWhere(
-      (m) => m.type === "chat_message" && (m.payload as { text: string }).text === "after",
+    await reader!.nextOf(
+      "chat_message",
+      (m) => (m.payload as { text: string }).text === "after",
       "the chat after",
     );
   } finally {
@@ -144,7 +155,7 @@ Deno.test("a slow consumer is closed with 1013 and leaves; the rest of the room 
   }
 });
 
-Deno.test("a silent connection (no frame, no pong) is closed after the idle timeout and leaves", async () => {
+Deno.test("a silent connection (no frame, no pong) is closed after the idle timeout and, never back, leaves", async () => {
   // The idle timer is the runtime's own (it sends the pings), so this one runs on real time.
   const test = startTestServer({ env: { IDLE_TIMEOUT_MS: "2000" } });
   const [host] = await connectClients(test, 1);
@@ -161,7 +172,14 @@ Deno.test("a silent connection (no frame, no pong) is closed after the idle time
     }
     assert.ok(sawPing, "the server never pinged");
     assert.equal(closeCode, 1001, "the runtime's idle close code (see docs/deployment.md)");
-    assert.equal((await host!.next("client_left", 10_000)).payload.participant_count, 1);
+    await host!.nextOf(
+      "participants_update",
+      (m) => m.payload.participants.some((p) => p.away),
+      "the silent member away",
+      10_000,
+    );
+    manualClockOf(test).advance(RESUME_GRACE_MS);
+    assert.equal((await host!.next("client_left")).payload.participant_count, 1);
   } finally {
     silent.abort();
     await closeAll(test, [host!]);

@@ -82,8 +82,10 @@ Deno.test("/metrics: a scripted session moves every counter by the right amount"
       sample(live, "owp_message_handling_seconds_count"),
     );
 
-    await host.close();
+    // An explicit leave closes a host's room (a dropped host would be away first).
+    host.send("leave_room", {}, roomId);
     await guest.next("room_closed");
+    await host.close();
     await guest.close();
     await test.server.whenNoConnections();
     const after = await scrape(test.httpUrl);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TIMINGS, ROOM_LIST_COALESCE_MS } from "../../protocol/mod.ts";
+import { RESUME_GRACE_MS } from "../../protocol/mod.ts";
 import { HOST_LEFT_REASON } from "../../rooms/room.ts";
 import { closeAll, connectClients, typesOf } from "../helpers/session.ts";
 import { TestClient } from "../helpers/test_client.ts";
@@ -31,7 +32,14 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
       media_id: "abc123",
       state: { position: 0, play_state: "paused" },
       media_url: null,
-      participants: [{ id: host.id, name: "Hana", is_host: true, ready: true }],
+      participants: [{
+        id: host.id,
+        name: "Hana",
+        is_host: true,
+        ready: true,
+        away: false,
+        rtt_ms: null,
+      }],
     });
     // The list is pushed to the lobby only: the guest, not the host who is in the room now.
     const listed = [{ id: roomId, name: "Movie night", count: 1, media_id: "abc123" }];
@@ -48,7 +56,11 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
     clock.advance(ROOM_LIST_COALESCE_MS);
 
     guest.send("ready", { media_id: "abc123" }, roomId);
-    await guest.barrier();
+    // Readiness is presence: everyone in the room sees the guest ready.
+    for (const client of [host, guest]) {
+      const ready = await client.next("participants_update");
+      assert.deepEqual(ready.payload.participants.map((p) => p.ready), [true, true]);
+    }
     host.send("player_event", { action: "play", position: 0 }, roomId);
     const target = clock.now() + T.playScheduleMs;
     for (const client of [host, guest]) {
@@ -91,6 +103,7 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
       "room_list",
       "room_state",
       "participants_update",
+      "participants_update",
       "player_event",
       "room_list",
     ]);
@@ -99,6 +112,7 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
       "room_list",
       "room_list",
       "room_state",
+      "participants_update",
       "player_event",
       "state_update",
       "pong",
@@ -110,8 +124,8 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
   }
 });
 
-Deno.test("disconnecting runs leave_room: a guest's close tells the host, a host's closes the room", async () => {
-  const test = startTestServer();
+Deno.test("RESUME_GRACE_MS=0: disconnecting runs leave_room at once (the upstream behaviour)", async () => {
+  const test = startTestServer({ env: { RESUME_GRACE_MS: "0" } });
   const [host, a, b] = await connectClients(test, 3);
   try {
     host!.send("create_room", {});
@@ -142,5 +156,48 @@ Deno.test("/health answers with status and auth flag", async () => {
     assert.equal(body.auth_enabled, false);
   } finally {
     await test.close();
+  }
+});
+
+Deno.test("disconnecting: away for the resume grace, then gone; a host that never returns hands the room over", async () => {
+  const test = startTestServer();
+  const clock = manualClockOf(test);
+  const [host, a, b] = await connectClients(test, 3);
+  try {
+    host!.send("create_room", {});
+    const roomId = (await host!.next("room_state")).room!;
+    for (const guest of [a!, b!]) {
+      guest.send("join_room", {}, roomId);
+      await guest.next("room_state");
+    }
+    await host!.drain();
+    await b!.drain();
+    await a!.close();
+    await test.server.whenGone(a!.id);
+    const away = await host!.next("participants_update");
+    assert.deepEqual(away.payload.participants.map((p) => p.away), [false, true, false]);
+    assert.equal(away.payload.participant_count, 3);
+    clock.advance(RESUME_GRACE_MS - 1);
+    assert.ok(!(await host!.drain()).some((m) => m.type === "client_left"));
+    clock.advance(1);
+    assert.equal((await host!.next("client_left")).client, a!.id);
+
+    await host!.close();
+    await test.server.whenGone(host!.id);
+    await b!.nextOf("participants_update", (m) => m.client === host!.id, "the host away");
+    clock.advance(RESUME_GRACE_MS);
+    const changed = await b!.next("host_changed");
+    assert.deepEqual(changed.payload, {
+      host_id: b!.id,
+      previous_host_id: host!.id,
+      reason: "host_timeout",
+    });
+    // A fresh room_state is how the upstream client learns who hosts now.
+    assert.equal((await b!.next("room_state")).payload.host_id, b!.id);
+    await b!.nextOf("client_left", (m) => m.client === host!.id, "host left");
+    assert.ok(!b!.received.some((m) => m.type === "room_closed"));
+    assert.equal(test.server.registry.get(roomId)!.hostId, b!.id);
+  } finally {
+    await closeAll(test, [host!, a!, b!]);
   }
 });

@@ -68,6 +68,7 @@ Deno.test("state updates in flight are dropped and every verdict is counted on /
     host!.send("state_update", { position: 0, play_state: "paused" }, roomId);
     await host!.barrier();
     guest!.send("ready", {}, roomId);
+    await guest!.next("participants_update"); // its readiness, shown to the room
     await guest!.next("player_event");
     // Before the play's target instant: still in flight.
     host!.send("state_update", { position: 0.2, play_state: "paused" }, roomId);

@@ -66,7 +66,14 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
     media_id: null,
     state: { position: 42, play_state: "paused" },
     media_url: null,
-    participants: [{ id: "host", name: "Hana", is_host: true, ready: true }],
+    participants: [{
+      id: "host",
+      name: "Hana",
+      is_host: true,
+      ready: true,
+      away: false,
+      rtt_ms: null,
+    }],
   });
   assert.equal(state.server_ts, clock.now());
   assert.deepEqual(room.snapshot().readyIds, ["host"]);
@@ -204,6 +211,7 @@ Deno.test("a not-ready member leaving completes the ready set and fires the play
   room.post({ kind: "ready", from: members[0]! });
   play(room, host, 7);
   clock.advance(100);
+  members[0]!.clear();
   room.post({ kind: "leave", from: members[1]! });
   assert.deepEqual(members[0]!.types(), ["client_left", "player_event"]);
   assert.equal(host.last("player_event")!.payload.target_server_ts, clock.now() + T.playScheduleMs);

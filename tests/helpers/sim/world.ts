@@ -15,6 +15,7 @@ import { defaultConfig } from "../../../server/config.ts";
 import { Connection } from "../../../server/connection.ts";
 import { silentLogger } from "../../../server/log.ts";
 import { ServerMetrics } from "../../../server/metrics.ts";
+import { ResumeTokens } from "../../../server/resume_tokens.ts";
 import { seededRandom } from "../random.ts";
 import { FakePlayer, type FakePlayerOptions } from "./fake_player.ts";
 import { Lane, LOOPBACK, type PathProfile } from "./network.ts";
@@ -49,6 +50,7 @@ export class SimWorld {
   readonly registry: RoomRegistry;
   readonly #addresses: AddressBook;
   readonly #random: () => number;
+  readonly #tokens = new ResumeTokens("a simulated server's resume secret");
 
   constructor(seed = 1) {
     this.#random = seededRandom(seed);
@@ -88,6 +90,7 @@ export class SimWorld {
         log: silentLogger,
         authenticator: null,
         metrics: this.metrics,
+        resumeTokens: this.#tokens,
         onGone: () => {},
       }, this.#addresses.acquire(`sim-${options.name}`));
       down.send(() => open && handlers.onOpen());
