@@ -29,6 +29,20 @@ export interface Participant {
   readonly name: string;
   readonly isHost: boolean;
   readonly ready: boolean;
+  /** Its connection dropped; it may still come back. */
+  readonly away: boolean;
+  /** Its own measured round trip to the server, when it reports one. */
+  readonly rttMs: number | null;
+}
+
+/**
+ * What it takes to come back to a session after the connection drops (or the page reloads):
+ * keep it (sessionStorage suits) and give it back as the `session` option.
+ */
+export interface SessionTicket {
+  readonly token: string;
+  readonly roomId: string | null;
+  readonly lastSeq: number | null;
 }
 
 /** The room this client is in, as the page shows it. */
@@ -71,6 +85,10 @@ export interface SyncClientEvents extends Record<string, unknown> {
   room: RoomView | null;
   /** The room closed under us (the host left) or could not be re-joined. */
   roomClosed: { roomId: string; reason: string };
+  /** The host role passed to another member. */
+  hostChanged: { hostId: string; previousHostId: string; reason: string };
+  /** A new resume ticket: keep the latest to come back after a reload. */
+  session: SessionTicket;
   chat: ChatEntry;
   sync: SyncInfo;
   error: ServerError;
@@ -93,6 +111,8 @@ export interface SyncClientOptions {
   readonly openSocket: SocketFactory;
   readonly random?: () => number;
   readonly playback?: PlaybackSyncOptions;
+  /** A session to take back on connecting (the last `session` event of a reloaded page). */
+  readonly session?: SessionTicket | null;
 }
 
 type Message = { type?: unknown; room?: unknown; client?: unknown; payload?: unknown };
@@ -110,11 +130,24 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #rooms: readonly RoomSummary[] = [];
   /** Until the first pong: the server's clock from the hello (one-way, rough). */
   #roughOffsetMs: number | null = null;
+  /** The token that takes this session back on a new connection. */
+  #resumeToken: string | null = null;
+  /** The seq of the last room message received (what a resume asks from). */
+  #lastSeq: number | null = null;
+  /** A resume is under way on this connection: the hello's fresh id waits for its answer. */
+  #resuming = false;
+  /** This connection's own identity, used if the resume is refused. */
+  #fresh: { id: string | null; token: string | null } = { id: null, token: null };
 
   constructor(options: SyncClientOptions) {
     super();
     this.#options = options;
     this.#userName = options.userName ?? "";
+    if (options.session) {
+      this.#resumeToken = options.session.token;
+      this.#wantedRoom = options.session.roomId;
+      this.#lastSeq = options.session.lastSeq;
+    }
     this.#connection = new Connection({
       url: options.url,
       clock: options.clock,
@@ -230,6 +263,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     if (room) this.#send("leave_room", {}, room);
     this.#setRoom(null);
     this.#playback.leaveRoom();
+    this.#lastSeq = null;
+    this.#emitSession();
   }
 
   sendChat(text: string): void {
@@ -255,25 +290,88 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     if (this.#userName) auth.user_name = this.#userName;
     if (Object.keys(auth).length > 0) this.#send("auth", auth);
     this.#clockSync.start();
-    // Back to the room we were in: a member is let in again; a host's room closed with it.
-    if (this.#wantedRoom) {
-      this.#send("join_room", { user_name: this.#userName || undefined }, this.#wantedRoom);
+    this.#fresh = { id: null, token: null };
+    // Back to the room we were in: take the session back (same id, room and role, with what
+    // was missed), or, without a ticket, join again as anyone would.
+    if (this.#wantedRoom && this.#resumeToken) {
+      this.#resuming = true;
+      this.#send("resume", { token: this.#resumeToken, last_seq: this.#lastSeq });
+    } else {
+      this.#rejoin();
     }
+  }
+
+  #rejoin(): void {
+    if (!this.#wantedRoom) return;
+    this.#send("join_room", { user_name: this.#userName || undefined }, this.#wantedRoom);
+  }
+
+  /** The resume was refused: this connection goes on as itself, and joins again. */
+  #resumeRefused(): void {
+    this.#resuming = false;
+    if (this.#fresh.id) {
+      this.#clientId = this.#fresh.id;
+      this.emit("hello", { clientId: this.#fresh.id });
+    }
+    this.#resumeToken = this.#fresh.token;
+    this.#lastSeq = null;
+    this.#setRoom(null);
+    this.#playback.leaveRoom();
+    this.#emitSession();
+    this.#rejoin();
   }
 
   #onMessage(message: Message): void {
     const payload = (message.payload ?? {}) as Record<string, unknown>;
     const serverTs = (message as { server_ts?: unknown }).server_ts;
     const room = typeof message.room === "string" ? message.room : null;
+    const seq = (message as { seq?: unknown }).seq;
+    if (typeof seq === "number" && room !== null && room === (this.#room?.id ?? this.#wantedRoom)) {
+      this.#lastSeq = Math.max(this.#lastSeq ?? 0, seq);
+    }
     switch (message.type) {
       case "client_hello":
-        this.#clientId = String(payload.client_id);
         this.#connection.resetBackoff();
+        if (this.#resuming) {
+          // Ours only if the resume is refused; otherwise we are the old session again.
+          this.#fresh = { id: String(payload.client_id), token: tokenOf(payload) };
+        } else {
+          this.#clientId = String(payload.client_id);
+          this.#resumeToken = tokenOf(payload);
+          this.#emitSession();
+        }
         if (typeof serverTs === "number") {
           this.#roughOffsetMs = serverTs - this.#options.clock.now();
         }
-        this.emit("hello", { clientId: this.#clientId });
+        if (this.#clientId !== null && !this.#resuming) {
+          this.emit("hello", { clientId: this.#clientId });
+        }
         return;
+      case "auth_success":
+        // With auth on, the session's token is bound to the user: the one to keep.
+        if (this.#resuming) this.#fresh = { ...this.#fresh, token: tokenOf(payload) };
+        else if (tokenOf(payload)) {
+          this.#resumeToken = tokenOf(payload);
+          this.#emitSession();
+        }
+        return;
+      case "resumed": {
+        this.#resuming = false;
+        const clientId = String(payload.client_id);
+        this.#clientId = clientId;
+        this.#resumeToken = tokenOf(payload) ?? this.#resumeToken;
+        this.emit("hello", { clientId });
+        this.#emitSession();
+        return;
+      }
+      case "host_changed":
+        if (room !== this.#room?.id) return;
+        this.emit("hostChanged", {
+          hostId: String(payload.host_id),
+          previousHostId: String(payload.previous_host_id),
+          reason: String(payload.reason),
+        });
+        return; // the room_state that follows carries the new roles
       case "room_list":
         this.#rooms = Array.isArray(message.payload) ? message.payload as RoomSummary[] : [];
         this.emit("rooms", this.#rooms);
@@ -305,6 +403,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.#wantedRoom = null;
         this.#setRoom(null);
         this.#playback.leaveRoom();
+        this.#lastSeq = null;
+        this.#emitSession();
         this.emit("roomClosed", { roomId: room ?? "", reason: String(payload.reason ?? "") });
         return;
       case "chat_message":
@@ -331,6 +431,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     const hostId = String(payload.host_id);
     const isHost = hostId === this.#clientId;
     this.#wantedRoom = room;
+    this.#emitSession();
     this.#setRoom({
       id: room,
       name: String(payload.name ?? ""),
@@ -365,6 +466,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       code: String(payload.code ?? ""),
       room,
     };
+    if (this.#resuming && RESUME_REFUSALS.has(error.code)) return this.#resumeRefused();
     // The room we tried to (re-)join is gone: stop trying.
     if (error.code === "room_not_found" && room !== null && room === this.#wantedRoom) {
       this.#wantedRoom = null;
@@ -389,6 +491,27 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #emitSync(): void {
     this.emit("sync", this.syncInfo);
   }
+
+  #emitSession(): void {
+    if (!this.#resumeToken) return;
+    this.emit("session", {
+      token: this.#resumeToken,
+      roomId: this.#room?.id ?? this.#wantedRoom,
+      lastSeq: this.#lastSeq,
+    });
+  }
+}
+
+/** Errors that answer a refused resume (the connection then goes on as itself). */
+const RESUME_REFUSALS = new Set([
+  "resume_invalid",
+  "session_expired",
+  "session_in_use",
+  "resume_too_late",
+]);
+
+function tokenOf(payload: Record<string, unknown>): string | null {
+  return typeof payload.resume_token === "string" ? payload.resume_token : null;
 }
 
 function participantsOf(value: unknown): Participant[] | null {
@@ -398,5 +521,7 @@ function participantsOf(value: unknown): Participant[] | null {
     name: String(entry?.name ?? ""),
     isHost: entry?.is_host === true,
     ready: entry?.ready === true,
+    away: entry?.away === true,
+    rttMs: typeof entry?.rtt_ms === "number" ? entry.rtt_ms : null,
   }));
 }

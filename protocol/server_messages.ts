@@ -45,6 +45,8 @@ export interface RoomStatePayload {
 
 export interface ResumedPayload {
   readonly client_id: string;
+  /** A fresh token for this session (the one before was for the connection's own id). */
+  readonly resume_token: string;
   /** The room the session is back in, or null when it was in none (or it closed). */
   readonly room: string | null;
   /** Messages replayed after this one, in seq order. */

@@ -85,6 +85,7 @@ export const SERVER_MESSAGE_SCHEMAS = {
     "resumed",
     z.object({
       client_id: z.string(),
+      resume_token: z.string().meta({ description: "A fresh resume token for this session." }),
       room: z.string().nullable(),
       replayed: count.meta({ description: "Missed messages replayed right after this one." }),
       state_follows: z.boolean().meta({

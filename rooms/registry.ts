@@ -228,6 +228,7 @@ export class RoomRegistry {
     connection: Member & { adoptId(id: string): void },
     sessionId: string,
     lastSeq: number | null,
+    resumeToken = "",
   ): ErrorInfo | null {
     if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
     if (sessionId === connection.id) return ERRORS.sessionInUse;
@@ -240,7 +241,7 @@ export class RoomRegistry {
       connection.adoptId(sessionId);
       if (listening) this.#listeners.set(sessionId, connection);
     };
-    room.post({ kind: "resume", memberId: sessionId, connection, adopt, lastSeq });
+    room.post({ kind: "resume", memberId: sessionId, connection, adopt, lastSeq, resumeToken });
     return null;
   }
 

@@ -279,6 +279,7 @@ export class Room {
       connection,
       build.resumed(memberId, {
         client_id: memberId,
+        resume_token: command.resumeToken,
         room: this.id,
         replayed: missed?.length ?? 0,
         state_follows: missed === null,

@@ -41,6 +41,8 @@ export type RoomCommand =
     readonly connection: Member;
     readonly adopt: () => void;
     readonly lastSeq: number | null;
+    /** A fresh resume token for the session, sent in `resumed`. */
+    readonly resumeToken: string;
   }
   | { readonly kind: "transfer_host"; readonly from: Member; readonly to: string };
 

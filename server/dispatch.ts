@@ -168,7 +168,17 @@ function resume(ctx: DispatchContext, session: Session, message: Of<"resume">): 
     });
     return session.sendError(ERRORS.resumeInvalid);
   }
-  const error = ctx.registry.resume(session, check.claims.clientId, message.payload.last_seq);
+  const now = ctx.clock.now();
+  const fresh = ctx.resumeTokens.issue(
+    { clientId: check.claims.clientId, userId: session.userId },
+    now,
+  );
+  const error = ctx.registry.resume(
+    session,
+    check.claims.clientId,
+    message.payload.last_seq,
+    fresh,
+  );
   if (error) session.sendError(error);
 }
 

@@ -64,6 +64,7 @@ export class ClockEstimator {
   readonly #options: ClockEstimatorOptions;
   #samples: ClockSample[] = [];
   #offsetMs: number | null = null;
+  #lastRttMs: number | null = null;
   /** Consecutive measurements that disagreed with the estimate by more than a step. */
   #disagreeing = 0;
 
@@ -76,15 +77,22 @@ export class ClockEstimator {
     const rttMs = receivedMs - sentMs;
     if (!(rttMs >= 0) || !Number.isFinite(serverTs)) return;
     const sample = { rttMs, offsetMs: serverTs - (sentMs + receivedMs) / 2, atMs: receivedMs };
+    this.#lastRttMs = rttMs;
     this.#samples.push(sample);
     if (this.#samples.length > this.#options.window) this.#samples.shift();
     this.#update(sample);
+  }
+
+  /** The round trip of the newest sample (what the room shows as this member's latency). */
+  get lastRttMs(): number | null {
+    return this.#lastRttMs;
   }
 
   /** Forget everything (a new connection may be a new server with another time base). */
   reset(): void {
     this.#samples = [];
     this.#offsetMs = null;
+    this.#lastRttMs = null;
     this.#disagreeing = 0;
   }
 

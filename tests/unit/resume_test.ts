@@ -113,6 +113,7 @@ Deno.test("resume within the grace: same id, room and readiness; the missed mess
   assert.equal(resumed!.type, "resumed");
   assert.deepEqual(resumed!.payload, {
     client_id: "m1",
+    resume_token: "",
     room: "room-1",
     replayed: 2,
     state_follows: false,

@@ -218,3 +218,62 @@ Deno.test("sim: a dropped member reconnects with backoff, re-joins and catches u
   assert.equal(guests[1]!.client.room?.id, roomId);
   assertWithin(offsetsMs(host, guests), 25, "after the reconnect");
 });
+
+Deno.test("sim: a member's dropped connection resumes its session: same id, no leave, in step", () => {
+  const { world, host, guests, roomId } = party(12, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  host.player.user.play();
+  world.advance(5_000);
+  const id = guests[0]!.client.clientId;
+  guests[0]!.dropConnection();
+  world.advance(8_000);
+  assert.equal(guests[0]!.client.clientId, id);
+  assert.equal(guests[0]!.client.room?.id, roomId);
+  // It took its session back; it did not join again.
+  const sent = guests[0]!.sent;
+  assert.ok(sent.includes("resume"));
+  assert.ok(!sent.slice(sent.indexOf("resume")).includes("join_room"));
+  const participants = host.client.room!.participants!;
+  assert.ok(participants.every((p) => !p.away), "back, not away");
+  assertWithin(offsetsMs(host, guests), 25, "after the resume");
+});
+
+Deno.test("sim: a host whose connection drops comes back as host; members never see the room close", () => {
+  const { world, host, guests, roomId } = party(13, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  const closed: string[] = [];
+  for (const guest of guests) guest.client.on("roomClosed", (e) => closed.push(e.reason));
+  host.player.user.play();
+  world.advance(5_000);
+  host.dropConnection();
+  world.advance(8_000);
+  assert.equal(host.client.room?.id, roomId);
+  assert.equal(host.client.room?.isHost, true);
+  assert.deepEqual(closed, []);
+  host.player.user.seek(300);
+  world.advance(2_000);
+  assertWithin(offsetsMs(host, guests), 25, "the host commands again after its resume");
+});
+
+Deno.test("sim: a host that never returns: the room passes to the earliest member, who then leads", () => {
+  const { world, host, guests } = party(14, [{ offsetMs: 0 }, { offsetMs: 0 }]);
+  const changes: string[][] = guests.map(() => []);
+  guests.forEach((guest, i) => {
+    guest.client.on("hostChanged", (e) => changes[i]!.push(`${e.reason}:${e.hostId}`));
+  });
+  host.player.user.play();
+  world.advance(5_000);
+  host.client.stop();
+  host.dropConnection();
+  world.advance(31_000);
+  // The earliest joiner (whichever reached the server first) hosts now; both were told.
+  const hosts = guests.filter((guest) => guest.client.room?.isHost);
+  assert.equal(hosts.length, 1);
+  const [newHost, other] = hosts[0] === guests[0]
+    ? [guests[0]!, guests[1]!]
+    : [guests[1]!, guests[0]!];
+  for (const seen of changes) assert.deepEqual(seen, [`host_timeout:${newHost.client.clientId}`]);
+  // The new host leads: its pause reaches the other member.
+  newHost.player.user.pause();
+  world.advance(1_000);
+  assert.ok(other.player.paused);
+  assert.ok(Math.abs(other.player.position - newHost.player.position) < 0.01);
+});
