@@ -5,11 +5,18 @@
 import { z } from "zod";
 import { type ErrorInfo, ERRORS, FIELD_MESSAGES, invalidField } from "./errors.ts";
 import {
+  DEFAULT_INVITE_TTL_S,
+  MAX_INVITE_TTL_S,
+  MAX_LIST_PAGE,
   MAX_MEDIA_URL_CHARS,
+  MAX_NAME_CHARS,
+  MAX_PASSWORD_CHARS,
+  MAX_PLAYBACK_RATE,
   MAX_POSITION_SECONDS,
   MAX_REPORTED_RTT_MS,
   MAX_ROOM_ID_CHARS,
   MEDIA_ID_PATTERN,
+  MIN_PLAYBACK_RATE,
 } from "./limits.ts";
 
 const position = z
@@ -20,6 +27,18 @@ const position = z
 
 export const PlayStateSchema = z.enum(["playing", "paused"], { error: FIELD_MESSAGES.playState });
 export type PlayState = z.infer<typeof PlayStateSchema>;
+
+/** Extension: how a member's player is, more than ready or not (`ready` may carry it). */
+export const ReadinessSchema = z.enum(["loading", "ready", "buffering", "autoplay_blocked"], {
+  error: FIELD_MESSAGES.readiness,
+});
+export type Readiness = z.infer<typeof ReadinessSchema>;
+
+/** Extension: who may control playback in a room. */
+export const ControlPolicySchema = z.enum(["host", "cohosts", "everyone"], {
+  error: FIELD_MESSAGES.control,
+});
+export type ControlPolicy = z.infer<typeof ControlPolicySchema>;
 
 export const PlayerActionSchema = z.enum(["play", "pause", "seek", "buffering"], {
   error: FIELD_MESSAGES.action,
@@ -84,8 +103,26 @@ const playerEventPayload = z
   });
 
 /** One payload schema per client message type. Unknown extra fields are ignored. */
+/** A room password: text of 1 to 128 code points (checked as given, never trimmed). */
+const password = z.string({ error: FIELD_MESSAGES.password })
+  .refine((text) => text.length > 0 && [...text].length <= MAX_PASSWORD_CHARS, {
+    error: FIELD_MESSAGES.password,
+  });
+
 export const PAYLOAD_SCHEMAS = {
-  list_rooms: z.looseObject({}),
+  list_rooms: z.looseObject({
+    // Extension: a filter and a page. Without them, every room (the upstream answer).
+    media_id: z.string({ error: FIELD_MESSAGES.mediaId }).nullish(),
+    name: z.string({ error: FIELD_MESSAGES.filterName }).max(MAX_NAME_CHARS * 4, {
+      error: FIELD_MESSAGES.filterName,
+    }).nullish(),
+    limit: z.number({ error: FIELD_MESSAGES.limit }).int({ error: FIELD_MESSAGES.limit })
+      .min(1, { error: FIELD_MESSAGES.limit }).max(MAX_LIST_PAGE, { error: FIELD_MESSAGES.limit })
+      .nullish(),
+    after: z.string({ error: FIELD_MESSAGES.after }).regex(/^c\d{1,15}$/, {
+      error: FIELD_MESSAGES.after,
+    }).nullish(),
+  }),
   create_room: z.looseObject({
     name: optionalText(FIELD_MESSAGES.name),
     // An invalid or missing start position is not an error: the room starts at 0 (protocol 3.2).
@@ -99,10 +136,25 @@ export const PAYLOAD_SCHEMAS = {
         description: "Extension: when the host leaves, the host role passes to another " +
           "member instead of the room closing.",
       }),
+    password: password.nullish().meta({
+      description: "Extension: joining then needs this password (or an invite).",
+    }),
+    control: ControlPolicySchema.nullish().transform((value) => value ?? "host").meta({
+      description: "Extension: who may control playback (default: the host).",
+    }),
   }),
-  join_room: z.looseObject({ user_name: optionalText(FIELD_MESSAGES.userName) }),
+  join_room: z.looseObject({
+    user_name: optionalText(FIELD_MESSAGES.userName),
+    password: password.nullish(),
+    invite: z.string({ error: FIELD_MESSAGES.invite }).nullish(),
+  }),
   leave_room: z.looseObject({}),
-  ready: z.looseObject({ media_id: z.unknown().optional() }),
+  ready: z.looseObject({
+    media_id: z.unknown().optional(),
+    state: ReadinessSchema.nullish().transform((value) => value ?? "ready").meta({
+      description: "Extension: loading, ready (the default), buffering or autoplay_blocked.",
+    }),
+  }),
   player_event: playerEventPayload,
   state_update: z.looseObject({
     position,
@@ -129,6 +181,23 @@ export const PAYLOAD_SCHEMAS = {
       .transform((value) => value ?? null),
   }),
   transfer_host: z.looseObject({ client_id: z.string({ error: FIELD_MESSAGES.clientId }) }),
+  start_anyway: z.looseObject({}),
+  set_control: z.looseObject({ control: ControlPolicySchema }),
+  set_cohost: z.looseObject({
+    client_id: z.string({ error: FIELD_MESSAGES.clientId }),
+    cohost: z.boolean({ error: FIELD_MESSAGES.cohost }),
+  }),
+  set_rate: z.looseObject({
+    rate: z.number({ error: FIELD_MESSAGES.rate }).min(MIN_PLAYBACK_RATE, {
+      error: FIELD_MESSAGES.rate,
+    }).max(MAX_PLAYBACK_RATE, { error: FIELD_MESSAGES.rate }),
+    at_server_ts: serverInstant.nullish().transform((value) => value ?? null),
+  }),
+  create_invite: z.looseObject({
+    ttl_s: z.number({ error: FIELD_MESSAGES.ttl }).int({ error: FIELD_MESSAGES.ttl })
+      .min(60, { error: FIELD_MESSAGES.ttl }).max(MAX_INVITE_TTL_S, { error: FIELD_MESSAGES.ttl })
+      .nullish().transform((value) => value ?? DEFAULT_INVITE_TTL_S),
+  }),
   sync_report: z.looseObject({
     drift_ms: z.number({ error: FIELD_MESSAGES.driftMs }).min(-3_600_000, {
       error: FIELD_MESSAGES.driftMs,

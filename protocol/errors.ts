@@ -32,6 +32,19 @@ export const ERRORS = {
     message: "Resume must come before joining or creating a room",
   },
   notHostTransfer: { code: "not_host", message: "Only the host can hand over the host role" },
+  notHostSettings: { code: "not_host", message: "Only the host can change the room's settings" },
+  notControllerPlayback: {
+    code: "not_allowed",
+    message: "Only the host and co-hosts can control playback",
+  },
+  nothingPending: { code: "nothing_pending", message: "No play is waiting" },
+  passwordRequired: { code: "password_required", message: "This room needs a password" },
+  wrongPassword: { code: "wrong_password", message: "Wrong password" },
+  passwordAttempts: {
+    code: "rate_limited",
+    message: "Too many wrong passwords; try again in a minute",
+  },
+  inviteInvalid: { code: "invite_invalid", message: "Invalid or expired invite" },
   noSuchMember: { code: "no_such_member", message: "No such member in this room" },
 } as const;
 
@@ -61,6 +74,16 @@ export const FIELD_MESSAGES = {
   handoff: "Invalid handoff: must be true or false",
   lastSeq: "Invalid last_seq: must be a whole number from 0",
   clientId: "Invalid client_id: must be a string",
+  readiness: "Invalid state: must be loading, ready, buffering or autoplay_blocked",
+  control: "Invalid control: must be host, cohosts or everyone",
+  cohost: "Invalid cohost: must be true or false",
+  rate: "Invalid rate: must be a number from 0.5 to 2",
+  password: "Invalid password: must be text of 1 to 128 characters",
+  invite: "Invalid invite: must be a string",
+  ttl: "Invalid ttl_s: must be a whole number of seconds from 60 to 604800",
+  limit: "Invalid limit: must be a whole number from 1 to 500",
+  after: "Invalid after: must be the next of a previous page",
+  filterName: "Invalid name: must be a string",
   timingExclusive: "Invalid payload: at_server_ts and deferred: true cannot be used together",
   mediaId: ERRORS.invalidMediaId.message,
 } as const;

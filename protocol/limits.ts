@@ -76,6 +76,25 @@ export const RESUME_GRACE_MS = 30_000;
 export const REPLAY_BUFFER_MESSAGES = 256;
 /** A resume token is accepted this long at most; the session must also still be alive. */
 export const RESUME_TOKEN_TTL_S = 24 * 3_600;
+/** The room's playback rate is kept within these bounds (extension: set_rate). */
+export const MIN_PLAYBACK_RATE = 0.5;
+export const MAX_PLAYBACK_RATE = 2;
+/** Chat messages a room keeps for members who join (or resume) later. Never logged. */
+export const CHAT_HISTORY_MESSAGES = 50;
+/** Room passwords, in code points. */
+export const MAX_PASSWORD_CHARS = 128;
+/**
+ * PBKDF2-HMAC-SHA256 iterations for room passwords (OWASP's 2023 figure): about 100 ms of one
+ * core per check, off the event loop, and failed checks are rate-limited per address.
+ */
+export const PASSWORD_HASH_ITERATIONS = 600_000;
+/** Wrong passwords one client address may try per minute, all its connections together. */
+export const PASSWORD_ATTEMPTS_PER_MINUTE = 10;
+/** Invite links live this long unless asked otherwise, and never longer than the maximum. */
+export const DEFAULT_INVITE_TTL_S = 24 * 3_600;
+export const MAX_INVITE_TTL_S = 7 * 24 * 3_600;
+/** The most rooms one page of `list_rooms` holds. */
+export const MAX_LIST_PAGE = 500;
 /** A client-reported round trip above this is not believed. */
 export const MAX_REPORTED_RTT_MS = 60_000;
 /** A room's media URL (the watch page's video): an http(s) URL of at most this many chars. */
@@ -93,6 +112,11 @@ export interface Timings {
   readonly controlScheduleMs: number;
   /** A pending play fires after at most this long, even if a member never gets ready. */
   readonly maxReadyWaitMs: number;
+  /**
+   * The same bound when everyone it waits for was ready before and is re-buffering (a stall is
+   * usually short; a first load of a new stream may be long).
+   */
+  readonly maxRebufferWaitMs: number;
   /** Accepted state updates are at least this far apart (unless play_state changes). */
   readonly minStateUpdateIntervalMs: number;
   /** State updates are ignored for this long after a player_event (the command wins). */
@@ -114,6 +138,7 @@ export const DEFAULT_TIMINGS: Timings = Object.freeze({
   playScheduleMs: 1_500,
   controlScheduleMs: 300,
   maxReadyWaitMs: 2_000,
+  maxRebufferWaitMs: 2_000,
   minStateUpdateIntervalMs: 500,
   commandCooldownMs: 2_000,
   jitterThresholdS: 0.5,

@@ -3,13 +3,15 @@
  * and the one place a message becomes text. Every builder stamps `server_ts`.
  */
 import type { ErrorInfo } from "./errors.ts";
-import type { PlayerAction, PlayState } from "./client_messages.ts";
+import type { ControlPolicy, PlayerAction, PlayState, Readiness } from "./client_messages.ts";
 
 export interface RoomSummary {
   readonly id: string;
   readonly name: string;
   readonly count: number;
   readonly media_id: string | null;
+  /** Extension: joining needs a password (or an invite). */
+  readonly locked: boolean;
 }
 
 export interface PlaybackSnapshot {
@@ -22,7 +24,9 @@ export interface ParticipantInfo {
   readonly id: string;
   readonly name: string;
   readonly is_host: boolean;
+  readonly is_cohost: boolean;
   readonly ready: boolean;
+  readonly readiness: Readiness;
   /** The member's connection dropped; it may still resume. */
   readonly away: boolean;
   /** The member's own last measured round trip to the server, when it reports one. */
@@ -41,6 +45,38 @@ export interface RoomStatePayload {
   readonly media_url: string | null;
   /** Extension: every member, in the order they joined. */
   readonly participants: readonly ParticipantInfo[];
+  /** Extension: who may control playback. */
+  readonly control: ControlPolicy;
+  /** Extension: the room's playback rate (media seconds per second). */
+  readonly playback_rate: number;
+  /** Extension: joining needs a password (or an invite). */
+  readonly locked: boolean;
+}
+
+export interface WaitingOnPayload {
+  /** Who a waiting play waits for; empty once it fired or was cancelled. */
+  readonly waiting: readonly { id: string; name: string; readiness: Readiness }[];
+  /** When it fires anyway (server ms), or null when nothing waits. */
+  readonly deadline_ts: number | null;
+}
+
+export interface ChatEntry {
+  readonly client: string;
+  readonly username: string;
+  readonly text: string;
+  readonly server_ts: number;
+}
+
+export interface RateChangedPayload {
+  readonly rate: number;
+  readonly target_server_ts: number;
+  readonly position_at_target: number;
+  readonly play_state: PlayState;
+}
+
+export interface InvitePayload {
+  readonly token: string;
+  readonly expires_at: number;
 }
 
 export interface ResumedPayload {
@@ -90,6 +126,8 @@ interface Envelope<T extends string, P> {
   /** Extension: set on everything a room sends, increasing within the room. */
   readonly seq?: number;
 }
+/** A filtered or paged room list says how many rooms match in all, and where it stopped. */
+type ListPage = { readonly total?: number; readonly next?: string | null };
 /** The message concerns this room. */
 type InRoom = { readonly room: string };
 /** The message is about (or from) this client. */
@@ -100,7 +138,11 @@ export type ServerMessage =
   | Envelope<"auth_success", { user_name: string; resume_token?: string }>
   | Envelope<"resumed", ResumedPayload> & About
   | Envelope<"host_changed", HostChangedPayload> & InRoom & About
-  | Envelope<"room_list", readonly RoomSummary[]>
+  | Envelope<"room_list", readonly RoomSummary[]> & ListPage
+  | Envelope<"waiting_on", WaitingOnPayload> & InRoom
+  | Envelope<"chat_history", { messages: readonly ChatEntry[] }> & InRoom
+  | Envelope<"rate_changed", RateChangedPayload> & InRoom & About
+  | Envelope<"invite", InvitePayload> & InRoom
   | Envelope<"room_state", RoomStatePayload> & InRoom
   | Envelope<"participants_update", MembershipPayload> & InRoom & About
   | Envelope<"player_event", PlayerEventPayload> & InRoom & About
@@ -159,6 +201,36 @@ export const build = {
     payload,
     server_ts: now,
   }),
+  waitingOn: (room: string, payload: WaitingOnPayload, now: number): ServerMessage => ({
+    type: "waiting_on",
+    room,
+    payload,
+    server_ts: now,
+  }),
+  chatHistory: (room: string, messages: readonly ChatEntry[], now: number): ServerMessage => ({
+    type: "chat_history",
+    room,
+    payload: { messages },
+    server_ts: now,
+  }),
+  rateChanged: (
+    room: string,
+    sender: string,
+    payload: RateChangedPayload,
+    now: number,
+  ): ServerMessage => ({
+    type: "rate_changed",
+    room,
+    client: sender,
+    payload,
+    server_ts: now,
+  }),
+  invite: (room: string, payload: InvitePayload, now: number): ServerMessage => ({
+    type: "invite",
+    room,
+    payload,
+    server_ts: now,
+  }),
   hostChanged: (room: string, payload: HostChangedPayload, now: number): ServerMessage => ({
     type: "host_changed",
     room,
@@ -170,6 +242,19 @@ export const build = {
     type: "room_list",
     payload: rooms,
     server_ts: now,
+  }),
+  /** A filtered or paged answer to list_rooms: how many match in all, and the next cursor. */
+  roomPage: (
+    rooms: readonly RoomSummary[],
+    total: number,
+    next: string | null,
+    now: number,
+  ): ServerMessage => ({
+    type: "room_list",
+    payload: rooms,
+    server_ts: now,
+    total,
+    next,
   }),
   roomState: (room: string, payload: RoomStatePayload, now: number): ServerMessage => ({
     type: "room_state",

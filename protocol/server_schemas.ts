@@ -38,11 +38,15 @@ const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape
     ...fields,
   }).meta({ description });
 
+const readiness = z.enum(["loading", "ready", "buffering", "autoplay_blocked"]);
+
 const participants = z.array(z.object({
   id: z.string(),
   name: z.string(),
   is_host: z.boolean(),
+  is_cohost: z.boolean().meta({ description: "May control playback when control is cohosts." }),
   ready: z.boolean().meta({ description: "Its player can play the room's media." }),
+  readiness: readiness.meta({ description: "How its player is, as it last said." }),
   away: z.boolean().meta({ description: "Its connection dropped; it may still resume." }),
   rtt_ms: z.number().nullable().meta({
     description: "Its own last measured round trip to the server, when it reports one.",
@@ -56,6 +60,7 @@ export const RoomSummarySchema = z.object({
   name: z.string(),
   count,
   media_id: z.string().nullable(),
+  locked: z.boolean().meta({ description: "Extension: joining needs a password or an invite." }),
 });
 
 export const SERVER_MESSAGE_SCHEMAS = {
@@ -95,6 +100,50 @@ export const SERVER_MESSAGE_SCHEMAS = {
     client,
     "Extension: the session is back on this connection (same id, room and role).",
   ),
+  waiting_on: envelope(
+    "waiting_on",
+    z.object({
+      waiting: z.array(z.object({ id: z.string(), name: z.string(), readiness })).readonly(),
+      deadline_ts: z.number().nullable().meta({
+        description: "When the play starts anyway (server ms); null when nothing waits.",
+      }),
+    }),
+    room,
+    "Extension: whom a waiting play waits for, whenever that changes; empty when it is over.",
+  ),
+  chat_history: envelope(
+    "chat_history",
+    z.object({
+      messages: z.array(z.object({
+        client: z.string(),
+        username: z.string(),
+        text: z.string(),
+        server_ts: serverTs,
+      })).readonly(),
+    }),
+    room,
+    "Extension: the room's last chat messages, oldest first, to a member who joins.",
+  ),
+  rate_changed: envelope(
+    "rate_changed",
+    z.object({
+      rate: z.number(),
+      target_server_ts: serverTs,
+      position_at_target: position,
+      play_state: playState,
+    }),
+    roomAndClient,
+    "Extension: the room's playback rate changes at target_server_ts (client = who set it).",
+  ),
+  invite: envelope(
+    "invite",
+    z.object({
+      token: z.string().meta({ description: "Give it in join_room's invite to enter." }),
+      expires_at: serverTs.meta({ description: "When it stops working (server ms)." }),
+    }),
+    room,
+    "Extension: an invite for this room, to the host who asked.",
+  ),
   host_changed: envelope(
     "host_changed",
     z.object({
@@ -108,7 +157,15 @@ export const SERVER_MESSAGE_SCHEMAS = {
   room_list: envelope(
     "room_list",
     z.array(RoomSummarySchema).readonly(),
-    anyRoom,
+    {
+      ...anyRoom,
+      total: count.optional().meta({
+        description: "Extension, on a filtered or paged list_rooms answer: rooms that match.",
+      }),
+      next: z.string().nullable().optional().meta({
+        description: "Extension: the `after` of the next page, or null on the last.",
+      }),
+    },
     "Every open room. Pushed to connections in no room; the reply to list_rooms.",
   ),
   room_state: envelope(
@@ -126,6 +183,11 @@ export const SERVER_MESSAGE_SCHEMAS = {
         description: "Extension: the room's media URL (http or https), null when none.",
       }),
       participants,
+      control: z.enum(["host", "cohosts", "everyone"]).meta({
+        description: "Extension: who may control playback.",
+      }),
+      playback_rate: z.number().meta({ description: "Extension: the room's playback rate." }),
+      locked: z.boolean().meta({ description: "Extension: joining needs a password." }),
     }),
     room,
     "The room you created or joined, as it is at server_ts.",
@@ -212,6 +274,10 @@ const builtMessagesMatchTheSchemas: {
   auth_success: true,
   resumed: true,
   host_changed: true,
+  waiting_on: true,
+  chat_history: true,
+  rate_changed: true,
+  invite: true,
   room_list: true,
   room_state: true,
   participants_update: true,

@@ -1,26 +1,38 @@
 /**
- * Who is in a room and how they are: the members in the order they joined, the host, the ready
- * set, and who is away (their connection dropped; they may resume). Plain state, owned by one
- * Room and changed only from inside its queue; the rules about it (who may do what) stay in
- * the room.
+ * Who is in a room and how they are: the members in the order they joined, the host and the
+ * co-hosts, each member's readiness, who is away (their connection dropped; they may resume),
+ * and who is catching up (joined while the room played). Plain state, owned by one Room and
+ * changed only from inside its queue; the rules about it stay in the room.
  */
-import type { ParticipantInfo } from "../protocol/mod.ts";
+import type { ParticipantInfo, Readiness } from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
+
+/** A member who is not ready, as `waiting_on` shows it. */
+export interface Waiting {
+  readonly id: string;
+  readonly name: string;
+  readonly readiness: Readiness;
+}
 
 export class Membership {
   /** Insertion-ordered: broadcasts reach members in the order they joined. */
   readonly #members = new Map<string, Member>();
-  /** Always a subset of the members. */
-  readonly #ready = new Set<string>();
-  /** Members whose connection dropped, within their resume grace. A subset of the members. */
+  readonly #readiness = new Map<string, Readiness>();
+  /** Members that have been ready at least once: a stall is then a re-buffer, not a load. */
+  readonly #everReady = new Set<string>();
+  /** Members whose connection dropped, within their resume grace. */
   readonly #away = new Set<string>();
+  /** Members that joined (or fell behind) while the room played: they hold no play back. */
+  readonly #catchingUp = new Set<string>();
+  readonly #cohosts = new Set<string>();
   #hostId: string;
 
   constructor(host: Member) {
     this.#hostId = host.id;
     this.#members.set(host.id, host);
     // The creator is host, a member, and already ready.
-    this.#ready.add(host.id);
+    this.#readiness.set(host.id, "ready");
+    this.#everReady.add(host.id);
   }
 
   get hostId(): string {
@@ -44,37 +56,64 @@ export class Membership {
   }
 
   readyIds(): string[] {
-    return [...this.#ready];
+    return this.ids().filter((id) => this.isReady(id));
   }
 
   awayIds(): string[] {
     return [...this.#away];
   }
 
+  cohostIds(): string[] {
+    return [...this.#cohosts];
+  }
+
   values(): IterableIterator<Member> {
     return this.#members.values();
   }
 
-  add(member: Member): void {
+  /** A new member: loading until it says otherwise. */
+  add(member: Member, catchingUp: boolean): void {
     this.#members.set(member.id, member);
+    this.#readiness.set(member.id, "loading");
+    if (catchingUp) this.#catchingUp.add(member.id);
   }
 
   remove(id: string): void {
     this.#members.delete(id);
-    this.#ready.delete(id);
+    this.#readiness.delete(id);
+    this.#everReady.delete(id);
     this.#away.delete(id);
+    this.#catchingUp.delete(id);
+    this.#cohosts.delete(id);
   }
 
   clear(): void {
-    this.#members.clear();
-    this.#ready.clear();
-    this.#away.clear();
+    for (const id of this.ids()) this.remove(id);
   }
 
-  markReady(id: string): boolean {
-    if (!this.#members.has(id) || this.#ready.has(id)) return false;
-    this.#ready.add(id);
+  isReady(id: string): boolean {
+    return this.#readiness.get(id) === "ready";
+  }
+
+  readinessOf(id: string): Readiness | undefined {
+    return this.#readiness.get(id);
+  }
+
+  /** Sets a member's readiness; true when it changed. */
+  setReadiness(id: string, readiness: Readiness): boolean {
+    if (!this.#members.has(id) || this.#readiness.get(id) === readiness) return false;
+    this.#readiness.set(id, readiness);
+    if (readiness === "ready") this.#everReady.add(id);
     return true;
+  }
+
+  isCatchingUp(id: string): boolean {
+    return this.#catchingUp.has(id);
+  }
+
+  /** Caught up (or no longer behind): it counts again for the next play. */
+  caughtUp(id: string): void {
+    this.#catchingUp.delete(id);
   }
 
   isAway(id: string): boolean {
@@ -93,25 +132,51 @@ export class Membership {
 
   setHost(id: string): void {
     this.#hostId = id;
+    this.#cohosts.delete(id);
+  }
+
+  isCohost(id: string): boolean {
+    return this.#cohosts.has(id);
+  }
+
+  setCohost(id: string, cohost: boolean): void {
+    if (cohost && this.#members.has(id) && id !== this.#hostId) this.#cohosts.add(id);
+    else this.#cohosts.delete(id);
   }
 
   /**
-   * Every member who is here is ready: an away member cannot say so, and must not hold a play
-   * back (it catches up on its return).
+   * Who a play waits for: members here, not ready, not catching up (an away member cannot say
+   * it is ready and catches up on its return; a late joiner catches up on its own).
    */
-  allReady(): boolean {
-    for (const id of this.#members.keys()) {
-      if (!this.#ready.has(id) && !this.#away.has(id)) return false;
+  waitingOn(): Waiting[] {
+    const waiting: Waiting[] = [];
+    for (const member of this.#members.values()) {
+      const id = member.id;
+      if (this.isReady(id) || this.#away.has(id) || this.#catchingUp.has(id)) continue;
+      waiting.push({ id, name: member.name, readiness: this.#readiness.get(id) ?? "loading" });
     }
-    return true;
+    return waiting;
+  }
+
+  allReady(): boolean {
+    return this.waitingOn().length === 0;
+  }
+
+  /** Whether the members a play waits for are all re-buffering (none of them still loading). */
+  onlyRebuffering(): boolean {
+    return this.waitingOn().every((w) => this.#everReady.has(w.id) && w.readiness === "buffering");
   }
 
   /**
-   * Who takes over from the host: the earliest joiner who is here, else the earliest joiner;
-   * null when the host is alone. (Co-hosts come first once rooms have them.)
+   * Who takes over from the host: a co-host who is here, then the earliest joiner who is here,
+   * else the earliest joiner; null when the host is alone.
    */
   successor(): string | null {
     let fallback: string | null = null;
+    for (const id of this.#members.keys()) {
+      if (id === this.#hostId || this.#away.has(id) || !this.#cohosts.has(id)) continue;
+      return id;
+    }
     for (const id of this.#members.keys()) {
       if (id === this.#hostId) continue;
       if (!this.#away.has(id)) return id;
@@ -125,7 +190,9 @@ export class Membership {
       id: member.id,
       name: member.name,
       is_host: member.id === this.#hostId,
-      ready: this.#ready.has(member.id),
+      is_cohost: this.#cohosts.has(member.id),
+      ready: this.isReady(member.id),
+      readiness: this.#readiness.get(member.id) ?? "loading",
       away: this.#away.has(member.id),
       rtt_ms: member.rttMs ?? null,
     }));

@@ -1,9 +1,10 @@
 /**
- * A room's playback (docs/protocol.md 5.2–5.7, 5.4): the room's timeline, the pending play, and
- * the instants the state_update filters need. Owned by one Room and driven only from inside
- * that room's queue. It decides and the room acts: every method returns what should happen
- * (messages to broadcast, the ready-wait timer to arm or cancel), so the room stays the one
- * owner of members and timers, and this stays a plain state machine on explicit instants.
+ * A room's playback (docs/protocol.md 5.2–5.7): the room's timeline (position, anchor, rate),
+ * the pending play, and the instants the state_update filters need. Owned by one Room and
+ * driven only from inside that room's queue. It decides and the room acts: every method returns
+ * what should happen (messages to send, the ready-wait timer to arm or cancel), so the room
+ * stays the one owner of members and timers, and this stays a plain state machine on explicit
+ * instants. Who may command, and who counts as ready, are the room's business.
  */
 import {
   build,
@@ -24,7 +25,7 @@ import {
   type StateUpdateVerdict,
 } from "./policy.ts";
 
-/** A host's player_event, validated. */
+/** A player_event from whoever may command, validated. */
 export interface HostCommand {
   readonly action: PlayerAction;
   readonly position: number;
@@ -32,19 +33,33 @@ export interface HostCommand {
   readonly timing: CommandTiming;
 }
 
+/** Who sent a command, and whether its relay goes back to the sender too. */
+export interface Sender {
+  readonly id: string;
+  /**
+   * Under shared control the sender receives its own command like everyone, so two commands in
+   * one window end the same way for all (the later one, in the room's order).
+   */
+  readonly echo: boolean;
+}
+
 export type PlaybackEffect =
-  /** `includeHost`: play goes to everyone; the other commands and updates to the others. */
-  | { readonly kind: "broadcast"; readonly message: ServerMessage; readonly includeHost: boolean }
+  /** To every member but `except` (null: everyone). */
+  | { readonly kind: "broadcast"; readonly message: ServerMessage; readonly except: string | null }
+  /** To one member only. */
+  | { readonly kind: "send"; readonly to: string; readonly message: ServerMessage }
   /** A play is waiting: bound the wait (the timer fires `ready_wait_expired` with `playId`). */
-  | { readonly kind: "arm_ready_wait"; readonly playId: number }
+  | { readonly kind: "arm_ready_wait"; readonly playId: number; readonly waitMs: number }
   | { readonly kind: "cancel_ready_wait" };
 
-/** A play the host asked for while some member was not ready yet. */
+/** A play asked for while some member was not ready yet. */
 interface PendingPlay {
   /** Tells a stale ready-wait firing from the current one. */
   readonly id: number;
+  /** Who asked for it: the `client` of the play when it fires. */
+  readonly senderId: string;
   readonly position: number;
-  /** When the host's player was at `position`; null for a deferred host (known at firing). */
+  /** When the sender's player was at `position`; null for a deferred sender (known at firing). */
   readonly anchorTs: number | null;
   /** What play_state was before the play, restored if a seek cancels it. */
   readonly previousPlayState: PlayState;
@@ -60,13 +75,13 @@ export class PlaybackController {
   #nextPlayId = 1;
   #lastCommandTs: number | null = null;
   #lastStateTs: number | null = null;
-  /** The target instant of the last scheduled command: until then it is in flight (protocol 5.7). */
+  /** The target instant of the last scheduled command: until then it is in flight (5.7). */
   #lastTargetTs: number | null = null;
 
   constructor(roomId: string, timings: Timings, startPosition: number) {
     this.#roomId = roomId;
     this.#timings = timings;
-    this.#playback = { position: startPosition, playState: "paused", anchorTs: null };
+    this.#playback = { position: startPosition, playState: "paused", anchorTs: null, rate: 1 };
   }
 
   get playback(): Playback {
@@ -77,18 +92,22 @@ export class PlaybackController {
     return this.#pendingPlay !== null;
   }
 
-  /** The host's player_event (the room has checked that it comes from the host). */
+  /**
+   * A player_event. A play fires at once when `allReady`, else waits at most `waitMs` for
+   * the members to be ready.
+   */
   command(
     now: number,
-    hostId: string,
+    sender: Sender,
     command: HostCommand,
     allReady: boolean,
+    waitMs: number,
   ): readonly PlaybackEffect[] {
     this.#lastCommandTs = now; // starts the state_update cooldown
     const anchorTs = commandAnchor(command.timing, now);
     if (command.action === "play") {
-      if (allReady) return this.#firePlay(now, hostId, command.position, anchorTs);
-      return this.#holdPlay(command.position, anchorTs);
+      if (allReady) return this.#firePlay(now, sender.id, command.position, anchorTs);
+      return this.#holdPlay(sender.id, command.position, anchorTs, waitMs);
     }
     const effects: PlaybackEffect[] = [];
     const previous = this.#cancelPendingPlay(effects);
@@ -97,22 +116,55 @@ export class PlaybackController {
       ? "paused"
       : command.playState ?? previous ?? this.#playback.playState;
     const p = command.position;
+    const rate = this.#playback.rate;
     // A paused room's position holds from whenever; a playing one advances from the anchor
-    // (a deferred host starts at the target); a buffering host's player is stalled at p.
+    // (a deferred sender starts at the target); a buffering host's player is stalled at p.
     const moving = playState === "playing" && command.action !== "buffering";
     const t0 = moving ? anchorTs ?? target : command.action === "buffering" ? null : target;
-    this.#playback = { position: p, playState, anchorTs: t0 };
+    this.#playback = { position: p, playState, anchorTs: t0, rate };
     this.#lastTargetTs = target;
     const payload: PlayerEventPayload = {
       action: command.action,
       position: p,
       play_state: playState,
       target_server_ts: target,
-      position_at_target: moving ? positionAtTarget(p, t0, target) : p,
+      position_at_target: moving ? positionAtTarget(p, t0, target, rate) : p,
     };
-    const message = build.playerEvent(this.#roomId, hostId, payload, target);
-    effects.push({ kind: "broadcast", message, includeHost: false });
+    const message = build.playerEvent(this.#roomId, sender.id, payload, target);
+    effects.push({ kind: "broadcast", message, except: sender.echo ? null : sender.id });
     return effects;
+  }
+
+  /**
+   * A new playback rate, scheduled like a seek: the timeline runs at the old rate until the
+   * sender's instant (its `at_server_ts`, else the target) and at the new one from there. A
+   * waiting play keeps its own anchor, rebased the same way.
+   */
+  setRate(now: number, sender: Sender, rate: number, timing: CommandTiming): PlaybackEffect[] {
+    const target = now + this.#timings.controlScheduleMs;
+    const t0 = commandAnchor(timing, now) ?? target;
+    const before = this.#playback;
+    const position = positionAt(before, t0);
+    this.#playback = {
+      position,
+      playState: before.playState,
+      anchorTs: before.anchorTs === null ? null : t0,
+      rate,
+    };
+    const pending = this.#pendingPlay;
+    if (pending && pending.anchorTs !== null) {
+      const rebased = positionAtTarget(pending.position, pending.anchorTs, t0, before.rate);
+      this.#pendingPlay = { ...pending, position: rebased, anchorTs: t0 };
+    }
+    this.#lastTargetTs = Math.max(this.#lastTargetTs ?? 0, target);
+    const atTarget = positionAt(this.#playback, target);
+    const message = build.rateChanged(this.#roomId, sender.id, {
+      rate,
+      target_server_ts: target,
+      position_at_target: atTarget,
+      play_state: this.#playback.playState,
+    }, now);
+    return [{ kind: "broadcast", message, except: null }];
   }
 
   /**
@@ -143,25 +195,46 @@ export class PlaybackController {
     );
     if (verdict !== "accept") return { verdict, effects: NOTHING };
     const anchorTs = commandAnchor({ atServerTs, deferred: false }, now);
-    this.#playback = { position, playState, anchorTs };
+    this.#playback = { position, playState, anchorTs, rate: this.#playback.rate };
     this.#lastStateTs = now;
     const state = { position: positionAt(this.#playback, now), play_state: playState };
     const message = build.stateUpdate(this.#roomId, hostId, state, now);
-    return { verdict, effects: [{ kind: "broadcast", message, includeHost: false }] };
+    return { verdict, effects: [{ kind: "broadcast", message, except: hostId }] };
   }
 
   /** The ready set or the members changed: a complete set fires a waiting play at once. */
-  readinessChanged(now: number, hostId: string, allReady: boolean): readonly PlaybackEffect[] {
+  readinessChanged(now: number, allReady: boolean): readonly PlaybackEffect[] {
     const pending = this.#pendingPlay;
     if (!pending || !allReady) return NOTHING;
-    return this.#firePlay(now, hostId, pending.position, pending.anchorTs);
+    return this.#firePlay(now, pending.senderId, pending.position, pending.anchorTs);
   }
 
   /** The ready-wait timer's command; a stale one (play fired or cancelled since) does nothing. */
-  readyWaitExpired(now: number, hostId: string, playId: number): readonly PlaybackEffect[] {
+  readyWaitExpired(now: number, playId: number): readonly PlaybackEffect[] {
     const pending = this.#pendingPlay;
     if (pending?.id !== playId) return NOTHING;
-    return this.#firePlay(now, hostId, pending.position, pending.anchorTs);
+    return this.#firePlay(now, pending.senderId, pending.position, pending.anchorTs);
+  }
+
+  /** Fires a waiting play now, whoever is not ready (`start_anyway`); false if none waits. */
+  startAnyway(now: number): readonly PlaybackEffect[] | null {
+    const pending = this.#pendingPlay;
+    if (!pending) return null;
+    return this.#firePlay(now, pending.senderId, pending.position, pending.anchorTs);
+  }
+
+  /**
+   * A member that joined or became ready while the room plays: its own play, scheduled like
+   * any, from where the timeline will be then. Nobody else is disturbed. Null when the room is
+   * not playing (or still waiting to).
+   */
+  catchUp(now: number, memberId: string, senderId: string): PlaybackEffect | null {
+    const playback = this.#playback;
+    if (playback.playState !== "playing" || playback.anchorTs === null || this.#pendingPlay) {
+      return null;
+    }
+    const target = now + this.#timings.playScheduleMs;
+    return { kind: "send", to: memberId, message: this.#playMessage(senderId, target) };
   }
 
   /** The room is closing: no timer may outlive it. */
@@ -172,36 +245,47 @@ export class PlaybackController {
   }
 
   /** Creates (or moves) the pending play; the wait is bounded from the first play, not reset. */
-  #holdPlay(position: number, anchorTs: number | null): readonly PlaybackEffect[] {
+  #holdPlay(
+    senderId: string,
+    position: number,
+    anchorTs: number | null,
+    waitMs: number,
+  ): readonly PlaybackEffect[] {
     const existing = this.#pendingPlay;
     const id = existing?.id ?? this.#nextPlayId++;
     const previousPlayState = existing?.previousPlayState ?? this.#playback.playState;
-    this.#pendingPlay = { id, position, anchorTs, previousPlayState };
-    // Playing: a host that acted at once is playing now; a deferred host's timeline starts
+    this.#pendingPlay = { id, senderId, position, anchorTs, previousPlayState };
+    // Playing: a sender that acted at once is playing now; a deferred one's timeline starts
     // only when the play fires, so its position holds until then.
-    this.#playback = { position, playState: "playing", anchorTs };
-    return existing ? NOTHING : [{ kind: "arm_ready_wait", playId: id }];
+    this.#playback = { position, playState: "playing", anchorTs, rate: this.#playback.rate };
+    return existing ? NOTHING : [{ kind: "arm_ready_wait", playId: id, waitMs }];
   }
 
   /**
-   * Play for everyone, host included, at one instant far enough ahead for all to start, from
-   * the position the timeline reaches then (a host that acted at once has been playing since
-   * its anchor, even while the play waited for members).
+   * Play for everyone, sender included, at one instant far enough ahead for all to start,
+   * from the position the timeline reaches then (a sender that acted at once has been playing
+   * since its anchor, even while the play waited for members).
    */
   #firePlay(
     now: number,
-    hostId: string,
+    senderId: string,
     position: number,
     anchorTs: number | null,
   ): readonly PlaybackEffect[] {
     const effects: PlaybackEffect[] = [];
     this.#cancelPendingPlay(effects);
     const target = now + this.#timings.playScheduleMs;
-    const t0 = anchorTs ?? target;
-    this.#playback = { position, playState: "playing", anchorTs: t0 };
+    const rate = this.#playback.rate;
+    this.#playback = { position, playState: "playing", anchorTs: anchorTs ?? target, rate };
     this.#lastTargetTs = target;
-    const atTarget = positionAtTarget(position, t0, target);
-    const legacy = legacyPlayPoint(atTarget, target, this.#timings);
+    effects.push({ kind: "broadcast", message: this.#playMessage(senderId, target), except: null });
+    return effects;
+  }
+
+  /** A play for `target` on the current timeline, with the upstream client's point too. */
+  #playMessage(senderId: string, target: number): ServerMessage {
+    const atTarget = positionAt(this.#playback, target);
+    const legacy = legacyPlayPoint(atTarget, target, this.#timings, this.#playback.rate);
     const payload: PlayerEventPayload = {
       action: "play",
       position: legacy.position,
@@ -209,9 +293,7 @@ export class PlaybackController {
       target_server_ts: target,
       position_at_target: atTarget,
     };
-    const message = build.playerEvent(this.#roomId, hostId, payload, legacy.serverTs);
-    effects.push({ kind: "broadcast", message, includeHost: true });
-    return effects;
+    return build.playerEvent(this.#roomId, senderId, payload, legacy.serverTs);
   }
 
   /** Drops a pending play; returns the play_state from before it, if there was one. */

@@ -23,6 +23,8 @@ export interface Playback {
    * until the play fires), or a host that reported buffering (its player is stalled).
    */
   readonly anchorTs: number | null;
+  /** Media seconds per second while playing (extension: the room's playback rate). */
+  readonly rate: number;
 }
 
 /** Milliseconds of media time are as fine as any player seeks. */
@@ -34,7 +36,9 @@ export function roundPosition(seconds: number): number {
 export function positionAt(playback: Playback, now: number): number {
   if (playback.playState !== "playing" || playback.anchorTs === null) return playback.position;
   const elapsedS = Math.max(0, now - playback.anchorTs) / 1000;
-  return roundPosition(Math.min(MAX_POSITION_SECONDS, playback.position + elapsedS));
+  return roundPosition(
+    Math.min(MAX_POSITION_SECONDS, playback.position + elapsedS * playback.rate),
+  );
 }
 
 /** How a host says when its player was at the commanded position. */
@@ -56,10 +60,16 @@ export function commandAnchor(timing: CommandTiming, arrival: number): number | 
   return Math.min(arrival, Math.max(arrival - MAX_AT_SERVER_TS_AGE_MS, timing.atServerTs));
 }
 
-/** The position a player following the anchor (position, t0) is at on `target`. */
-export function positionAtTarget(position: number, anchorTs: number | null, target: number) {
+/** The position a player following the anchor (position, t0, rate) is at on `target`. */
+export function positionAtTarget(
+  position: number,
+  anchorTs: number | null,
+  target: number,
+  rate = 1,
+) {
   if (anchorTs === null) return position;
-  return roundPosition(Math.min(MAX_POSITION_SECONDS, position + (target - anchorTs) / 1000));
+  const elapsedS = (target - anchorTs) / 1000;
+  return roundPosition(Math.min(MAX_POSITION_SECONDS, position + elapsedS * rate));
 }
 
 /**
@@ -75,9 +85,13 @@ export function legacyPlayPoint(
   positionAtTargetS: number,
   target: number,
   timings: Timings,
+  rate = 1,
 ): { readonly serverTs: number; readonly position: number } {
   const lead = Math.min(timings.legacyClientLeadMs, timings.playScheduleMs);
-  return { serverTs: target - lead, position: roundPosition(positionAtTargetS - lead / 1000) };
+  return {
+    serverTs: target - lead,
+    position: roundPosition(positionAtTargetS - (lead / 1000) * rate),
+  };
 }
 
 export type StateUpdateVerdict =

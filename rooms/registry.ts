@@ -5,9 +5,11 @@
  * when rooms live on other instances.
  */
 import {
+  type ControlPolicy,
   encodeRoomList,
   type ErrorInfo,
   ERRORS,
+  MAX_LIST_PAGE,
   type OutboundFrame,
   ROOM_LIST_COALESCE_MS,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
@@ -18,6 +20,7 @@ import type { Clock } from "./clock.ts";
 import { Lobby } from "./lobby.ts";
 import type { Member } from "./member.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
+import type { PasswordHash } from "./room_types.ts";
 import {
   HOST_NEW_ROOM_REASON,
   Room,
@@ -56,7 +59,31 @@ export interface NewRoom {
   readonly startPosition: number;
   /** When the host leaves, hand the room to another member instead of closing it. */
   readonly handoff?: boolean;
+  readonly control?: ControlPolicy;
+  readonly password?: PasswordHash | null;
 }
+
+/** A filter and a page of the room list (list_rooms' extension). */
+export interface ListQuery {
+  readonly mediaId?: string | null;
+  /** A case-insensitive part of the name. */
+  readonly name?: string | null;
+  readonly limit?: number | null;
+  /** The previous page's `next`: an opaque cursor. */
+  readonly after?: string | null;
+}
+
+export interface ListPage {
+  readonly rooms: RoomSummary[];
+  /** Rooms that match, on every page. */
+  readonly total: number;
+  /** The `after` of the next page, or null on the last. */
+  readonly next: string | null;
+}
+
+/** A room's place in creation order, written as a page cursor (it survives rooms closing). */
+const cursorOf = (order: number) => `c${order}`;
+const orderOf = (cursor: string) => /^c\d+$/.test(cursor) ? Number(cursor.slice(1)) : Number.NaN;
 
 export class RoomRegistry {
   readonly #options: RegistryOptions;
@@ -68,6 +95,9 @@ export class RoomRegistry {
    * join, and every connection entering the lobby wants it).
    */
   readonly #summaryJson = new Map<string, string>();
+  /** Each room's place in creation order: what page cursors count in. */
+  readonly #order = new Map<string, number>();
+  #created = 0;
   readonly #memberRooms = new Map<string, string>();
   /** Authenticated connections by id: each is in a room or in the lobby. */
   readonly #listeners = new Map<string, Member>();
@@ -112,6 +142,7 @@ export class RoomRegistry {
         this.#rooms.delete(roomId);
         this.#summaries.delete(roomId);
         this.#summaryJson.delete(roomId);
+        this.#order.delete(roomId);
         events.roomClosed?.(roomId, reason);
         this.#listChanged();
       },
@@ -163,9 +194,12 @@ export class RoomRegistry {
       maxMembers: this.#options.maxMembersPerRoom,
       observer: this.#observer,
       handoff: spec.handoff,
+      control: spec.control,
+      password: spec.password,
       resumeGraceMs: this.#options.resumeGraceMs,
     });
     this.#rooms.set(id, room);
+    this.#order.set(id, ++this.#created);
     this.#setSummary(room.summary());
     this.#listCache = null;
     this.#options.events?.roomCreated?.(id);
@@ -191,7 +225,7 @@ export class RoomRegistry {
    * `member` joins room `roomId`, leaving the room it is in first (protocol 3.3). A full room is
    * refused before the member leaves, so it does not cost the member the room it is in.
    */
-  join(member: Member, roomId: string | null): ErrorInfo | null {
+  join(member: Member, roomId: string | null, admitted = false): ErrorInfo | null {
     const room = roomId === null ? undefined : this.#rooms.get(roomId);
     if (!room) return ERRORS.roomNotFound;
     if (this.#memberRooms.get(member.id) === room.id) {
@@ -199,7 +233,9 @@ export class RoomRegistry {
       return null;
     }
     if (room.memberCount >= room.maxMembers) return ERRORS.roomFull;
-    this.#move(member, undefined, () => room.post({ kind: "join", from: member }));
+    // Refused before leaving, so a locked room does not cost the member the room it is in.
+    if (room.password !== null && !admitted) return ERRORS.passwordRequired;
+    this.#move(member, undefined, () => room.post({ kind: "join", from: member, admitted }));
     return null;
   }
 
@@ -247,6 +283,22 @@ export class RoomRegistry {
 
   list(): RoomSummary[] {
     return [...this.#summaries.values()];
+  }
+
+  /** The rooms that match `query`, one page of them, in the list's own order. */
+  page(query: ListQuery): ListPage {
+    const name = query.name?.toLowerCase() ?? null;
+    const matching = this.list().filter((room) =>
+      (query.mediaId == null || room.media_id === query.mediaId) &&
+      (name === null || room.name.toLowerCase().includes(name))
+    );
+    const after = query.after ? orderOf(query.after) : 0;
+    const limit = query.limit ?? MAX_LIST_PAGE;
+    const rest = matching.filter((room) => (this.#order.get(room.id) ?? 0) > (after || 0));
+    const rooms = rest.slice(0, limit);
+    const last = rooms.at(-1);
+    const next = last && rest.length > limit ? cursorOf(this.#order.get(last.id)!) : null;
+    return { rooms, total: matching.length, next };
   }
 
   /** The room_list message at `now`, ready to send; the list is encoded once per change. */

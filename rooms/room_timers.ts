@@ -8,7 +8,7 @@ import type { Clock, TimerId } from "./clock.ts";
 export class RoomTimers<Command> {
   readonly #clock: Clock;
   readonly #post: (command: Command) => void;
-  readonly #timers = new Map<string, TimerId>();
+  readonly #timers = new Map<string, { readonly id: TimerId; readonly due: number }>();
 
   constructor(clock: Clock, post: (command: Command) => void) {
     this.#clock = clock;
@@ -22,18 +22,23 @@ export class RoomTimers<Command> {
       this.#timers.delete(name);
       this.#post(command);
     });
-    this.#timers.set(name, id);
+    this.#timers.set(name, { id, due: this.#clock.now() + Math.max(0, delayMs) });
   }
 
   clear(name: string): void {
-    const id = this.#timers.get(name);
-    if (id === undefined) return;
-    this.#clock.clearTimer(id);
+    const timer = this.#timers.get(name);
+    if (timer === undefined) return;
+    this.#clock.clearTimer(timer.id);
     this.#timers.delete(name);
   }
 
+  /** When the timer of this name fires, or null when none is set. */
+  dueAt(name: string): number | null {
+    return this.#timers.get(name)?.due ?? null;
+  }
+
   clearAll(): void {
-    for (const id of this.#timers.values()) this.#clock.clearTimer(id);
+    for (const timer of this.#timers.values()) this.#clock.clearTimer(timer.id);
     this.#timers.clear();
   }
 

@@ -3,7 +3,7 @@
  * how it is built, and the read-only snapshot it gives. Kept apart from the actor so a room on
  * another instance (or its proxy) can share the same types.
  */
-import type { PlayState, RoomSummary, Timings } from "../protocol/mod.ts";
+import type { ControlPolicy, PlayState, Readiness, RoomSummary, Timings } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
 import type { HostCommand } from "./playback_controller.ts";
@@ -11,9 +11,10 @@ import type { Playback, StateUpdateVerdict } from "./policy.ts";
 
 export type RoomCommand =
   | { readonly kind: "open" }
-  | { readonly kind: "join"; readonly from: Member }
+  /** `admitted`: a locked room's password or invite was checked before posting. */
+  | { readonly kind: "join"; readonly from: Member; readonly admitted?: boolean }
   | { readonly kind: "leave"; readonly from: Member; readonly hostReason?: string }
-  | { readonly kind: "ready"; readonly from: Member }
+  | { readonly kind: "ready"; readonly from: Member; readonly readiness?: Readiness }
   | ({ readonly kind: "player_event"; readonly from: Member } & HostCommand)
   | {
     readonly kind: "state_update";
@@ -44,7 +45,28 @@ export type RoomCommand =
     /** A fresh resume token for the session, sent in `resumed`. */
     readonly resumeToken: string;
   }
-  | { readonly kind: "transfer_host"; readonly from: Member; readonly to: string };
+  | { readonly kind: "transfer_host"; readonly from: Member; readonly to: string }
+  | { readonly kind: "start_anyway"; readonly from: Member }
+  | {
+    readonly kind: "set_rate";
+    readonly from: Member;
+    readonly rate: number;
+    readonly atServerTs: number | null;
+  }
+  | { readonly kind: "set_control"; readonly from: Member; readonly control: ControlPolicy }
+  | {
+    readonly kind: "set_cohost";
+    readonly from: Member;
+    readonly to: string;
+    readonly cohost: boolean;
+  };
+
+/** A room password as stored: a salted PBKDF2 hash (server/room_passwords.ts), never the text. */
+export interface PasswordHash {
+  readonly salt: Uint8Array;
+  readonly hash: Uint8Array;
+  readonly iterations: number;
+}
 
 /** What the room tells the outside world (the registry): the directory of who is where. */
 export interface RoomObserver {
@@ -76,6 +98,10 @@ export interface RoomOptions {
   readonly handoff?: boolean;
   /** How long a dropped member stays away before it leaves. */
   readonly resumeGraceMs?: number;
+  /** Who may control playback (default: the host). */
+  readonly control?: ControlPolicy;
+  /** A locked room's password hash; null or absent: an open room. */
+  readonly password?: PasswordHash | null;
 }
 
 /** A read-only copy of a room's state, for invariant checks, metrics and debugging. */
@@ -86,6 +112,8 @@ export interface RoomSnapshot {
   readonly memberIds: readonly string[];
   readonly readyIds: readonly string[];
   readonly awayIds: readonly string[];
+  readonly cohostIds: readonly string[];
+  readonly control: ControlPolicy;
   readonly playback: Playback;
   readonly pendingPlay: boolean;
 }

@@ -7,7 +7,7 @@
  * A record with no connection left is dropped once its budget is full again (a clock timer,
  * cleared by `clear`): until then it still remembers what the address spent.
  */
-import { ROOM_CREATION_PERIOD_MS } from "../protocol/mod.ts";
+import { PASSWORD_ATTEMPTS_PER_MINUTE, ROOM_CREATION_PERIOD_MS } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../rooms/clock.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
@@ -15,6 +15,10 @@ export interface AddressLease {
   readonly address: string;
   /** Takes one room creation from the address's budget; false when it is spent. */
   allowRoomCreation(): boolean;
+  /** Whether the address may try a room password now (its wrong guesses are budgeted). */
+  mayTryPassword(): boolean;
+  /** A wrong password: one less guess for the address this minute. */
+  wrongPassword(): void;
   /** Gives the connection's place back; later calls do nothing. */
   release(): void;
 }
@@ -22,6 +26,7 @@ export interface AddressLease {
 interface AddressRecord {
   connections: number;
   readonly roomCreations: TokenBucket;
+  readonly passwordGuesses: TokenBucket;
   /** Set while the record has no connection and waits for its budget to refill. */
   dropTimer: TimerId | null;
 }
@@ -53,6 +58,12 @@ export class AddressBook {
           ROOM_CREATION_PERIOD_MS,
           this.clock.now(),
         ),
+        passwordGuesses: new TokenBucket(
+          PASSWORD_ATTEMPTS_PER_MINUTE,
+          PASSWORD_ATTEMPTS_PER_MINUTE,
+          ROOM_CREATION_PERIOD_MS,
+          this.clock.now(),
+        ),
         dropTimer: null,
       };
       this.#records.set(address, record);
@@ -65,6 +76,8 @@ export class AddressBook {
     return {
       address,
       allowRoomCreation: () => held.roomCreations.take(this.clock.now()),
+      mayTryPassword: () => held.passwordGuesses.level(this.clock.now()) >= 1,
+      wrongPassword: () => void held.passwordGuesses.take(this.clock.now()),
       release: () => {
         if (released) return;
         released = true;
@@ -85,7 +98,11 @@ export class AddressBook {
     record.connections--;
     // A record from before clear() is no longer the book's.
     if (record.connections > 0 || this.#records.get(address) !== record) return;
-    const untilFull = record.roomCreations.msUntilFull(this.clock.now());
+    const now = this.clock.now();
+    const untilFull = Math.max(
+      record.roomCreations.msUntilFull(now),
+      record.passwordGuesses.msUntilFull(now),
+    );
     if (untilFull === 0) {
       this.#records.delete(address);
       return;

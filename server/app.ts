@@ -15,6 +15,7 @@ import type { Config } from "./config.ts";
 import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
+import { InviteTokens } from "./invites.ts";
 import { ResumeTokens } from "./resume_tokens.ts";
 import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
 import { webAssets } from "./web_assets.ts";
@@ -108,6 +109,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     authenticator,
     metrics,
     resumeTokens: new ResumeTokens(config.resume.secret),
+    invites: new InviteTokens(config.resume.secret),
     onGone: connectionGone,
   };
 

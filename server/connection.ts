@@ -27,6 +27,7 @@ import { dispatch, type Session } from "./dispatch.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { WindowRateLimiter } from "./rate_limit.ts";
+import type { InviteTokens } from "./invites.ts";
 import type { ResumeTokens } from "./resume_tokens.ts";
 
 export const DEFAULT_USER_NAME = "Anonymous";
@@ -50,6 +51,7 @@ export interface ConnectionContext {
   readonly authenticator: Authenticator | null;
   readonly metrics: ServerMetrics;
   readonly resumeTokens: ResumeTokens;
+  readonly invites: InviteTokens;
   /** Called once when the connection is gone, whoever closed it. */
   readonly onGone: (connection: Connection) => void;
 }
@@ -165,6 +167,14 @@ export class Connection implements Session {
   }
 
   /** The budget is the client address's, shared with its other connections. */
+  mayTryPassword(): boolean {
+    return this.#address.mayTryPassword();
+  }
+
+  wrongPassword(): void {
+    this.#address.wrongPassword();
+  }
+
   allowRoomCreation(): boolean {
     return this.#address.allowRoomCreation();
   }
@@ -248,7 +258,7 @@ export class Connection implements Session {
       if (message.type !== "client_log") this.sendError(ERRORS.authRequired, message.room);
       return;
     }
-    dispatch(this.#ctx, this, message);
+    return dispatch(this.#ctx, this, message);
   }
 
   /**

@@ -9,14 +9,15 @@ import {
   type ErrorInfo,
   ERRORS,
   MAX_CLIENT_LOG_CHARS,
-  sanitizeName,
 } from "../protocol/mod.ts";
 import type { Clock } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
-import type { Room } from "../rooms/room.ts";
+import type { Room, RoomCommand } from "../rooms/room.ts";
 import type { Logger } from "./log.ts";
+import type { InviteTokens } from "./invites.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import { createInvite, createRoom, joinRoom, listRooms } from "./room_access.ts";
 import type { ResumeTokens } from "./resume_tokens.ts";
 
 /** The sender as dispatch sees it: a member that can be renamed and answered. */
@@ -32,6 +33,10 @@ export interface Session extends Member {
   adoptId(id: string): void;
   /** The client's own measured round trip, from its pings. */
   noteRtt(rttMs: number | null): void;
+  /** Whether the client's address may try a room password now. */
+  mayTryPassword(): boolean;
+  /** A wrong password: one less guess for the client's address. */
+  wrongPassword(): void;
 }
 
 export interface DispatchContext {
@@ -42,28 +47,64 @@ export interface DispatchContext {
   readonly resumeTokens: ResumeTokens;
   /** Null when auth is off. */
   readonly authenticator: unknown;
+  readonly invites: InviteTokens;
 }
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 
-export function dispatch(ctx: DispatchContext, session: Session, message: ClientMessage): void {
+/**
+ * Routes one message. A promise back means an asynchronous step (a password or token check):
+ * the connection handles its next frames only once it is done, so frames keep their order.
+ */
+export function dispatch(
+  ctx: DispatchContext,
+  session: Session,
+  message: ClientMessage,
+): Promise<void> | void {
   switch (message.type) {
     case "list_rooms":
-      session.send(ctx.registry.listFrame(ctx.clock.now()));
-      return;
+      return listRooms(ctx, session, message);
     case "create_room":
       // Over budget, nothing changes: no room, no leaving the current one, no renaming.
       if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
       return createRoom(ctx, session, message);
     case "join_room":
       return joinRoom(ctx, session, message);
+    case "create_invite":
+      return createInvite(ctx, session, message);
     case "leave_room":
       ctx.registry.leaveCurrentRoom(session);
       return;
     case "ready":
       // A ready for a room that is gone (the host just left) is a normal race: ignore it.
-      targetRoom(ctx, session, message.room)?.post({ kind: "ready", from: session });
+      targetRoom(ctx, session, message.room)?.post({
+        kind: "ready",
+        from: session,
+        readiness: message.payload.state,
+      });
       return;
+    case "start_anyway":
+      return toRoom(ctx, session, message.room, { kind: "start_anyway", from: session });
+    case "set_control":
+      return toRoom(ctx, session, message.room, {
+        kind: "set_control",
+        from: session,
+        control: message.payload.control,
+      });
+    case "set_cohost":
+      return toRoom(ctx, session, message.room, {
+        kind: "set_cohost",
+        from: session,
+        to: message.payload.client_id,
+        cohost: message.payload.cohost,
+      });
+    case "set_rate":
+      return toRoom(ctx, session, message.room, {
+        kind: "set_rate",
+        from: session,
+        rate: message.payload.rate,
+        atServerTs: message.payload.at_server_ts,
+      });
     case "player_event": {
       const room = targetRoom(ctx, session, message.room);
       if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
@@ -132,27 +173,16 @@ function targetRoom(
   return roomId === undefined ? undefined : ctx.registry.get(roomId);
 }
 
-function createRoom(ctx: DispatchContext, session: Session, message: Of<"create_room">): void {
-  const { name, start_pos, media_id, media_url, user_name, handoff } = message.payload;
-  session.adoptUserName(user_name);
-  const error = ctx.registry.createFor({
-    host: session,
-    name: sanitizeName(name, `${session.name}'s room`),
-    mediaId: media_id ?? null,
-    mediaUrl: media_url ?? null,
-    startPosition: start_pos,
-    handoff,
-  });
-  if (error) session.sendError(error);
-}
-
-function joinRoom(ctx: DispatchContext, session: Session, message: Of<"join_room">): void {
-  // The name a join carries is the one the room shows, so it is adopted before joining.
-  if (message.room && ctx.registry.get(message.room)) {
-    session.adoptUserName(message.payload.user_name);
-  }
-  const error = ctx.registry.join(session, message.room);
-  if (error) session.sendError(error, message.room);
+/** Posts a command to the room a message names (or the sender's), or says it is not there. */
+function toRoom(
+  ctx: DispatchContext,
+  session: Session,
+  named: string | null,
+  command: RoomCommand,
+): void {
+  const room = targetRoom(ctx, session, named);
+  if (!room) return session.sendError(ERRORS.roomNotFound, named);
+  room.post(command);
 }
 
 /**

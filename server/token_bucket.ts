@@ -29,6 +29,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** Whole tokens in the bucket now. */
+  level(now: number): number {
+    this.#refill(now);
+    return Math.floor(this.#units / this.#unitsPerToken);
+  }
+
   /** Milliseconds until the bucket is full again (0 when it is). */
   msUntilFull(now: number): number {
     this.#refill(now);

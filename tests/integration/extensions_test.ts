@@ -52,9 +52,36 @@ Deno.test("participants: names, host and readiness in room_state, participants_u
     b!.send("join_room", { user_name: "Bob" }, roomId);
     const state = await b!.next("room_state");
     assert.deepEqual(state.payload.participants, [
-      { id: host!.id, name: "Hana", is_host: true, ready: true, away: false, rtt_ms: null },
-      { id: a!.id, name: "Alice", is_host: false, ready: true, away: false, rtt_ms: null },
-      { id: b!.id, name: "Bob", is_host: false, ready: false, away: false, rtt_ms: null },
+      {
+        id: host!.id,
+        name: "Hana",
+        is_host: true,
+        is_cohost: false,
+        ready: true,
+        readiness: "ready",
+        away: false,
+        rtt_ms: null,
+      },
+      {
+        id: a!.id,
+        name: "Alice",
+        is_host: false,
+        is_cohost: false,
+        ready: true,
+        readiness: "ready",
+        away: false,
+        rtt_ms: null,
+      },
+      {
+        id: b!.id,
+        name: "Bob",
+        is_host: false,
+        is_cohost: false,
+        ready: false,
+        readiness: "loading",
+        away: false,
+        rtt_ms: null,
+      },
     ]);
     // Alice joining, Alice ready (readiness is presence too), then Bob joining.
     const updates = [

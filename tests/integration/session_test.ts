@@ -36,13 +36,24 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
         id: host.id,
         name: "Hana",
         is_host: true,
+        is_cohost: false,
         ready: true,
+        readiness: "ready",
         away: false,
         rtt_ms: null,
       }],
+      control: "host",
+      playback_rate: 1,
+      locked: false,
     });
     // The list is pushed to the lobby only: the guest, not the host who is in the room now.
-    const listed = [{ id: roomId, name: "Movie night", count: 1, media_id: "abc123" }];
+    const listed = [{
+      id: roomId,
+      name: "Movie night",
+      count: 1,
+      media_id: "abc123",
+      locked: false,
+    }];
     assert.deepEqual((await guest.next("room_list")).payload, listed);
 
     guest.send("join_room", { user_name: "Gus" }, roomId);

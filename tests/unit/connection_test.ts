@@ -8,6 +8,7 @@ import { defaultConfig } from "../../server/config.ts";
 import { Connection, MAX_WAITING_FRAMES, type Socket } from "../../server/connection.ts";
 import { silentLogger } from "../../server/log.ts";
 import { ServerMetrics } from "../../server/metrics.ts";
+import { InviteTokens } from "../../server/invites.ts";
 import { ResumeTokens } from "../../server/resume_tokens.ts";
 
 /** 2100-01-01: further than one runtime timer can wait. */
@@ -53,6 +54,7 @@ function connection(authenticator: Authenticator | null) {
     authenticator,
     metrics: new ServerMetrics(),
     resumeTokens: new ResumeTokens("a test secret"),
+    invites: new InviteTokens("a test secret"),
     onGone: () => {},
   }, new AddressBook(clock, config.limits.roomCreationsPerMinute).acquire("192.0.2.1"));
   const socket = new FakeSocket();

@@ -4,7 +4,7 @@ import { judgeStateUpdate, type Playback, positionAt } from "../../rooms/policy.
 
 const T = DEFAULT_TIMINGS;
 const NOW = 1_000_000;
-const playing: Playback = { position: 100, playState: "playing", anchorTs: NOW - 10_000 };
+const playing: Playback = { position: 100, playState: "playing", anchorTs: NOW - 10_000, rate: 1 };
 const quiet = {
   now: NOW,
   playback: playing,
@@ -21,7 +21,12 @@ Deno.test("positionAt extrapolates a playing room from its anchor and freezes a 
   assert.equal(positionAt({ ...playing, anchorTs: NOW + 1_500 }, NOW), 100);
   // A play still waiting for members has no anchor.
   assert.equal(positionAt({ ...playing, anchorTs: null }, NOW), 100);
-  assert.equal(positionAt({ position: 86_399, playState: "playing", anchorTs: 0 }, NOW), 86_400);
+  assert.equal(
+    positionAt({ position: 86_399, playState: "playing", anchorTs: 0, rate: 1 }, NOW),
+    86_400,
+  );
+  // At the room's playback rate.
+  assert.equal(positionAt({ ...playing, rate: 1.5 }, NOW), 115);
 });
 
 Deno.test("state_update filter 1: a change of play_state is always accepted", () => {

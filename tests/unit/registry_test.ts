@@ -41,9 +41,9 @@ Deno.test("room_list: the first change goes out at once, a burst rides on one tr
   assert.equal(lists.length, 2);
   // The trailing broadcast carries the latest state of every room.
   assert.deepEqual(lists[1]!.payload, [
-    { id: "room-1", name: "a", count: 2, media_id: null },
-    { id: "room-2", name: "b", count: 1, media_id: null },
-    { id: "room-3", name: "c", count: 1, media_id: null },
+    { id: "room-1", name: "a", count: 2, media_id: null, locked: false },
+    { id: "room-2", name: "b", count: 1, media_id: null, locked: false },
+    { id: "room-3", name: "c", count: 1, media_id: null, locked: false },
   ]);
   clock.advance(ROOM_LIST_COALESCE_MS * 4);
   assert.equal(watcher.all("room_list").length, 2);

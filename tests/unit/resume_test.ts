@@ -145,8 +145,10 @@ Deno.test("resume with a gap older than the replay buffer: a fresh room_state in
     room.post({ kind: "chat", from: host, text: `${i}` });
   }
   const { connection } = reconnect("m1", lastSeq);
-  assert.deepEqual(connection.types(), ["resumed", "room_state"]);
+  // The room afresh: its state, and the chat the member missed (the last 50 messages).
+  assert.deepEqual(connection.types(), ["resumed", "room_state", "chat_history"]);
   assert.equal(connection.last("resumed")!.payload.state_follows, true);
+  assert.equal(connection.last("chat_history")!.payload.messages.length, 50);
 });
 
 Deno.test("resume without a last_seq (a reloaded page): a fresh room_state", () => {

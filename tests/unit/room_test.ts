@@ -70,10 +70,15 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
       id: "host",
       name: "Hana",
       is_host: true,
+      is_cohost: false,
       ready: true,
+      readiness: "ready",
       away: false,
       rtt_ms: null,
     }],
+    control: "host",
+    playback_rate: 1,
+    locked: false,
   });
   assert.equal(state.server_ts, clock.now());
   assert.deepEqual(room.snapshot().readyIds, ["host"]);
@@ -213,7 +218,8 @@ Deno.test("a not-ready member leaving completes the ready set and fires the play
   clock.advance(100);
   members[0]!.clear();
   room.post({ kind: "leave", from: members[1]! });
-  assert.deepEqual(members[0]!.types(), ["client_left", "player_event"]);
+  // The play fires, and the waiting is over.
+  assert.deepEqual(members[0]!.types(), ["client_left", "player_event", "waiting_on"]);
   assert.equal(host.last("player_event")!.payload.target_server_ts, clock.now() + T.playScheduleMs);
 });
 

@@ -15,6 +15,7 @@ import { defaultConfig } from "../../../server/config.ts";
 import { Connection } from "../../../server/connection.ts";
 import { silentLogger } from "../../../server/log.ts";
 import { ServerMetrics } from "../../../server/metrics.ts";
+import { InviteTokens } from "../../../server/invites.ts";
 import { ResumeTokens } from "../../../server/resume_tokens.ts";
 import { seededRandom } from "../random.ts";
 import { FakePlayer, type FakePlayerOptions } from "./fake_player.ts";
@@ -51,6 +52,7 @@ export class SimWorld {
   readonly #addresses: AddressBook;
   readonly #random: () => number;
   readonly #tokens = new ResumeTokens("a simulated server's resume secret");
+  readonly #invites = new InviteTokens("a simulated server's resume secret");
 
   constructor(seed = 1) {
     this.#random = seededRandom(seed);
@@ -91,6 +93,7 @@ export class SimWorld {
         authenticator: null,
         metrics: this.metrics,
         resumeTokens: this.#tokens,
+        invites: this.#invites,
         onGone: () => {},
       }, this.#addresses.acquire(`sim-${options.name}`));
       down.send(() => open && handlers.onOpen());

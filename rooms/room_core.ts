@@ -1,0 +1,228 @@
+/**
+ * A room's state and the few things every handler needs to do with it: send (through the
+ * outbox, so everything carries the room's seq), carry out the playback controller's effects,
+ * build room_state, change the host, close. Only the Room (rooms/room.ts) holds one, and only
+ * the handlers it calls, one command at a time, touch it.
+ */
+import {
+  build,
+  CHAT_HISTORY_MESSAGES,
+  type ChatEntry,
+  type ControlPolicy,
+  type ErrorInfo,
+  type HostChangeReason,
+  type MembershipPayload,
+  REPLAY_BUFFER_MESSAGES,
+  RESUME_GRACE_MS,
+  type RoomSummary,
+  type ServerMessage,
+} from "../protocol/mod.ts";
+import type { Member } from "./member.ts";
+import { Membership } from "./membership.ts";
+import { RoomOutbox } from "./outbox.ts";
+import { PlaybackController, type PlaybackEffect, type Sender } from "./playback_controller.ts";
+import { positionAt } from "./policy.ts";
+import { RoomTimers } from "./room_timers.ts";
+import type { RoomCommand, RoomOptions } from "./room_types.ts";
+
+export const READY_WAIT_TIMER = "ready_wait";
+export const graceTimer = (memberId: string) => `grace:${memberId}`;
+
+export class RoomCore {
+  readonly id: string;
+  readonly name: string;
+  readonly mediaId: string | null;
+  readonly mediaUrl: string | null;
+  readonly maxMembers: number;
+  readonly handoff: boolean;
+  readonly graceMs: number;
+  /** Null: an open room. Otherwise the salted hash a join's password must match. */
+  readonly password: RoomOptions["password"];
+  readonly options: RoomOptions;
+  readonly members: Membership;
+  readonly outbox = new RoomOutbox(REPLAY_BUFFER_MESSAGES);
+  readonly playback: PlaybackController;
+  readonly timers: RoomTimers<RoomCommand>;
+  /** When each away member went away: a grace timer from an earlier absence is stale. */
+  readonly awaySince = new Map<string, number>();
+  /** The last chat messages, oldest first, for late joiners. Never logged. */
+  readonly chat: ChatEntry[] = [];
+  control: ControlPolicy;
+  closed = false;
+  summaryDirty = false;
+  /** What the last waiting_on said, so it is sent only when it changes. */
+  lastWaiting = "[]";
+
+  constructor(options: RoomOptions, post: (command: RoomCommand) => void) {
+    this.options = options;
+    this.id = options.id;
+    this.name = options.name;
+    this.mediaId = options.mediaId;
+    this.mediaUrl = options.mediaUrl ?? null;
+    this.maxMembers = options.maxMembers;
+    this.handoff = options.handoff ?? false;
+    this.graceMs = options.resumeGraceMs ?? RESUME_GRACE_MS;
+    this.password = options.password ?? null;
+    this.control = options.control ?? "host";
+    this.timers = new RoomTimers(options.clock, post);
+    this.playback = new PlaybackController(this.id, options.timings, options.startPosition);
+    this.members = new Membership(options.host);
+  }
+
+  now(): number {
+    return this.options.clock.now();
+  }
+
+  get hostId(): string {
+    return this.members.hostId;
+  }
+
+  summary(): RoomSummary {
+    return {
+      id: this.id,
+      name: this.name,
+      count: this.members.size,
+      media_id: this.mediaId,
+      locked: this.password !== null,
+    };
+  }
+
+  /** Whether `id` may control playback under the room's policy. */
+  mayControl(id: string): boolean {
+    if (id === this.hostId) return true;
+    if (!this.members.has(id)) return false;
+    if (this.control === "everyone") return true;
+    return this.control === "cohosts" && this.members.isCohost(id);
+  }
+
+  /** The sender of a command: under shared control it hears its own command like everyone. */
+  sender(id: string): Sender {
+    return { id, echo: this.control !== "host" };
+  }
+
+  send(to: Member, message: ServerMessage): void {
+    this.outbox.send(to, message);
+  }
+
+  sendTo(memberId: string, message: ServerMessage): void {
+    const member = this.members.get(memberId);
+    if (member) this.outbox.send(member, message);
+  }
+
+  reply(to: Member, error: ErrorInfo): void {
+    this.outbox.send(to, build.error(error, this.now(), this.id));
+  }
+
+  broadcast(message: ServerMessage, exceptId: string | null = null): void {
+    this.outbox.broadcast(this.members.values(), message, exceptId);
+  }
+
+  /** Carries out what the playback controller decided. */
+  act(effects: readonly PlaybackEffect[] | null): void {
+    for (const effect of effects ?? []) {
+      switch (effect.kind) {
+        case "broadcast":
+          this.broadcast(effect.message, effect.except);
+          break;
+        case "send":
+          this.sendTo(effect.to, effect.message);
+          break;
+        case "arm_ready_wait":
+          this.timers.set(READY_WAIT_TIMER, effect.waitMs, {
+            kind: "ready_wait_expired",
+            playId: effect.playId,
+          });
+          break;
+        case "cancel_ready_wait":
+          this.timers.clear(READY_WAIT_TIMER);
+          break;
+      }
+    }
+  }
+
+  /** How long a play may wait now: short when everyone it waits for was ready before. */
+  readyWaitMs(): number {
+    const timings = this.options.timings;
+    return this.members.onlyRebuffering() ? timings.maxRebufferWaitMs : timings.maxReadyWaitMs;
+  }
+
+  readinessChanged(): void {
+    this.act(this.playback.readinessChanged(this.now(), this.members.allReady()));
+  }
+
+  /**
+   * Tells everyone whom a waiting play waits for, when that changed (and that it is over, once
+   * it fired or was cancelled).
+   */
+  syncWaitingOn(): void {
+    const pending = this.playback.hasPendingPlay;
+    const waiting = pending ? this.members.waitingOn() : [];
+    const signature = JSON.stringify(waiting);
+    if (signature === this.lastWaiting) return;
+    this.lastWaiting = signature;
+    const deadline = pending ? this.timers.dueAt(READY_WAIT_TIMER) : null;
+    this.broadcast(build.waitingOn(this.id, { waiting, deadline_ts: deadline }, this.now()));
+  }
+
+  roomState(): ServerMessage {
+    const now = this.now();
+    const playback = this.playback.playback;
+    return build.roomState(this.id, {
+      name: this.name,
+      host_id: this.hostId,
+      participant_count: this.members.size,
+      media_id: this.mediaId,
+      state: { position: positionAt(playback, now), play_state: playback.playState },
+      media_url: this.mediaUrl,
+      participants: this.members.participants(),
+      control: this.control,
+      playback_rate: playback.rate,
+      locked: this.password !== null,
+    }, now);
+  }
+
+  membership(): MembershipPayload {
+    return { participant_count: this.members.size, participants: this.members.participants() };
+  }
+
+  /** A member is gone for good: out of the members, its grace timer with it. */
+  forget(memberId: string): void {
+    this.members.remove(memberId);
+    this.awaySince.delete(memberId);
+    this.timers.clear(graceTimer(memberId));
+    this.options.observer.memberLeft(this.id, memberId);
+  }
+
+  /**
+   * The host role passes to `to`: everyone hears host_changed, and a fresh room_state, which is
+   * how the upstream client (which ignores host_changed) learns who the host is.
+   */
+  setHost(to: string, reason: HostChangeReason): void {
+    const previous = this.hostId;
+    this.members.setHost(to);
+    this.broadcast(build.hostChanged(this.id, {
+      host_id: to,
+      previous_host_id: previous,
+      reason,
+    }, this.now()));
+    this.broadcast(this.roomState());
+  }
+
+  rememberChat(entry: ChatEntry): void {
+    this.chat.push(entry);
+    if (this.chat.length > CHAT_HISTORY_MESSAGES) this.chat.shift();
+  }
+
+  /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
+  close(reason: string, exceptId: string | null): void {
+    this.act(this.playback.stop());
+    this.timers.clearAll();
+    this.closed = true;
+    this.broadcast(build.roomClosed(this.id, reason, this.now()), exceptId);
+    for (const id of this.members.ids()) this.options.observer.memberLeft(this.id, id);
+    this.members.clear();
+    this.awaySince.clear();
+    this.chat.length = 0;
+    this.options.observer.closed(this.id, reason);
+  }
+}

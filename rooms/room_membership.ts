@@ -1,0 +1,125 @@
+/**
+ * A room's handlers for who is in it: opening, joining (with late-join catch-up and the chat
+ * history), leaving (with hand-off), readiness, going away, the resume grace and resuming.
+ * Each runs inside the room's queue on its RoomCore.
+ */
+import { build, ERRORS, type Readiness } from "../protocol/mod.ts";
+import type { Member } from "./member.ts";
+import { graceTimer, type RoomCore } from "./room_core.ts";
+import type { RoomCommand } from "./room_types.ts";
+
+export const HOST_LEFT_REASON = "Host left the room";
+export const ROOM_EMPTY_REASON = "Everyone left the room";
+
+export function onOpen(room: RoomCore): void {
+  const host = room.members.get(room.hostId);
+  if (!host) return;
+  room.options.observer.memberJoined(room.id, host.id);
+  room.send(host, room.roomState());
+  room.summaryDirty = true;
+}
+
+export function onJoin(room: RoomCore, joiner: Member, admitted: boolean): void {
+  if (room.members.has(joiner.id)) {
+    room.send(joiner, room.roomState());
+    return;
+  }
+  if (room.members.size >= room.maxMembers) return room.reply(joiner, ERRORS.roomFull);
+  if (room.password !== null && !admitted) return room.reply(joiner, ERRORS.passwordRequired);
+  // A joiner is NOT ready: it must say so once its player can play (protocol 3.3). One that
+  // joins while the room plays catches up on its own and holds no play back.
+  const playing = room.playback.playback.playState === "playing";
+  room.members.add(joiner, playing && !room.playback.hasPendingPlay);
+  room.options.observer.memberJoined(room.id, joiner.id);
+  room.send(joiner, room.roomState());
+  if (room.chat.length > 0) room.send(joiner, build.chatHistory(room.id, room.chat, room.now()));
+  room.broadcast(
+    build.participantsUpdate(room.id, joiner.id, room.membership(), room.now()),
+    joiner.id,
+  );
+  room.summaryDirty = true;
+}
+
+/** A member leaves for good: by leave_room, by disconnecting for too long, or by a switch. */
+export function onLeave(room: RoomCore, leaverId: string, hostReason: string, graceOver = false) {
+  if (!room.members.has(leaverId)) return;
+  if (leaverId === room.hostId) {
+    const successor = room.members.successor();
+    // The host's room closes when it leaves (the upstream behaviour), unless it was made to be
+    // handed over, or the host lost its connection and never came back.
+    if (successor === null || !(room.handoff || graceOver)) {
+      room.close(successor === null && graceOver ? ROOM_EMPTY_REASON : hostReason, leaverId);
+      return;
+    }
+    room.setHost(successor, graceOver ? "host_timeout" : "host_left");
+  }
+  room.forget(leaverId);
+  room.broadcast(build.clientLeft(room.id, leaverId, room.membership(), room.now()));
+  room.summaryDirty = true;
+  // A not-ready member leaving may be what completes the ready set.
+  room.readinessChanged();
+}
+
+/**
+ * A member says how its player is. Ready from a non-member never counts (protocol 5.2). A
+ * member that becomes ready while the room plays gets its own play, from where the timeline
+ * will be: it catches up without anyone else stopping.
+ */
+export function onReady(room: RoomCore, member: Member, readiness: Readiness): void {
+  if (!room.members.setReadiness(member.id, readiness)) return;
+  room.broadcast(build.participantsUpdate(room.id, member.id, room.membership(), room.now()));
+  if (readiness !== "ready") return;
+  room.members.caughtUp(member.id);
+  room.act([room.playback.catchUp(room.now(), member.id, room.hostId)].filter((e) => e !== null));
+  room.readinessChanged();
+}
+
+export function onAway(room: RoomCore, memberId: string): void {
+  if (!room.members.has(memberId) || room.members.isAway(memberId)) return;
+  const since = room.now();
+  room.members.setAway(memberId);
+  room.awaySince.set(memberId, since);
+  room.timers.set(graceTimer(memberId), room.graceMs, {
+    kind: "grace_expired",
+    memberId,
+    awaySince: since,
+  });
+  room.broadcast(build.participantsUpdate(room.id, memberId, room.membership(), since), memberId);
+  // An away member no longer holds a pending play back.
+  room.readinessChanged();
+}
+
+export function onGraceExpired(room: RoomCore, memberId: string, awaySince: number): void {
+  if (!room.members.isAway(memberId) || room.awaySince.get(memberId) !== awaySince) return;
+  onLeave(room, memberId, HOST_LEFT_REASON, true);
+}
+
+export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "resume" }>) {
+  const { memberId, connection } = command;
+  if (!room.members.has(memberId)) return room.reply(connection, ERRORS.sessionExpired);
+  if (!room.members.isAway(memberId)) return room.reply(connection, ERRORS.sessionInUse);
+  command.adopt(); // the connection is `memberId` from here on
+  room.members.return(connection);
+  room.awaySince.delete(memberId);
+  room.timers.clear(graceTimer(memberId));
+  room.options.observer.memberResumed?.(room.id, connection);
+  const missed = command.lastSeq === null ? null : room.outbox.missedBy(memberId, command.lastSeq);
+  const now = room.now();
+  room.send(
+    connection,
+    build.resumed(memberId, {
+      client_id: memberId,
+      resume_token: command.resumeToken,
+      room: room.id,
+      replayed: missed?.length ?? 0,
+      state_follows: missed === null,
+    }, now),
+  );
+  if (missed === null) {
+    room.send(connection, room.roomState());
+    if (room.chat.length > 0) room.send(connection, build.chatHistory(room.id, room.chat, now));
+  } else {
+    for (const frame of missed) connection.send(frame);
+  }
+  room.broadcast(build.participantsUpdate(room.id, memberId, room.membership(), now), memberId);
+}

@@ -1,0 +1,96 @@
+/**
+ * Getting into rooms: creating one (with an optional password, hashed before the room exists),
+ * joining one (a locked room wants its password or an invite, both checked before the join is
+ * posted, since the room itself does nothing asynchronous), invites, and room-list queries.
+ * Password checks are slow on purpose, so wrong guesses are budgeted per client address.
+ */
+import { build, type ClientMessage, encode, ERRORS, sanitizeName } from "../protocol/mod.ts";
+import type { DispatchContext, Session } from "./dispatch.ts";
+import type { PasswordHash } from "../rooms/room_types.ts";
+import { hashPassword, passwordMatches } from "./room_passwords.ts";
+
+type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
+
+/**
+ * create_room. Synchronous unless it has a password to hash (a room that does not exist yet
+ * cannot be joined meanwhile, and this connection's next frames wait for it).
+ */
+export function createRoom(
+  ctx: DispatchContext,
+  session: Session,
+  message: Of<"create_room">,
+): Promise<void> | void {
+  const { name, start_pos, media_id, media_url, user_name, handoff, control } = message.payload;
+  session.adoptUserName(user_name);
+  const create = (password: PasswordHash | null) => {
+    const error = ctx.registry.createFor({
+      host: session,
+      name: sanitizeName(name, `${session.name}'s room`),
+      mediaId: media_id ?? null,
+      mediaUrl: media_url ?? null,
+      startPosition: start_pos,
+      handoff,
+      control,
+      password,
+    });
+    if (error) session.sendError(error);
+  };
+  const text = message.payload.password;
+  if (!text) return create(null);
+  return hashPassword(text).then(create);
+}
+
+/** join_room. Synchronous unless a locked room's password or invite must be checked. */
+export function joinRoom(
+  ctx: DispatchContext,
+  session: Session,
+  message: Of<"join_room">,
+): Promise<void> | void {
+  const room = message.room ? ctx.registry.get(message.room) : undefined;
+  if (room) session.adoptUserName(message.payload.user_name);
+  const join = (admitted: boolean) => {
+    const error = ctx.registry.join(session, message.room, admitted);
+    if (error) session.sendError(error, message.room);
+  };
+  const { password, invite } = message.payload;
+  if (!room?.password || (!password && !invite)) return join(false);
+  const locked = room.password;
+  if (invite) {
+    return ctx.invites.admits(invite, room.id, ctx.clock.now()).then((admitted) => {
+      if (admitted) join(true);
+      else session.sendError(ERRORS.inviteInvalid, room.id);
+    });
+  }
+  if (!session.mayTryPassword()) return session.sendError(ERRORS.passwordAttempts, room.id);
+  return passwordMatches(password!, locked).then((admitted) => {
+    if (admitted) return join(true);
+    session.wrongPassword();
+    session.sendError(ERRORS.wrongPassword, room.id);
+  });
+}
+
+/** The host asks for an invite link to its room. */
+export async function createInvite(
+  ctx: DispatchContext,
+  session: Session,
+  message: Of<"create_invite">,
+): Promise<void> {
+  const roomId = message.room ?? ctx.registry.roomOf(session.id) ?? null;
+  const room = roomId ? ctx.registry.get(roomId) : undefined;
+  if (!room) return session.sendError(ERRORS.roomNotFound, roomId);
+  if (room.hostId !== session.id) return session.sendError(ERRORS.notHostSettings, room.id);
+  const now = ctx.clock.now();
+  const { token, expiresAt } = await ctx.invites.issue(room.id, message.payload.ttl_s, now);
+  session.send(encode(build.invite(room.id, { token, expires_at: expiresAt }, ctx.clock.now())));
+}
+
+/** list_rooms: the whole list (the upstream answer), or with a filter or page, one page. */
+export function listRooms(ctx: DispatchContext, session: Session, message: Of<"list_rooms">) {
+  const { media_id, name, limit, after } = message.payload;
+  const now = ctx.clock.now();
+  if ([media_id, name, limit, after].every((value) => value == null)) {
+    return session.send(ctx.registry.listFrame(now));
+  }
+  const page = ctx.registry.page({ mediaId: media_id, name, limit, after });
+  session.send(encode(build.roomPage(page.rooms, page.total, page.next, now)));
+}
