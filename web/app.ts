@@ -142,9 +142,15 @@ function showRoom(room: RoomView | null): void {
   }
   player.setHost(room.isHost);
   void player.load(room.mediaUrl);
-  roomPanel.render(room, client.clientId);
+  renderRoom(room);
   showTitle();
 }
+
+function renderRoom(room: RoomView): void {
+  roomPanel.render(room, client.clientId, video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA);
+}
+// Our own readiness shows as soon as our player has it.
+video.addEventListener("canplay", () => shownRoom && renderRoom(shownRoom));
 
 /** "Ann joined", "Ann left": from the difference between two participant lists. */
 function noteArrivals(

@@ -45,7 +45,11 @@ export class RoomPanel {
     this.section.hidden = true;
   }
 
-  render(room: RoomView, selfId: string | null): void {
+  /**
+   * `selfReady`: whether this page's own player can play. The server's `ready` flags are only
+   * sent with joins and leaves (a `ready` has no answer), so our own is known better here.
+   */
+  render(room: RoomView, selfId: string | null, selfReady: boolean): void {
     setText(this.#title, room.name || "Watch party");
     const host = room.participants?.find((person) => person.isHost);
     setText(
@@ -57,15 +61,16 @@ export class RoomPanel {
     const link = inviteUrl(room.id);
     if (this.#invite.value !== link) this.#invite.value = link;
     setText(this.#peopleCount, String(room.participantCount));
-    this.#renderPeople(room.participants ?? [], selfId);
+    this.#renderPeople(room.participants ?? [], selfId, selfReady);
   }
 
-  #renderPeople(people: readonly Participant[], selfId: string | null): void {
+  #renderPeople(people: readonly Participant[], selfId: string | null, selfReady: boolean): void {
     const items = people.map((person) => {
       const you = person.id === selfId;
+      const ready = person.isHost || person.ready || (you && selfReady);
       return el(
         "li",
-        { class: "person", "data-participant-id": person.id, "data-ready": String(person.ready) },
+        { class: "person", "data-participant-id": person.id, "data-ready": String(ready) },
         el(
           "span",
           { class: "avatar", "data-tone": toneOf(person.id), "aria-hidden": "true" },
@@ -82,7 +87,7 @@ export class RoomPanel {
           "span",
           { class: "ready" },
           el("span", { class: "ready-dot", "aria-hidden": "true" }),
-          person.isHost ? "Leads" : person.ready ? "Ready" : "Loading…",
+          person.isHost || ready ? "Ready" : "Loading…",
         ),
       );
     });
