@@ -6,7 +6,7 @@
  * their own player, and "Start watching" when the browser blocked autoplay. The host gets the
  * native controls: the host's player is the room's reference.
  */
-import type { FollowState } from "../client/mod.ts";
+import type { FollowState, SyncStatus } from "../client/mod.ts";
 import { byId, storage } from "./dom.ts";
 
 type HlsModule = typeof import("hls.js");
@@ -16,6 +16,7 @@ export interface SyncTarget {
   attachVideo(element: HTMLMediaElement): void;
   detachPlayer(): void;
   resync(): void;
+  readonly syncInfo: SyncStatus;
 }
 
 /** An HLS playlist, by its path (query strings and fragments do not count). */
@@ -86,6 +87,18 @@ export class RoomPlayer {
         if (this.#url && !video.error) this.#say(null);
       });
     }
+    // Work-around for a client gap: a "waiting" before the client's own play() puts a member
+    // in "buffering", and the "playing" that ends it is taken for the client's own and ignored,
+    // so the member stays "buffering" (no drift correction) while it plays. Once the player
+    // really plays, a member still "buffering" is brought back to following.
+    video.addEventListener("playing", () => {
+      setTimeout(() => {
+        const status = this.#sync.syncInfo;
+        if (status.role === "member" && status.follow === "buffering" && !video.paused) {
+          this.#sync.resync();
+        }
+      }, 0);
+    });
     video.addEventListener("error", () => {
       if (this.#url && !this.#hls) this.#failed();
     });
