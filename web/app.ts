@@ -14,7 +14,8 @@ import { announcer, byId, storage } from "./dom.ts";
 import { Lobby } from "./lobby.ts";
 import { Notices } from "./notices.ts";
 import { RoomPlayer } from "./player.ts";
-import { roomFromHash, RoomPanel } from "./room_view.ts";
+import { RoomPanel } from "./room_view.ts";
+import { roomFromHash } from "./urls.ts";
 import { StatusLine } from "./status.ts";
 
 const NAME_KEY = "owp.name";
@@ -38,6 +39,8 @@ Object.assign(globalThis, { owp: { client, video } });
 let pendingInvite: string | null = roomFromHash(location.hash);
 /** The room on screen, to tell a new room from an update of the same one. */
 let shownRoom: RoomView | null = null;
+/** The last room we were in, for what to say when it closes. */
+let lastRoom: RoomView | null = null;
 /** The last room_not_found that closed a room: its error is not shown twice. */
 let closedByNotFound: string | null = null;
 
@@ -100,7 +103,11 @@ client.on("chat", (entry) => {
 client.on("roomClosed", ({ roomId, reason }) => {
   if (reason === "Room not found") {
     closedByNotFound = roomId;
-    notices.show("That room is no longer open. A room closes when its host leaves.");
+    notices.show(
+      lastRoom?.id === roomId && lastRoom.isHost
+        ? "The connection dropped, and a room closes when its host leaves. Start a new one."
+        : "That room is no longer open. A room closes when its host leaves.",
+    );
   } else {
     notices.show(closedReason(reason));
   }
@@ -119,6 +126,7 @@ client.on("error", (error) => {
 function showRoom(room: RoomView | null): void {
   const previous = shownRoom;
   shownRoom = room;
+  if (room) lastRoom = room;
   if (!room) {
     player.unload();
     player.setHost(false);

@@ -5,6 +5,7 @@
  */
 import type { RoomSummary } from "../client/mod.ts";
 import { byId, el, initialOf, toneOf } from "./dom.ts";
+import { checkMediaUrl } from "./urls.ts";
 
 export interface LobbyActions {
   /** The name as typed (trimmed), whenever it changes. */
@@ -13,24 +14,6 @@ export interface LobbyActions {
   join(roomId: string): void;
   /** The invite prompt was answered with a name. */
   acceptInvite(): void;
-}
-
-const MAX_URL_LENGTH = 2048;
-
-/** An http(s) URL, or why not. */
-export function checkMediaUrl(value: string): string | null {
-  if (value === "") return "Enter the link of the video to watch.";
-  if (value.length > MAX_URL_LENGTH) return "That link is too long (2,048 characters at most).";
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "That is not a web address. It should start with https:// or http://.";
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return "Only http:// and https:// links can be shared with the room.";
-  }
-  return null;
 }
 
 export class Lobby {

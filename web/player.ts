@@ -8,6 +8,7 @@
  */
 import type { FollowState, SyncStatus } from "../client/mod.ts";
 import { byId, storage } from "./dom.ts";
+import { isHlsUrl } from "./urls.ts";
 
 type HlsModule = typeof import("hls.js");
 type Hls = InstanceType<HlsModule["default"]>;
@@ -17,15 +18,6 @@ export interface SyncTarget {
   detachPlayer(): void;
   resync(): void;
   readonly syncInfo: SyncStatus;
-}
-
-/** An HLS playlist, by its path (query strings and fragments do not count). */
-export function isHlsUrl(url: string): boolean {
-  try {
-    return /\.m3u8$/i.test(new URL(url).pathname);
-  } catch {
-    return false;
-  }
 }
 
 export class RoomPlayer {

@@ -5,20 +5,7 @@
  */
 import type { Participant, RoomView } from "../client/mod.ts";
 import { byId, el, initialOf, toneOf } from "./dom.ts";
-
-/** This page's address with `#room=<id>`: opening it joins the room. Any `?name=` is dropped. */
-export function inviteUrl(roomId: string, location: Location = globalThis.location): string {
-  const url = new URL(location.href);
-  url.searchParams.delete("name");
-  url.hash = `room=${encodeURIComponent(roomId)}`;
-  return url.href;
-}
-
-/** The room an address names (`#room=<id>`), if any. */
-export function roomFromHash(hash: string): string | null {
-  const value = new URLSearchParams(hash.replace(/^#/, "")).get("room");
-  return value && value.length <= 128 ? value : null;
-}
+import { inviteUrl } from "./urls.ts";
 
 export class RoomPanel {
   readonly section = byId("room");
@@ -28,10 +15,11 @@ export class RoomPanel {
   readonly #copy = byId("copy-invite", HTMLButtonElement);
   readonly #participants = byId("participants", HTMLUListElement);
   readonly #peopleCount = byId("people-count");
+  readonly #leave = byId("leave", HTMLButtonElement);
   #copyReset: ReturnType<typeof setTimeout> | undefined;
 
   constructor(actions: { leave(): void }) {
-    byId("leave", HTMLButtonElement).addEventListener("click", () => actions.leave());
+    this.#leave.addEventListener("click", () => actions.leave());
     this.#invite.addEventListener("focus", () => this.#invite.select());
     this.#copy.addEventListener("click", () => this.#copyInvite());
   }
@@ -58,7 +46,9 @@ export class RoomPanel {
         ? "You’re hosting · your play, pause and seek are everyone’s"
         : `Hosted by ${host?.name ?? "someone"} · the host controls playback`,
     );
-    const link = inviteUrl(room.id);
+    // The host's departure closes the room for everyone: the button says so.
+    setText(this.#leave, room.isHost ? "Close room" : "Leave room");
+    const link = inviteUrl(room.id, location.href);
     if (this.#invite.value !== link) this.#invite.value = link;
     setText(this.#peopleCount, String(room.participantCount));
     this.#renderPeople(room.participants ?? [], selfId, selfReady);
