@@ -115,6 +115,8 @@ client.on("roomClosed", ({ roomId, reason }) => {
     pendingInvite = null;
     lobby.setInvite(null);
   }
+  // An invite to a room that is gone: the address no longer names it.
+  if (!client.room && roomFromHash(location.hash) === roomId) setHash(null);
 });
 client.on("error", (error) => {
   if (error.code === "room_not_found" && error.room === closedByNotFound) return;
