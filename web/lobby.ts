@@ -1,0 +1,193 @@
+/// <reference lib="dom" />
+/**
+ * The lobby: your name, a form to start a room on a video link, the open rooms, and the
+ * prompt for a name when an invite link is opened by someone the page does not know yet.
+ */
+import type { RoomSummary } from "../client/mod.ts";
+import { byId, el, initialOf, toneOf } from "./dom.ts";
+import { checkMediaUrl } from "./urls.ts";
+
+export interface LobbyActions {
+  /** The name as typed (trimmed), whenever it changes. */
+  nameChanged(name: string): void;
+  create(options: { name: string; mediaUrl: string }): void;
+  join(roomId: string): void;
+  /** The invite prompt was answered with a name. */
+  acceptInvite(): void;
+}
+
+export class Lobby {
+  readonly section = byId("lobby");
+  readonly #title = byId("lobby-title");
+  readonly #nameForm = byId("name-form", HTMLFormElement);
+  readonly #name = byId("name", HTMLInputElement);
+  readonly #nameError = byId("name-error");
+  readonly #invitePrompt = byId("invite-prompt");
+  readonly #inviteTitle = byId("invite-title");
+  readonly #inviteJoin = byId("invite-join", HTMLButtonElement);
+  readonly #createForm = byId("create-form", HTMLFormElement);
+  readonly #roomName = byId("room-name", HTMLInputElement);
+  readonly #mediaUrl = byId("media-url", HTMLInputElement);
+  readonly #mediaUrlError = byId("media-url-error");
+  readonly #list = byId("room-list", HTMLUListElement);
+  readonly #empty = byId("rooms-empty");
+  readonly #count = byId("room-count");
+  readonly #actions: LobbyActions;
+  #invite: string | null = null;
+
+  constructor(initialName: string, actions: LobbyActions) {
+    this.#actions = actions;
+    this.#name.value = initialName;
+    this.#name.addEventListener("input", () => {
+      this.#showError(this.#name, this.#nameError, null);
+      actions.nameChanged(this.name);
+    });
+    this.#nameForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (this.#invite === null) return; // Enter in the name field alone does nothing
+      if (this.requireName()) actions.acceptInvite();
+    });
+    this.#mediaUrl.addEventListener("input", () => {
+      this.#showError(this.#mediaUrl, this.#mediaUrlError, null);
+    });
+    this.#createForm.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const mediaUrl = this.#mediaUrl.value.trim();
+      const problem = checkMediaUrl(mediaUrl);
+      if (problem) {
+        this.#showError(this.#mediaUrl, this.#mediaUrlError, problem);
+        this.#mediaUrl.focus();
+        return;
+      }
+      if (!this.requireName()) return;
+      actions.create({ name: this.#roomName.value.trim(), mediaUrl });
+    });
+    this.#list.addEventListener("click", (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>("button[data-join]");
+      if (!button) return;
+      const roomId = button.closest<HTMLElement>("li[data-room-id]")?.dataset.roomId;
+      if (roomId && this.requireName()) actions.join(roomId);
+    });
+    this.renderRooms([]);
+  }
+
+  get name(): string {
+    return this.#name.value.trim();
+  }
+
+  /** True with a name; otherwise says so at the field and puts the focus there. */
+  requireName(): boolean {
+    if (this.name) return true;
+    this.#showError(this.#name, this.#nameError, "Enter your name first: the room shows it.");
+    this.#name.focus();
+    return false;
+  }
+
+  show(focus: boolean): void {
+    this.section.hidden = false;
+    if (!focus) return;
+    if (this.#invite !== null || !this.name) this.#name.focus();
+    else this.#title.focus();
+  }
+
+  hide(): void {
+    this.section.hidden = true;
+  }
+
+  /** A room created from here: the form starts empty next time. */
+  resetCreateForm(): void {
+    this.#createForm.reset();
+  }
+
+  /** Asks for a name before joining the room an invite link named (null: no invite). */
+  setInvite(roomId: string | null, rooms: readonly RoomSummary[] = []): void {
+    this.#invite = roomId;
+    this.#invitePrompt.hidden = roomId === null;
+    this.#inviteJoin.hidden = roomId === null;
+    this.#nameForm.classList.toggle("inviting", roomId !== null);
+    if (roomId !== null) this.#showInviteTitle(rooms);
+  }
+
+  renderRooms(rooms: readonly RoomSummary[]): void {
+    if (this.#invite !== null) this.#showInviteTitle(rooms);
+    const existing = new Map<string, HTMLLIElement>();
+    for (const item of this.#list.querySelectorAll<HTMLLIElement>("li[data-room-id]")) {
+      existing.set(item.dataset.roomId!, item);
+    }
+    const focused = document.activeElement;
+    let lostFocus = false;
+    const wanted = rooms.map((room) => {
+      const item = existing.get(room.id) ?? this.#roomItem(room.id);
+      existing.delete(room.id);
+      this.#fillRoomItem(item, room);
+      return item;
+    });
+    for (const item of existing.values()) {
+      if (item.contains(focused)) lostFocus = true;
+      item.remove();
+    }
+    // Reorder only what moved, so a focused button keeps its focus.
+    wanted.forEach((item, index) => {
+      if (this.#list.children[index] !== item) {
+        this.#list.insertBefore(item, this.#list.children[index] ?? null);
+      }
+    });
+    this.#list.hidden = rooms.length === 0;
+    this.#empty.hidden = rooms.length > 0;
+    this.#count.hidden = rooms.length === 0;
+    this.#count.textContent = `${rooms.length} open`;
+    if (lostFocus) this.#title.focus();
+  }
+
+  #showInviteTitle(rooms: readonly RoomSummary[]): void {
+    const room = rooms.find((entry) => entry.id === this.#invite);
+    this.#inviteTitle.textContent = room
+      ? `You’re invited to “${room.name}”`
+      : "You’re invited to a watch party";
+  }
+
+  #roomItem(id: string): HTMLLIElement {
+    const item = el(
+      "li",
+      { class: "room-item", "data-room-id": id },
+      el("span", { class: "avatar", "aria-hidden": "true" }),
+      el(
+        "div",
+        { class: "room-info" },
+        el("span", { class: "room-name" }),
+        el("span", { class: "room-meta" }),
+      ),
+      el(
+        "button",
+        { class: "btn", type: "button", "data-join": id },
+        "Join",
+        el("span", { class: "sr-only" }),
+      ),
+    );
+    return item;
+  }
+
+  #fillRoomItem(item: HTMLLIElement, room: RoomSummary): void {
+    const name = room.name || "Untitled room";
+    const avatar = item.querySelector<HTMLElement>(".avatar")!;
+    avatar.textContent = initialOf(name);
+    avatar.dataset.tone = toneOf(room.id);
+    setText(item.querySelector(".room-name")!, name);
+    setText(
+      item.querySelector(".room-meta")!,
+      room.count === 1 ? "1 person" : `${room.count} people`,
+    );
+    setText(item.querySelector("button .sr-only")!, ` ${name}`);
+  }
+
+  #showError(input: HTMLInputElement, message: HTMLElement, text: string | null): void {
+    message.hidden = text === null;
+    message.textContent = text ?? "";
+    if (text === null) input.removeAttribute("aria-invalid");
+    else input.setAttribute("aria-invalid", "true");
+  }
+}
+
+function setText(element: Element, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}

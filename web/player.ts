@@ -1,0 +1,213 @@
+/// <reference lib="dom" />
+/**
+ * The room's video: loads the room's media (HLS through hls.js, fetched only when the browser
+ * cannot play HLS itself), hands the element to the sync client once it has a source, and
+ * gives members what they may touch: volume, mute, full screen, "Back in sync" when they held
+ * their own player, and "Start watching" when the browser blocked autoplay. The host gets the
+ * native controls: the host's player is the room's reference.
+ */
+import type { FollowState, SyncStatus } from "../client/mod.ts";
+import { byId, storage } from "./dom.ts";
+import { isHlsUrl } from "./urls.ts";
+
+type HlsModule = typeof import("hls.js");
+type Hls = InstanceType<HlsModule["default"]>;
+
+export interface SyncTarget {
+  attachVideo(element: HTMLMediaElement): void;
+  detachPlayer(): void;
+  resync(): void;
+  readonly syncInfo: SyncStatus;
+}
+
+export class RoomPlayer {
+  readonly video = byId("video", HTMLVideoElement);
+  readonly #stage = byId("stage");
+  readonly #message = byId("stage-message");
+  readonly #startWatching = byId("start-watching", HTMLButtonElement);
+  readonly #controls = byId("member-controls");
+  readonly #mute = byId("mute", HTMLButtonElement);
+  readonly #volume = byId("volume", HTMLInputElement);
+  readonly #fullscreen = byId("fullscreen", HTMLButtonElement);
+  readonly #resync = byId("resync", HTMLButtonElement);
+  readonly #sync: SyncTarget;
+  #url: string | null = null;
+  #hls: Hls | null = null;
+  /** Bumped on every load, so a slow hls.js import cannot attach an old source. */
+  #generation = 0;
+  #isHost = false;
+  #follow: FollowState = "idle";
+
+  constructor(sync: SyncTarget) {
+    this.#sync = sync;
+    const video = this.video;
+    const volume = Number(storage.get("owp.volume") ?? "1");
+    video.volume = Number.isFinite(volume) ? Math.min(1, Math.max(0, volume)) : 1;
+    video.muted = storage.get("owp.muted") === "true";
+    this.#showVolume();
+    video.addEventListener("volumechange", () => {
+      storage.set("owp.volume", String(video.volume));
+      storage.set("owp.muted", String(video.muted));
+      this.#showVolume();
+    });
+    this.#mute.addEventListener("click", () => {
+      video.muted = !video.muted;
+      if (!video.muted && video.volume === 0) video.volume = 0.5;
+    });
+    this.#volume.addEventListener("input", () => {
+      video.volume = Number(this.#volume.value);
+      video.muted = video.volume === 0;
+    });
+    this.#resync.addEventListener("click", () => this.#sync.resync());
+    this.#startWatching.addEventListener("click", () => {
+      // A click is the gesture the browser wanted: resync() starts the player within it.
+      this.#sync.resync();
+      this.video.focus({ preventScroll: true });
+    });
+    if (document.fullscreenEnabled) {
+      this.#fullscreen.addEventListener("click", () => this.#toggleFullscreen());
+      video.addEventListener("dblclick", () => {
+        if (!this.#isHost) this.#toggleFullscreen();
+      });
+      document.addEventListener("fullscreenchange", () => this.#showFullscreen());
+      this.#showFullscreen();
+    } else {
+      this.#fullscreen.hidden = true;
+    }
+    for (const type of ["loadeddata", "canplay", "playing"]) {
+      video.addEventListener(type, () => {
+        if (this.#url && !video.error) this.#say(null);
+      });
+    }
+    // Work-around for a client gap: a "waiting" before the client's own play() puts a member
+    // in "buffering", and the "playing" that ends it is taken for the client's own and ignored,
+    // so the member stays "buffering" (no drift correction) while it plays. Once the player
+    // really plays, a member still "buffering" is brought back to following.
+    video.addEventListener("playing", () => {
+      setTimeout(() => {
+        const status = this.#sync.syncInfo;
+        if (status.role === "member" && status.follow === "buffering" && !video.paused) {
+          this.#sync.resync();
+        }
+      }, 0);
+    });
+    video.addEventListener("error", () => {
+      if (this.#url && !this.#hls) this.#failed();
+    });
+  }
+
+  get url(): string | null {
+    return this.#url;
+  }
+
+  /** The room's media; a URL already loaded is left alone. */
+  async load(url: string | null): Promise<void> {
+    if (url === this.#url) return;
+    this.unload();
+    this.#url = url;
+    if (url === null) {
+      this.#say(
+        "This room has no video link. It was probably started from Jellyfin: open it there.",
+      );
+      return;
+    }
+    const generation = ++this.#generation;
+    this.#say("Loading video…");
+    const video = this.video;
+    if (isHlsUrl(url) && !video.canPlayType("application/vnd.apple.mpegurl")) {
+      let Hls: HlsModule["default"];
+      try {
+        ({ default: Hls } = await import("hls.js"));
+      } catch {
+        if (generation === this.#generation) this.#say("The HLS player could not be loaded.");
+        return;
+      }
+      if (generation !== this.#generation) return;
+      if (!Hls.isSupported()) {
+        this.#say("This browser cannot play HLS streams.");
+        return;
+      }
+      const hls = new Hls();
+      this.#hls = hls;
+      hls.on(Hls.Events.ERROR, (_event, data) => {
+        if (data.fatal && this.#hls === hls) this.#failed();
+      });
+      hls.loadSource(url);
+      hls.attachMedia(video);
+    } else {
+      video.src = url;
+    }
+    // After the source: the client sends `ready` once this player can play it.
+    this.#sync.attachVideo(video);
+  }
+
+  /** No media: the player is released and the element emptied. */
+  unload(): void {
+    this.#generation++;
+    this.#url = null;
+    this.#sync.detachPlayer();
+    this.#hls?.destroy();
+    this.#hls = null;
+    const video = this.video;
+    video.pause();
+    if (video.hasAttribute("src")) {
+      video.removeAttribute("src");
+      video.load();
+    }
+    this.#say(null);
+    if (document.fullscreenElement === this.#stage) void document.exitFullscreen();
+  }
+
+  /** The host drives with the native controls; members only watch. */
+  setHost(isHost: boolean): void {
+    this.#isHost = isHost;
+    this.video.controls = isHost;
+    this.#controls.hidden = isHost;
+    this.#stage.dataset.role = isHost ? "host" : "member";
+    this.#showFollow();
+  }
+
+  setFollow(follow: FollowState): void {
+    if (follow === this.#follow) return;
+    this.#follow = follow;
+    this.#showFollow();
+  }
+
+  #showFollow(): void {
+    const member = !this.#isHost;
+    this.#resync.hidden = !(member && this.#follow === "held");
+    this.#startWatching.hidden = !(member && this.#follow === "blocked");
+  }
+
+  #failed(): void {
+    this.#say(
+      "This video could not be played. The link may be wrong, offline, or in a format this browser cannot play.",
+    );
+  }
+
+  #say(text: string | null): void {
+    this.#message.hidden = text === null;
+    this.#message.textContent = text ?? "";
+    this.#stage.dataset.message = text === null ? "" : "shown";
+  }
+
+  #showVolume(): void {
+    const video = this.video;
+    const muted = video.muted || video.volume === 0;
+    this.#mute.setAttribute("aria-pressed", String(muted));
+    this.#mute.title = muted ? "Unmute" : "Mute";
+    this.#volume.value = String(video.muted ? 0 : video.volume);
+    this.#volume.setAttribute("aria-valuetext", `${Math.round(Number(this.#volume.value) * 100)}%`);
+  }
+
+  #toggleFullscreen(): void {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void this.#stage.requestFullscreen().catch(() => {});
+  }
+
+  #showFullscreen(): void {
+    const on = document.fullscreenElement === this.#stage;
+    this.#fullscreen.title = on ? "Exit full screen" : "Full screen";
+    this.#fullscreen.setAttribute("aria-pressed", String(on));
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The watch page's addresses, pure (no DOM): which media links a room accepts, which are HLS,
+ * and the invite link (`#room=<id>`) both ways.
+ */
+
+const MAX_URL_LENGTH = 2048;
+
+/** An http(s) URL of at most 2,048 characters (what create_room accepts), or why not. */
+export function checkMediaUrl(value: string): string | null {
+  if (value === "") return "Enter the link of the video to watch.";
+  if (value.length > MAX_URL_LENGTH) return "That link is too long (2,048 characters at most).";
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "That is not a web address. It should start with https:// or http://.";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return "Only http:// and https:// links can be shared with the room.";
+  }
+  return null;
+}
+
+/** An HLS playlist, by its path (query strings and fragments do not count). */
+export function isHlsUrl(url: string): boolean {
+  try {
+    return /\.m3u8$/i.test(new URL(url).pathname);
+  } catch {
+    return false;
+  }
+}
+
+/** The page at `pageHref` with `#room=<id>`: opening it joins the room. `?name=` is dropped. */
+export function inviteUrl(roomId: string, pageHref: string): string {
+  const url = new URL(pageHref);
+  url.searchParams.delete("name");
+  url.hash = `room=${encodeURIComponent(roomId)}`;
+  return url.href;
+}
+
+/** The room an address's fragment names (`#room=<id>`), if any. */
+export function roomFromHash(hash: string): string | null {
+  const value = new URLSearchParams(hash.replace(/^#/, "")).get("room");
+  return value && value.length <= 128 ? value : null;
+}
