@@ -15,6 +15,7 @@ export { browserClock, MediaElementPlayer, openBrowserSocket } from "./browser.t
 export { SyncClient } from "./sync_client.ts";
 export type * from "./sync_client.ts";
 export type { FollowState, SyncStatus } from "./playback_sync.ts";
+export type { ConnectionState } from "./connection.ts";
 export type { Player, PlayerEventType } from "./ports.ts";
 
 export interface ConnectOptions extends Partial<Omit<SyncClientOptions, "url">> {

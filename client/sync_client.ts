@@ -22,13 +22,39 @@ export interface RoomSummary {
   readonly name: string;
   readonly count: number;
   readonly media_id: string | null;
+  /** Joining needs a password or an invite. */
+  readonly locked?: boolean;
 }
+
+/** A filtered or paged list_rooms answer: how many match, and the cursor of the next page. */
+export interface RoomsPage {
+  readonly total: number | null;
+  readonly next: string | null;
+}
+
+export interface RoomsQuery {
+  readonly mediaId?: string;
+  /** Rooms whose name contains this, in any letter case. */
+  readonly name?: string;
+  readonly limit?: number;
+  /** The `next` of the previous page. */
+  readonly after?: string;
+}
+
+/** How a member's player is, as it told the room. */
+export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked";
+
+/** Who may control playback: the host, the host and its co-hosts, or every member. */
+export type ControlPolicy = "host" | "cohosts" | "everyone";
 
 export interface Participant {
   readonly id: string;
   readonly name: string;
   readonly isHost: boolean;
+  readonly isCohost: boolean;
   readonly ready: boolean;
+  /** Its player's state in more detail, when the server says (this one does). */
+  readonly readiness: Readiness | null;
   /** Its connection dropped; it may still come back. */
   readonly away: boolean;
   /** Its own measured round trip to the server, when it reports one. */
@@ -56,6 +82,26 @@ export interface RoomView {
   readonly participants: readonly Participant[] | null;
   readonly mediaId: string | null;
   readonly mediaUrl: string | null;
+  readonly control: ControlPolicy;
+  /** This client may send play, pause, seek, rate and start-anyway. */
+  readonly canControl: boolean;
+  /** Media seconds per second of the room's timeline. */
+  readonly playbackRate: number;
+  /** Joining needs a password or an invite. */
+  readonly locked: boolean;
+}
+
+/** A play waiting for members to be ready, and when it starts anyway (server ms). */
+export interface WaitingOn {
+  readonly waiting: readonly { id: string; name: string; readiness: Readiness | null }[];
+  readonly deadlineTs: number | null;
+}
+
+export interface Invite {
+  readonly roomId: string;
+  readonly token: string;
+  /** Server ms. */
+  readonly expiresAt: number;
 }
 
 export interface ChatEntry {
@@ -90,6 +136,12 @@ export interface SyncClientEvents extends Record<string, unknown> {
   /** A new resume ticket: keep the latest to come back after a reload. */
   session: SessionTicket;
   chat: ChatEntry;
+  /** The room's last messages, oldest first, on joining (before any live `chat`). */
+  chatHistory: readonly ChatEntry[];
+  /** A play waits for these members (an empty list: it no longer waits). */
+  waiting: WaitingOn;
+  /** The answer to createInvite. */
+  invite: Invite;
   sync: SyncInfo;
   error: ServerError;
 }
@@ -99,6 +151,17 @@ export interface NewRoomOptions {
   readonly mediaUrl?: string;
   readonly mediaId?: string;
   readonly startPosition?: number;
+  /** Locks the room: joining needs this password or an invite. */
+  readonly password?: string;
+  readonly control?: ControlPolicy;
+  /** When the host leaves, the host role passes on instead of the room closing. */
+  readonly handoff?: boolean;
+}
+
+export interface JoinOptions {
+  readonly password?: string;
+  /** An invite token from the room's host (invite links carry one). */
+  readonly invite?: string;
 }
 
 export interface SyncClientOptions {
@@ -128,6 +191,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   /** The room to be in: re-joined after a reconnect. */
   #wantedRoom: string | null = null;
   #rooms: readonly RoomSummary[] = [];
+  #roomsPage: RoomsPage = { total: null, next: null };
+  /** What the last join needs again on a reconnect (a password or invite). */
+  #joinOptions: JoinOptions = {};
   /** Until the first pong: the server's clock from the hello (one-way, rough). */
   #roughOffsetMs: number | null = null;
   /** The token that takes this session back on a new connection. */
@@ -195,6 +261,15 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     return this.#rooms;
   }
 
+  /** The paging of the last filtered or paged list (nulls for a whole list). */
+  get roomsPage(): RoomsPage {
+    return this.#roomsPage;
+  }
+
+  get userName(): string {
+    return this.#userName;
+  }
+
   get syncInfo(): SyncInfo {
     return {
       ...this.#playback.status,
@@ -238,8 +313,14 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#send("auth", { user_name: name });
   }
 
-  listRooms(): void {
-    this.#send("list_rooms", {});
+  /** Asks for the room list (every open room, or with a query, one filtered page of it). */
+  listRooms(query: RoomsQuery = {}): void {
+    this.#send("list_rooms", {
+      media_id: query.mediaId,
+      name: query.name,
+      limit: query.limit,
+      after: query.after,
+    });
   }
 
   createRoom(options: NewRoomOptions = {}): void {
@@ -248,13 +329,18 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       media_url: options.mediaUrl,
       media_id: options.mediaId,
       start_pos: options.startPosition ?? 0,
+      password: options.password || undefined,
+      control: options.control,
+      handoff: options.handoff,
       user_name: this.#userName || undefined,
     });
+    this.#joinOptions = { password: options.password || undefined };
   }
 
-  joinRoom(roomId: string): void {
+  joinRoom(roomId: string, options: JoinOptions = {}): void {
     this.#wantedRoom = roomId;
-    this.#send("join_room", { user_name: this.#userName || undefined }, roomId);
+    this.#joinOptions = options;
+    this.#send("join_room", this.#joinPayload(), roomId);
   }
 
   leaveRoom(): void {
@@ -267,9 +353,35 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#emitSession();
   }
 
-  sendChat(text: string): void {
-    if (!this.#room) return;
-    this.#send("chat_message", { text });
+  /** False when it could not be sent (no room, or the connection is down). */
+  sendChat(text: string): boolean {
+    if (!this.#room) return false;
+    return this.#send("chat_message", { text });
+  }
+
+  /** Fires a play that waits for members who are not ready. */
+  startAnyway(): void {
+    this.#send("start_anyway", {});
+  }
+
+  /** Host: who may control playback. */
+  setControl(control: ControlPolicy): void {
+    this.#send("set_control", { control });
+  }
+
+  /** Host: makes a member a co-host, or not. */
+  setCohost(clientId: string, cohost: boolean): void {
+    this.#send("set_cohost", { client_id: clientId, cohost });
+  }
+
+  /** Host: hands the host role to another member. */
+  transferHost(clientId: string): void {
+    this.#send("transfer_host", { client_id: clientId });
+  }
+
+  /** Host: asks for an invite token (answered by an `invite` event). */
+  createInvite(ttlSeconds?: number): void {
+    this.#send("create_invite", { ttl_s: ttlSeconds });
   }
 
   // --- protocol ---
@@ -303,7 +415,15 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   #rejoin(): void {
     if (!this.#wantedRoom) return;
-    this.#send("join_room", { user_name: this.#userName || undefined }, this.#wantedRoom);
+    this.#send("join_room", this.#joinPayload(), this.#wantedRoom);
+  }
+
+  #joinPayload(): Record<string, string | undefined> {
+    return {
+      user_name: this.#userName || undefined,
+      password: this.#joinOptions.password,
+      invite: this.#joinOptions.invite,
+    };
   }
 
   /** The resume was refused: this connection goes on as itself, and joins again. */
@@ -372,10 +492,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
           reason: String(payload.reason),
         });
         return; // the room_state that follows carries the new roles
-      case "room_list":
+      case "room_list": {
         this.#rooms = Array.isArray(message.payload) ? message.payload as RoomSummary[] : [];
+        const { total, next } = message as { total?: unknown; next?: unknown };
+        this.#roomsPage = {
+          total: typeof total === "number" ? total : null,
+          next: typeof next === "string" ? next : null,
+        };
         this.emit("rooms", this.#rooms);
         return;
+      }
       case "room_state":
         return this.#onRoomState(room, payload, serverTs as number);
       case "participants_update":
@@ -409,12 +535,37 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         return;
       case "chat_message":
         if (room !== this.#room?.id) return;
-        this.emit("chat", {
-          from: String(message.client ?? ""),
-          name: String(payload.username ?? ""),
-          text: String(payload.text ?? ""),
-          serverTs: serverTs as number,
-          own: message.client === this.#clientId,
+        this.emit("chat", this.#chatEntry(message.client, payload, serverTs));
+        return;
+      case "chat_history": {
+        if (room !== this.#room?.id) return;
+        const entries = Array.isArray(payload.messages) ? payload.messages : [];
+        this.emit(
+          "chatHistory",
+          entries.map((entry: Record<string, unknown>) =>
+            this.#chatEntry(entry.client, entry, entry.server_ts)
+          ),
+        );
+        return;
+      }
+      case "waiting_on":
+        if (room !== this.#room?.id) return;
+        this.emit("waiting", {
+          waiting: Array.isArray(payload.waiting)
+            ? payload.waiting.map((entry: Record<string, unknown>) => ({
+              id: String(entry?.id ?? ""),
+              name: String(entry?.name ?? ""),
+              readiness: readinessOf(entry?.readiness),
+            }))
+            : [],
+          deadlineTs: typeof payload.deadline_ts === "number" ? payload.deadline_ts : null,
+        });
+        return;
+      case "invite":
+        this.emit("invite", {
+          roomId: room ?? this.#room?.id ?? "",
+          token: String(payload.token ?? ""),
+          expiresAt: Number(payload.expires_at ?? 0),
         });
         return;
       case "pong":
@@ -430,6 +581,10 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     const state = payload.state as { position: number; play_state: PlayState };
     const hostId = String(payload.host_id);
     const isHost = hostId === this.#clientId;
+    const participants = participantsOf(payload.participants);
+    const control = controlOf(payload.control);
+    const isCohost = participants?.some((p) => p.id === this.#clientId && p.isCohost) ?? false;
+    const playbackRate = typeof payload.playback_rate === "number" ? payload.playback_rate : 1;
     this.#wantedRoom = room;
     this.#emitSession();
     this.#setRoom({
@@ -438,9 +593,13 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       hostId,
       isHost,
       participantCount: Number(payload.participant_count ?? 1),
-      participants: participantsOf(payload.participants),
+      participants,
       mediaId: (payload.media_id as string | null) ?? null,
       mediaUrl: (payload.media_url as string | null | undefined) ?? null,
+      control,
+      canControl: isHost || control === "everyone" || (control === "cohosts" && isCohost),
+      playbackRate,
+      locked: payload.locked === true,
     });
     this.#playback.enterRoom(isHost, {
       position: state.position,
@@ -448,6 +607,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       playing: state.play_state === "playing",
       rate: 1,
     });
+  }
+
+  #chatEntry(client: unknown, payload: Record<string, unknown>, serverTs: unknown): ChatEntry {
+    return {
+      from: String(client ?? ""),
+      name: String(payload.username ?? ""),
+      text: String(payload.text ?? ""),
+      serverTs: typeof serverTs === "number" ? serverTs : 0,
+      own: client === this.#clientId,
+    };
   }
 
   #onParticipants(room: string | null, payload: Record<string, unknown>): void {
@@ -520,8 +689,20 @@ function participantsOf(value: unknown): Participant[] | null {
     id: String(entry?.id ?? ""),
     name: String(entry?.name ?? ""),
     isHost: entry?.is_host === true,
+    isCohost: entry?.is_cohost === true,
     ready: entry?.ready === true,
+    readiness: readinessOf(entry?.readiness),
     away: entry?.away === true,
     rttMs: typeof entry?.rtt_ms === "number" ? entry.rtt_ms : null,
   }));
+}
+
+const READINESS = new Set(["loading", "ready", "buffering", "autoplay_blocked"]);
+
+function readinessOf(value: unknown): Readiness | null {
+  return typeof value === "string" && READINESS.has(value) ? value as Readiness : null;
+}
+
+function controlOf(value: unknown): ControlPolicy {
+  return value === "cohosts" || value === "everyone" ? value : "host";
 }
