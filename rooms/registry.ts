@@ -6,10 +6,8 @@
  */
 import {
   type ControlPolicy,
-  encodeRoomList,
   type ErrorInfo,
   ERRORS,
-  MAX_LIST_PAGE,
   type OutboundFrame,
   ROOM_LIST_COALESCE_MS,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
@@ -18,6 +16,7 @@ import {
 } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
 import { Lobby } from "./lobby.ts";
+import { type ListPage, type ListQuery, RoomListing } from "./room_listing.ts";
 import type { Member } from "./member.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
 import type { PasswordHash } from "./room_types.ts";
@@ -63,41 +62,10 @@ export interface NewRoom {
   readonly password?: PasswordHash | null;
 }
 
-/** A filter and a page of the room list (list_rooms' extension). */
-export interface ListQuery {
-  readonly mediaId?: string | null;
-  /** A case-insensitive part of the name. */
-  readonly name?: string | null;
-  readonly limit?: number | null;
-  /** The previous page's `next`: an opaque cursor. */
-  readonly after?: string | null;
-}
-
-export interface ListPage {
-  readonly rooms: RoomSummary[];
-  /** Rooms that match, on every page. */
-  readonly total: number;
-  /** The `after` of the next page, or null on the last. */
-  readonly next: string | null;
-}
-
-/** A room's place in creation order, written as a page cursor (it survives rooms closing). */
-const cursorOf = (order: number) => `c${order}`;
-const orderOf = (cursor: string) => /^c\d+$/.test(cursor) ? Number(cursor.slice(1)) : Number.NaN;
-
 export class RoomRegistry {
   readonly #options: RegistryOptions;
   readonly #rooms = new Map<string, Room>();
-  readonly #summaries = new Map<string, RoomSummary>();
-  /**
-   * Each room's summary as JSON, kept as it changes: the list's JSON is these joined, so a
-   * change re-encodes one room, not all of them (a busy server's list changes with every
-   * join, and every connection entering the lobby wants it).
-   */
-  readonly #summaryJson = new Map<string, string>();
-  /** Each room's place in creation order: what page cursors count in. */
-  readonly #order = new Map<string, number>();
-  #created = 0;
+  readonly #listing = new RoomListing();
   readonly #memberRooms = new Map<string, string>();
   /** Authenticated connections by id: each is in a room or in the lobby. */
   readonly #listeners = new Map<string, Member>();
@@ -106,8 +74,6 @@ export class RoomRegistry {
   readonly #enteringLobby: Member[] = [];
   /** Members leaving a room only to join or create another: not entering the lobby. */
   readonly #moving = new Set<string>();
-  /** The list and its JSON, made once per change (null: changed since). */
-  #listCache: { readonly rooms: RoomSummary[]; readonly json: string } | null = null;
   readonly #observer: RoomObserver;
 
   constructor(options: RegistryOptions) {
@@ -135,14 +101,12 @@ export class RoomRegistry {
       },
       summaryChanged: (summary) => {
         if (!this.#rooms.has(summary.id)) return;
-        this.#setSummary(summary);
+        this.#listing.update(summary);
         this.#listChanged();
       },
       closed: (roomId, reason) => {
         this.#rooms.delete(roomId);
-        this.#summaries.delete(roomId);
-        this.#summaryJson.delete(roomId);
-        this.#order.delete(roomId);
+        this.#listing.remove(roomId);
         events.roomClosed?.(roomId, reason);
         this.#listChanged();
       },
@@ -199,9 +163,7 @@ export class RoomRegistry {
       resumeGraceMs: this.#options.resumeGraceMs,
     });
     this.#rooms.set(id, room);
-    this.#order.set(id, ++this.#created);
-    this.#setSummary(room.summary());
-    this.#listCache = null;
+    this.#listing.add(room.summary());
     this.#options.events?.roomCreated?.(id);
     room.post({ kind: "open" });
     return room;
@@ -282,34 +244,17 @@ export class RoomRegistry {
   }
 
   list(): RoomSummary[] {
-    return [...this.#summaries.values()];
+    return this.#listing.all();
   }
 
   /** The rooms that match `query`, one page of them, in the list's own order. */
   page(query: ListQuery): ListPage {
-    const name = query.name?.toLowerCase() ?? null;
-    const matching = this.list().filter((room) =>
-      (query.mediaId == null || room.media_id === query.mediaId) &&
-      (name === null || room.name.toLowerCase().includes(name))
-    );
-    const after = query.after ? orderOf(query.after) : 0;
-    const limit = query.limit ?? MAX_LIST_PAGE;
-    const rest = matching.filter((room) => (this.#order.get(room.id) ?? 0) > (after || 0));
-    const rooms = rest.slice(0, limit);
-    const last = rooms.at(-1);
-    const next = last && rest.length > limit ? cursorOf(this.#order.get(last.id)!) : null;
-    return { rooms, total: matching.length, next };
+    return this.#listing.page(query);
   }
 
   /** The room_list message at `now`, ready to send; the list is encoded once per change. */
   listFrame(now: number): OutboundFrame {
-    if (this.#listCache === null) {
-      this.#listCache = {
-        rooms: this.list(),
-        json: `[${[...this.#summaryJson.values()].join(",")}]`,
-      };
-    }
-    return encodeRoomList(this.#listCache.rooms, this.#listCache.json, now);
+    return this.#listing.frame(now);
   }
 
   /**
@@ -333,11 +278,6 @@ export class RoomRegistry {
     for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
   }
 
-  #setSummary(summary: RoomSummary): void {
-    this.#summaries.set(summary.id, summary);
-    this.#summaryJson.set(summary.id, JSON.stringify(summary));
-  }
-
   /** Leaves the current room and enters another, without a stop in the lobby in between. */
   #move(member: Member, hostReason: string | undefined, enter: () => void): void {
     this.#moving.add(member.id);
@@ -357,7 +297,6 @@ export class RoomRegistry {
 
   /** The list changed: new entrants get it now, the rest of the lobby coalesced. */
   #listChanged(): void {
-    this.#listCache = null;
     this.#lobby.changed();
     for (const member of this.#enteringLobby.splice(0)) {
       // Still in no room and still connected: a fresh list on entering the lobby.

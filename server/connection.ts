@@ -1,7 +1,8 @@
 /**
  * One per socket: the connection's id and identity, its auth state, its rate limits and the
  * checks every frame passes before dispatch (size, rate, JSON, envelope, auth). Frames are
- * handled strictly in the order they arrived, even across the await of a token check.
+ * handled strictly in the order they arrived, even across the await of a token check
+ * (server/ordered_inbox.ts).
  */
 import {
   build,
@@ -26,13 +27,13 @@ import { DeadlineTimer } from "./deadline_timer.ts";
 import { dispatch, type Session } from "./dispatch.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import { OrderedInbox } from "./ordered_inbox.ts";
 import { WindowRateLimiter } from "./rate_limit.ts";
 import type { InviteTokens } from "./invites.ts";
 import type { ResumeTokens } from "./resume_tokens.ts";
 
 export const DEFAULT_USER_NAME = "Anonymous";
-/** Frames that may wait behind a token check; more than a second's budget is a flood anyway. */
-export const MAX_WAITING_FRAMES = 64;
+export { MAX_WAITING_FRAMES } from "./ordered_inbox.ts";
 
 /** The little a connection needs of a WebSocket; Deno's WebSocket and test doubles fit. */
 export interface Socket {
@@ -77,11 +78,8 @@ export class Connection implements Session {
   readonly #limiter: WindowRateLimiter;
   readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
   readonly #reportLimiter = new WindowRateLimiter(SYNC_REPORTS_PER_SECOND);
-  /** Frames that arrived while an earlier frame's token check was under way. */
-  readonly #waiting: unknown[] = [];
-  /** One error per overflow of the waiting frames, not one per dropped frame. */
-  #waitingOverflowed = false;
-  #busy = false;
+  /** Frames in arrival order, even behind a token check. */
+  readonly #inbox: OrderedInbox;
 
   constructor(ctx: ConnectionContext, address: AddressLease) {
     this.#ctx = ctx;
@@ -89,6 +87,13 @@ export class Connection implements Session {
     this.#authenticated = ctx.authenticator === null;
     this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
     this.#tokenExpiry = new DeadlineTimer(ctx.clock, () => this.close("tokenExpired"));
+    this.#inbox = new OrderedInbox({
+      handle: (data) => this.#handle(data),
+      dropped: () => ctx.metrics.rateLimited.inc(),
+      overflow: () => this.sendError(ERRORS.rateLimited),
+      isOpen: () => this.#state === "open",
+      failed: (error) => ctx.log.error("frame handling failed", { client: this.id, error }),
+    });
   }
 
   get id(): string {
@@ -204,18 +209,7 @@ export class Connection implements Session {
   /** One frame from the socket, as the runtime delivered it. */
   receive(data: unknown): void {
     if (this.#state !== "open") return;
-    if (this.#busy) {
-      if (this.#waiting.length < MAX_WAITING_FRAMES) {
-        this.#waiting.push(data);
-      } else {
-        this.#ctx.metrics.rateLimited.inc();
-        if (!this.#waitingOverflowed) this.sendError(ERRORS.rateLimited);
-        this.#waitingOverflowed = true;
-      }
-      return;
-    }
-    const pending = this.#handle(data);
-    if (pending) void this.#finish(pending);
+    this.#inbox.receive(data);
   }
 
   #handle(data: unknown): Promise<void> | void {
@@ -325,24 +319,6 @@ export class Connection implements Session {
     });
   }
 
-  /** Waits for an async step, then handles the frames that queued behind it, in order. */
-  async #finish(pending: Promise<void>): Promise<void> {
-    this.#busy = true;
-    try {
-      await pending;
-      while (this.#waiting.length > 0 && this.#state === "open") {
-        const next = this.#handle(this.#waiting.shift());
-        if (next) await next;
-      }
-    } catch (error) {
-      this.#ctx.log.error("frame handling failed", { client: this.id, error });
-    } finally {
-      this.#busy = false;
-      this.#waiting.length = 0;
-      this.#waitingOverflowed = false;
-    }
-  }
-
   /** Authenticated: in the lobby (room lists pushed) whenever in no room; the list now. */
   #enterLobby(): void {
     this.#ctx.registry.addListener(this);
@@ -363,7 +339,7 @@ export class Connection implements Session {
     this.#state = "closed";
     this.#clearAuthTimer();
     this.#tokenExpiry.clear();
-    this.#waiting.length = 0;
+    this.#inbox.clear();
     this.#ctx.registry.removeListener(this);
     // Not a leave: the member is away for the resume grace, and may come back on a new
     // connection (docs/protocol.md 5.10). An explicit leave_room has already left.

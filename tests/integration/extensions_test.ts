@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { FIELD_MESSAGES } from "../../protocol/mod.ts";
+import { participantEntry } from "../helpers/expected.ts";
 import { closeAll, connectClients } from "../helpers/session.ts";
 import { manualClockOf, startTestServer } from "../helpers/test_server.ts";
 
@@ -52,36 +53,9 @@ Deno.test("participants: names, host and readiness in room_state, participants_u
     b!.send("join_room", { user_name: "Bob" }, roomId);
     const state = await b!.next("room_state");
     assert.deepEqual(state.payload.participants, [
-      {
-        id: host!.id,
-        name: "Hana",
-        is_host: true,
-        is_cohost: false,
-        ready: true,
-        readiness: "ready",
-        away: false,
-        rtt_ms: null,
-      },
-      {
-        id: a!.id,
-        name: "Alice",
-        is_host: false,
-        is_cohost: false,
-        ready: true,
-        readiness: "ready",
-        away: false,
-        rtt_ms: null,
-      },
-      {
-        id: b!.id,
-        name: "Bob",
-        is_host: false,
-        is_cohost: false,
-        ready: false,
-        readiness: "loading",
-        away: false,
-        rtt_ms: null,
-      },
+      participantEntry(host!.id, "Hana", { host: true }),
+      participantEntry(a!.id, "Alice", { ready: true }),
+      participantEntry(b!.id, "Bob", { ready: false }),
     ]);
     // Alice joining, Alice ready (readiness is presence too), then Bob joining.
     const updates = [

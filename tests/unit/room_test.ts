@@ -9,6 +9,7 @@ import {
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import { HOST_LEFT_REASON, type Room } from "../../rooms/room.ts";
+import { participantEntry } from "../helpers/expected.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
 
 const T = DEFAULT_TIMINGS;
@@ -66,16 +67,7 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
     media_id: null,
     state: { position: 42, play_state: "paused" },
     media_url: null,
-    participants: [{
-      id: "host",
-      name: "Hana",
-      is_host: true,
-      is_cohost: false,
-      ready: true,
-      readiness: "ready",
-      away: false,
-      rtt_ms: null,
-    }],
+    participants: [participantEntry("host", "Hana", { host: true })],
     control: "host",
     playback_rate: 1,
     locked: false,
