@@ -68,6 +68,7 @@ export interface Participant {
 export interface SessionTicket {
   readonly token: string;
   readonly roomId: string | null;
+  /** The last room message seen; a new client asks for a fresh room_state all the same. */
   readonly lastSeq: number | null;
 }
 
@@ -191,9 +192,11 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   /** The room to be in: re-joined after a reconnect. */
   #wantedRoom: string | null = null;
   #rooms: readonly RoomSummary[] = [];
+  /** The password of a room being created, kept for rejoining it. */
+  #createPassword: string | undefined;
   #roomsPage: RoomsPage = { total: null, next: null };
-  /** What the last join needs again on a reconnect (a password or invite). */
-  #joinOptions: JoinOptions = {};
+  /** What a join needs again on a reconnect without resume (a password or invite), by room. */
+  readonly #joinOptions = new Map<string, JoinOptions>();
   /** Until the first pong: the server's clock from the hello (one-way, rough). */
   #roughOffsetMs: number | null = null;
   /** The token that takes this session back on a new connection. */
@@ -212,7 +215,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     if (options.session) {
       this.#resumeToken = options.session.token;
       this.#wantedRoom = options.session.roomId;
-      this.#lastSeq = options.session.lastSeq;
+      // A new client knows nothing of the room yet: it asks for a fresh room_state (no
+      // last_seq), not for the messages its previous page missed.
+      this.#lastSeq = null;
     }
     this.#connection = new Connection({
       url: options.url,
@@ -334,13 +339,13 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       handoff: options.handoff,
       user_name: this.#userName || undefined,
     });
-    this.#joinOptions = { password: options.password || undefined };
+    this.#createPassword = options.password || undefined;
   }
 
   joinRoom(roomId: string, options: JoinOptions = {}): void {
     this.#wantedRoom = roomId;
-    this.#joinOptions = options;
-    this.#send("join_room", this.#joinPayload(), roomId);
+    this.#joinOptions.set(roomId, options);
+    this.#send("join_room", this.#joinPayload(roomId), roomId);
   }
 
   leaveRoom(): void {
@@ -379,6 +384,14 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#send("transfer_host", { client_id: clientId });
   }
 
+  /**
+   * Changes the room's playback rate (0.5 to 2), for whoever may control playback. Everyone,
+   * this client included, switches at the same instant when the room says so.
+   */
+  setRate(rate: number): void {
+    this.#send("set_rate", { rate });
+  }
+
   /** Host: asks for an invite token (answered by an `invite` event). */
   createInvite(ttlSeconds?: number): void {
     this.#send("create_invite", { ttl_s: ttlSeconds });
@@ -415,14 +428,15 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   #rejoin(): void {
     if (!this.#wantedRoom) return;
-    this.#send("join_room", this.#joinPayload(), this.#wantedRoom);
+    this.#send("join_room", this.#joinPayload(this.#wantedRoom), this.#wantedRoom);
   }
 
-  #joinPayload(): Record<string, string | undefined> {
+  #joinPayload(roomId: string): Record<string, string | undefined> {
+    const options = this.#joinOptions.get(roomId);
     return {
       user_name: this.#userName || undefined,
-      password: this.#joinOptions.password,
-      invite: this.#joinOptions.invite,
+      password: options?.password,
+      invite: options?.invite,
     };
   }
 
@@ -586,6 +600,11 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     const isCohost = participants?.some((p) => p.id === this.#clientId && p.isCohost) ?? false;
     const playbackRate = typeof payload.playback_rate === "number" ? payload.playback_rate : 1;
     this.#wantedRoom = room;
+    const joined = this.#joinOptions.get(room) ??
+      (this.#createPassword ? { password: this.#createPassword } : {});
+    this.#joinOptions.clear();
+    this.#joinOptions.set(room, joined);
+    this.#createPassword = undefined;
     this.#emitSession();
     this.#setRoom({
       id: room,
@@ -641,6 +660,12 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       this.#wantedRoom = null;
       if (!this.#room) this.emit("roomClosed", { roomId: room, reason: error.message });
     }
+    // A join refused (full, locked, a wrong password): we stay where we were, and a reconnect
+    // must not try that room again.
+    if (JOIN_REFUSALS.has(error.code) && room !== null && room === this.#wantedRoom) {
+      this.#wantedRoom = this.#room?.id ?? null;
+      this.#joinOptions.delete(room);
+    }
     this.emit("error", error);
   }
 
@@ -670,6 +695,15 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     });
   }
 }
+
+/** Errors that answer a join_room the room refused. */
+const JOIN_REFUSALS = new Set([
+  "room_full",
+  "password_required",
+  "wrong_password",
+  "invite_invalid",
+  "rate_limited",
+]);
 
 /** Errors that answer a refused resume (the connection then goes on as itself). */
 const RESUME_REFUSALS = new Set([

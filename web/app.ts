@@ -6,26 +6,36 @@
  *
  * Test hooks (kept stable: browser tests and the benchmark use them): `window.owp = { client,
  * video }`; `?ws=<url>` overrides the WebSocket URL; `?name=<name>` pre-fills and uses a name;
- * `#room=<id>` joins that room once connected. The element ids are listed in web/index.html.
+ * `#room=<id>` (with `&invite=<token>` for a locked room) joins that room once connected. The
+ * element ids are listed in web/index.html.
+ *
+ * A reload takes the session back (same place in the room, same role): the client's session
+ * ticket is kept in this tab's sessionStorage.
  */
-import { connect, type Participant, type RoomView } from "../client/mod.ts";
+import { connect, type Participant, type RoomView, type SessionTicket } from "../client/mod.ts";
 import { ChatPanel } from "./chat.ts";
-import { announcer, byId, storage } from "./dom.ts";
+import { announcer, byId, sessionStore, storage } from "./dom.ts";
 import { Lobby } from "./lobby.ts";
 import { Notices } from "./notices.ts";
+import { PasswordDialog } from "./password_dialog.ts";
 import { RoomPlayer } from "./player.ts";
 import { RoomPanel } from "./room_view.ts";
-import { roomFromHash } from "./urls.ts";
+import { SpeedControl } from "./speed.ts";
+import { inviteFromHash, type InviteLink, roomFromHash } from "./urls.ts";
 import { StatusLine } from "./status.ts";
+import { WaitingBar } from "./waiting.ts";
 
 const NAME_KEY = "owp.name";
+const SESSION_KEY = "owp.session";
 const params = new URLSearchParams(location.search);
 const nameFromUrl = params.get("name")?.trim() ?? "";
 let userName = nameFromUrl || (storage.get(NAME_KEY) ?? "").trim();
 
+const session = sessionTicket(sessionStore.get(SESSION_KEY));
 const client = connect({
   userName: userName || undefined,
   url: params.get("ws") || undefined,
+  session,
 });
 
 const announce = announcer(byId("announcer"));
@@ -35,8 +45,12 @@ const video = player.video;
 const status = new StatusLine(video, announce);
 Object.assign(globalThis, { owp: { client, video } });
 
-/** A room to join as soon as possible (an invite link), held until there is a name. */
-let pendingInvite: string | null = roomFromHash(location.hash);
+/**
+ * A room to join as soon as possible (an invite link), held until there is a name; not when
+ * this tab's session is in that room already (a reload): the client takes it back.
+ */
+let pendingInvite: InviteLink | null = inviteFromHash(location.hash);
+if (pendingInvite && pendingInvite.roomId === session?.roomId) pendingInvite = null;
 /** The room on screen, to tell a new room from an update of the same one. */
 let shownRoom: RoomView | null = null;
 /** The last room we were in, for what to say when it closes. */
@@ -49,32 +63,63 @@ const lobby = new Lobby(userName, {
     userName = name;
     if (name) storage.set(NAME_KEY, name);
   },
-  create({ name, mediaUrl }) {
+  create({ name, mediaUrl, password, control, handoff }) {
     if (!whenConnected()) return;
     useName();
-    client.createRoom({ name: name || undefined, mediaUrl });
+    client.createRoom({
+      name: name || undefined,
+      mediaUrl,
+      password: password || undefined,
+      control,
+      handoff,
+    });
   },
-  join(roomId) {
+  join(roomId, locked) {
     if (!whenConnected()) return;
     useName();
-    client.joinRoom(roomId);
+    // A locked room needs its password: ask before trying.
+    if (locked) passwordDialog.ask(roomId, roomNameOf(roomId));
+    else client.joinRoom(roomId);
   },
   acceptInvite() {
     if (pendingInvite) joinInvite();
   },
 });
 
+const passwordDialog = new PasswordDialog((roomId, password) => {
+  if (!whenConnected()) return;
+  useName();
+  client.joinRoom(roomId, { password });
+});
+
 const roomPanel = new RoomPanel({
   leave() {
     client.leaveRoom();
   },
+  setControl(control) {
+    client.setControl(control);
+  },
+  setCohost(clientId, cohost) {
+    client.setCohost(clientId, cohost);
+  },
+  transferHost(clientId, name) {
+    if (confirm(`Make ${name || "them"} the host? You will no longer control the room.`)) {
+      client.transferHost(clientId);
+    }
+  },
 });
+
+const waitingBar = new WaitingBar({
+  serverNow: () => client.serverNow(),
+  startAnyway: () => client.startAnyway(),
+});
+
+const speed = new SpeedControl((rate) => client.setRate(rate));
 
 const chat = new ChatPanel({
   send(text) {
     if (!whenConnected()) return false;
-    client.sendChat(text);
-    return true;
+    return client.sendChat(text);
   },
   onUnread: (count) => showTitle(count),
 });
@@ -92,14 +137,25 @@ client.on("hello", () => {
 });
 client.on("rooms", (rooms) => {
   lobby.renderRooms(rooms);
-  if (pendingInvite) lobby.setInvite(pendingInvite, rooms);
+  if (pendingInvite) lobby.setInvite(pendingInvite.roomId, rooms);
 });
 client.on("room", (room) => showRoom(room));
-client.on("chat", (entry) => {
-  const offset = client.syncInfo.clock?.offsetMs;
-  // The server's instant on our clock (close enough to Date.now() for minutes and hours).
-  chat.add(entry, offset === undefined ? Date.now() : entry.serverTs - offset);
+client.on("chat", (entry) => chat.add(entry, localTimeOf(entry.serverTs)));
+client.on("chatHistory", (entries) => {
+  chat.addEarlier(entries.map((entry) => ({ entry, localTimeMs: localTimeOf(entry.serverTs) })));
 });
+client.on("waiting", (waiting) => waitingBar.show(waiting, client.room?.canControl ?? false));
+client.on("invite", ({ roomId, token }) => roomPanel.setInviteToken(roomId, token));
+client.on("hostChanged", ({ hostId }) => {
+  const name = client.room?.participants?.find((person) => person.id === hostId)?.name;
+  if (hostId === client.clientId) {
+    notices.show("You’re the host now: your play, pause and seek are everyone’s.");
+    chat.note("You’re the host now");
+  } else {
+    chat.note(`${name || "Someone"} is the host now`);
+  }
+});
+client.on("session", (ticket) => sessionStore.set(SESSION_KEY, JSON.stringify(ticket)));
 client.on("roomClosed", ({ roomId, reason }) => {
   if (reason === "Room not found") {
     closedByNotFound = roomId;
@@ -111,7 +167,7 @@ client.on("roomClosed", ({ roomId, reason }) => {
   } else {
     notices.show(closedReason(reason));
   }
-  if (pendingInvite === roomId) {
+  if (pendingInvite?.roomId === roomId) {
     pendingInvite = null;
     lobby.setInvite(null);
   }
@@ -120,8 +176,26 @@ client.on("roomClosed", ({ roomId, reason }) => {
 });
 client.on("error", (error) => {
   if (error.code === "room_not_found" && error.room === closedByNotFound) return;
+  if (error.room && error.room !== client.room?.id && askPassword(error.code, error.room)) return;
   notices.show(errorText(error.code, error.message), "error");
 });
+
+/** A locked room refused us: the password dialog asks (again), saying why. */
+function askPassword(code: string, roomId: string): boolean {
+  const problem = {
+    password_required: null,
+    wrong_password: "That password is not right.",
+    invite_invalid: "This invite link has expired or is not valid. Enter the password instead.",
+    rate_limited: "Too many wrong passwords. Wait a minute, then try again.",
+  }[code];
+  if (problem === undefined) return false;
+  if (pendingInvite?.roomId === roomId) {
+    pendingInvite = null;
+    lobby.setInvite(null);
+  }
+  passwordDialog.ask(roomId, roomNameOf(roomId), problem);
+  return true;
+}
 
 // --- views ---
 
@@ -131,7 +205,9 @@ function showRoom(room: RoomView | null): void {
   if (room) lastRoom = room;
   if (!room) {
     player.unload();
-    player.setHost(false);
+    player.setController(false);
+    waitingBar.hide();
+    speed.hide();
     roomPanel.hide();
     lobby.show(previous !== null);
     setHash(null);
@@ -141,6 +217,8 @@ function showRoom(room: RoomView | null): void {
   }
   if (previous?.id !== room.id) {
     pendingInvite = null;
+    passwordDialog.close();
+    waitingBar.hide();
     lobby.setInvite(null);
     lobby.hide();
     lobby.resetCreateForm();
@@ -150,7 +228,13 @@ function showRoom(room: RoomView | null): void {
   } else {
     noteArrivals(previous.participants, room.participants);
   }
-  player.setHost(room.isHost);
+  player.setController(room.canControl);
+  waitingBar.setCanControl(room.canControl);
+  speed.render(room.playbackRate, room.canControl);
+  // A locked room's host gets an invite link that skips the password.
+  if (room.locked && room.isHost && (previous?.id !== room.id || !previous.isHost)) {
+    client.createInvite();
+  }
   void player.load(room.mediaUrl);
   renderRoom(room);
   showTitle();
@@ -162,19 +246,43 @@ function renderRoom(room: RoomView): void {
 // Our own readiness shows as soon as our player has it.
 video.addEventListener("canplay", () => shownRoom && renderRoom(shownRoom));
 
-/** "Ann joined", "Ann left": from the difference between two participant lists. */
+/** "Ann joined", "Ann left", "Ann lost connection": from two participant lists. */
 function noteArrivals(
   before: readonly Participant[] | null,
   after: readonly Participant[] | null,
 ): void {
   if (!before || !after) return;
-  const had = new Set(before.map((person) => person.id));
+  const had = new Map(before.map((person) => [person.id, person]));
   const has = new Set(after.map((person) => person.id));
   for (const person of after) {
-    if (!had.has(person.id)) chat.note(`${person.name || "Someone"} joined`);
+    const name = person.name || "Someone";
+    const earlier = had.get(person.id);
+    if (!earlier) chat.note(`${name} joined`);
+    else if (!earlier.away && person.away) chat.note(`${name} lost connection`);
+    else if (earlier.away && !person.away) chat.note(`${name} is back`);
   }
   for (const person of before) {
     if (!has.has(person.id)) chat.note(`${person.name || "Someone"} left`);
+  }
+}
+
+/** A server instant on this page's clock (close enough to Date.now() for minutes and hours). */
+function localTimeOf(serverTs: number): number {
+  const offset = client.syncInfo.clock?.offsetMs;
+  return offset === undefined ? Date.now() : serverTs - offset;
+}
+
+function roomNameOf(roomId: string): string | null {
+  return client.rooms.find((room) => room.id === roomId)?.name ?? null;
+}
+
+function sessionTicket(stored: string | null): SessionTicket | null {
+  if (!stored) return null;
+  try {
+    const ticket = JSON.parse(stored);
+    return typeof ticket?.token === "string" ? ticket : null;
+  } catch {
+    return null;
   }
 }
 
@@ -195,10 +303,10 @@ function setHash(roomId: string | null): void {
 // --- actions ---
 
 function joinInvite(): void {
-  const roomId = pendingInvite;
-  if (!roomId) return;
+  const invite = pendingInvite;
+  if (!invite) return;
   useName();
-  client.joinRoom(roomId);
+  client.joinRoom(invite.roomId, { invite: invite.invite ?? undefined });
 }
 
 /** The name the room should know: sent before create or join whenever it changed. */
@@ -240,6 +348,11 @@ function errorText(code: string, message: string): string {
       return "The server has too many rooms right now. Try again later.";
     case "chat_too_long":
       return "That message is too long (500 characters at most).";
+    case "nothing_pending":
+      return "The play already started.";
+    case "not_allowed":
+    case "not_host":
+      return message;
     default:
       return message || "Something went wrong.";
   }
@@ -247,12 +360,12 @@ function errorText(code: string, message: string): string {
 
 // An invite opened in a tab that is already here.
 globalThis.addEventListener("hashchange", () => {
-  const roomId = roomFromHash(location.hash);
-  if (!roomId || roomId === client.room?.id) return;
-  pendingInvite = roomId;
+  const invite = inviteFromHash(location.hash);
+  if (!invite || invite.roomId === client.room?.id) return;
+  pendingInvite = invite;
   if (userName && client.syncInfo.connection === "open") joinInvite();
   else {
-    lobby.setInvite(roomId, client.rooms);
+    lobby.setInvite(invite.roomId, client.rooms);
     lobby.show(true);
   }
 });
@@ -260,7 +373,7 @@ globalThis.addEventListener("hashchange", () => {
 // --- start ---
 
 if (pendingInvite) {
-  lobby.setInvite(pendingInvite);
+  lobby.setInvite(pendingInvite.roomId);
   if (!userName) lobby.show(true);
 }
 status.connection(client.syncInfo.connection);

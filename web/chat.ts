@@ -59,8 +59,22 @@ export class ChatPanel {
   }
 
   add(entry: ChatEntry, localTimeMs: number): void {
+    this.#append(this.#messageItem(entry, localTimeMs), entry.own);
+    if (!entry.own && !this.#seen()) this.#setUnread(this.#unread + 1);
+  }
+
+  /** The room's messages from before we joined: shown, never counted as unread. */
+  addEarlier(entries: readonly { entry: ChatEntry; localTimeMs: number }[]): void {
+    if (entries.length === 0) return;
+    for (const { entry, localTimeMs } of entries) {
+      this.#append(this.#messageItem(entry, localTimeMs), true);
+    }
+    this.note("You joined: the messages above were sent before");
+  }
+
+  #messageItem(entry: ChatEntry, localTimeMs: number): HTMLLIElement {
     const time = new Date(localTimeMs);
-    const item = el(
+    return el(
       "li",
       { class: entry.own ? "message own" : "message" },
       el(
@@ -81,8 +95,6 @@ export class ChatPanel {
       ),
       el("p", { class: "message-text" }, entry.text),
     );
-    this.#append(item, entry.own);
-    if (!entry.own && !this.#seen()) this.#setUnread(this.#unread + 1);
   }
 
   /** A line about the room (someone joined or left), not counted as unread. */

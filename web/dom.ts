@@ -65,19 +65,27 @@ export function announcer(region: HTMLElement): (text: string) => void {
   };
 }
 
-export const storage = {
-  get(key: string): string | null {
-    try {
-      return localStorage.getItem(key);
-    } catch {
-      return null; // storage off (private mode, policy): the page works, it just forgets
-    }
-  },
-  set(key: string, value: string): void {
-    try {
-      localStorage.setItem(key, value);
-    } catch {
-      // as above
-    }
-  },
-};
+/** Web storage that may be off (private mode, policy): the page works, it just forgets. */
+function safeStore(store: () => Storage) {
+  return {
+    get(key: string): string | null {
+      try {
+        return store().getItem(key);
+      } catch {
+        return null;
+      }
+    },
+    set(key: string, value: string): void {
+      try {
+        store().setItem(key, value);
+      } catch {
+        // as above
+      }
+    },
+  };
+}
+
+/** Kept across visits: the name, the volume. */
+export const storage = safeStore(() => localStorage);
+/** Kept for this tab only: the session a reload takes back. */
+export const sessionStore = safeStore(() => sessionStorage);

@@ -3,17 +3,28 @@
  * The lobby: your name, a form to start a room on a video link, the open rooms, and the
  * prompt for a name when an invite link is opened by someone the page does not know yet.
  */
-import type { RoomSummary } from "../client/mod.ts";
+import type { ControlPolicy, RoomSummary } from "../client/mod.ts";
 import { byId, el, initialOf, toneOf } from "./dom.ts";
 import { checkMediaUrl } from "./urls.ts";
 
 export interface LobbyActions {
   /** The name as typed (trimmed), whenever it changes. */
   nameChanged(name: string): void;
-  create(options: { name: string; mediaUrl: string }): void;
-  join(roomId: string): void;
+  create(options: NewRoomChoices): void;
+  /** `locked`: the list says the room needs a password or an invite. */
+  join(roomId: string, locked: boolean): void;
   /** The invite prompt was answered with a name. */
   acceptInvite(): void;
+}
+
+/** What the create form asks for. */
+export interface NewRoomChoices {
+  readonly name: string;
+  readonly mediaUrl: string;
+  /** Empty: an open room. */
+  readonly password: string;
+  readonly control: ControlPolicy;
+  readonly handoff: boolean;
 }
 
 export class Lobby {
@@ -29,6 +40,10 @@ export class Lobby {
   readonly #roomName = byId("room-name", HTMLInputElement);
   readonly #mediaUrl = byId("media-url", HTMLInputElement);
   readonly #mediaUrlError = byId("media-url-error");
+  readonly #options = byId("room-options", HTMLDetailsElement);
+  readonly #password = byId("room-password", HTMLInputElement);
+  readonly #control = byId("room-control", HTMLSelectElement);
+  readonly #handoff = byId("room-handoff", HTMLInputElement);
   readonly #list = byId("room-list", HTMLUListElement);
   readonly #empty = byId("rooms-empty");
   readonly #count = byId("room-count");
@@ -60,13 +75,20 @@ export class Lobby {
         return;
       }
       if (!this.requireName()) return;
-      actions.create({ name: this.#roomName.value.trim(), mediaUrl });
+      actions.create({
+        name: this.#roomName.value.trim(),
+        mediaUrl,
+        password: this.#password.value,
+        control: this.#control.value as ControlPolicy,
+        handoff: this.#handoff.checked,
+      });
     });
     this.#list.addEventListener("click", (event) => {
       const button = (event.target as Element).closest<HTMLButtonElement>("button[data-join]");
       if (!button) return;
-      const roomId = button.closest<HTMLElement>("li[data-room-id]")?.dataset.roomId;
-      if (roomId && this.requireName()) actions.join(roomId);
+      const item = button.closest<HTMLElement>("li[data-room-id]");
+      const roomId = item?.dataset.roomId;
+      if (roomId && this.requireName()) actions.join(roomId, item?.dataset.locked === "true");
     });
     this.renderRooms([]);
   }
@@ -97,6 +119,7 @@ export class Lobby {
   /** A room created from here: the form starts empty next time. */
   resetCreateForm(): void {
     this.#createForm.reset();
+    this.#options.open = false;
   }
 
   /** Asks for a name before joining the room an invite link named (null: no invite). */
@@ -173,10 +196,9 @@ export class Lobby {
     avatar.textContent = initialOf(name);
     avatar.dataset.tone = toneOf(room.id);
     setText(item.querySelector(".room-name")!, name);
-    setText(
-      item.querySelector(".room-meta")!,
-      room.count === 1 ? "1 person" : `${room.count} people`,
-    );
+    const people = room.count === 1 ? "1 person" : `${room.count} people`;
+    setText(item.querySelector(".room-meta")!, room.locked ? `${people} · Locked` : people);
+    item.dataset.locked = String(room.locked === true);
     setText(item.querySelector("button .sr-only")!, ` ${name}`);
   }
 

@@ -3,8 +3,8 @@
  * The room's video: loads the room's media (HLS through hls.js, fetched only when the browser
  * cannot play HLS itself), hands the element to the sync client once it has a source, and
  * gives members what they may touch: volume, mute, full screen, "Back in sync" when they held
- * their own player, and "Start watching" when the browser blocked autoplay. The host gets the
- * native controls: the host's player is the room's reference.
+ * their own player, and "Start watching" when the browser blocked autoplay. Whoever may control
+ * playback (the host, co-hosts, everyone) gets the native controls.
  */
 import type { FollowState, SyncStatus } from "../client/mod.ts";
 import { byId, storage } from "./dom.ts";
@@ -35,7 +35,7 @@ export class RoomPlayer {
   #hls: Hls | null = null;
   /** Bumped on every load, so a slow hls.js import cannot attach an old source. */
   #generation = 0;
-  #isHost = false;
+  #isController = false;
   #follow: FollowState = "idle";
 
   constructor(sync: SyncTarget) {
@@ -67,7 +67,7 @@ export class RoomPlayer {
     if (document.fullscreenEnabled) {
       this.#fullscreen.addEventListener("click", () => this.#toggleFullscreen());
       video.addEventListener("dblclick", () => {
-        if (!this.#isHost) this.#toggleFullscreen();
+        if (!this.#isController) this.#toggleFullscreen();
       });
       document.addEventListener("fullscreenchange", () => this.#showFullscreen());
       this.#showFullscreen();
@@ -158,12 +158,15 @@ export class RoomPlayer {
     if (document.fullscreenElement === this.#stage) void document.exitFullscreen();
   }
 
-  /** The host drives with the native controls; members only watch. */
-  setHost(isHost: boolean): void {
-    this.#isHost = isHost;
-    this.video.controls = isHost;
-    this.#controls.hidden = isHost;
-    this.#stage.dataset.role = isHost ? "host" : "member";
+  /**
+   * Whoever may control playback (the host, and co-hosts or everyone when the room says so)
+   * drives with the native controls; the others only watch.
+   */
+  setController(controls: boolean): void {
+    this.#isController = controls;
+    this.video.controls = controls;
+    this.#controls.hidden = controls;
+    this.#stage.dataset.role = controls ? "controller" : "viewer";
     this.#showFollow();
   }
 
@@ -174,7 +177,7 @@ export class RoomPlayer {
   }
 
   #showFollow(): void {
-    const member = !this.#isHost;
+    const member = !this.#isController;
     this.#resync.hidden = !(member && this.#follow === "held");
     this.#startWatching.hidden = !(member && this.#follow === "blocked");
   }

@@ -1,27 +1,62 @@
 /// <reference lib="dom" />
 /**
- * The room around the video: its name, your role, the invite link, the people in it, and the
- * way out.
+ * The room around the video: its name, your role, the invite link, the people in it (their
+ * readiness, connection and role; the host's co-host and hand-over buttons), who controls
+ * playback, and the way out.
  */
-import type { Participant, RoomView } from "../client/mod.ts";
+import type { ControlPolicy, Participant, Readiness, RoomView } from "../client/mod.ts";
 import { byId, el, initialOf, toneOf } from "./dom.ts";
 import { inviteUrl } from "./urls.ts";
+
+export interface RoomPanelActions {
+  leave(): void;
+  setControl(control: ControlPolicy): void;
+  setCohost(clientId: string, cohost: boolean): void;
+  transferHost(clientId: string, name: string): void;
+}
+
+const CONTROL_SUMMARY: Record<ControlPolicy, string> = {
+  host: "Only the host controls playback.",
+  cohosts: "The host and co-hosts control playback.",
+  everyone: "Everyone here controls playback.",
+};
 
 export class RoomPanel {
   readonly section = byId("room");
   readonly #title = byId("room-title");
   readonly #role = byId("room-role");
   readonly #invite = byId("invite", HTMLInputElement);
+  readonly #inviteHint = byId("invite-hint");
   readonly #copy = byId("copy-invite", HTMLButtonElement);
   readonly #participants = byId("participants", HTMLUListElement);
   readonly #peopleCount = byId("people-count");
+  readonly #settings = byId("room-settings");
+  readonly #control = byId("control", HTMLSelectElement);
+  readonly #controlSummary = byId("control-summary");
   readonly #leave = byId("leave", HTMLButtonElement);
   #copyReset: ReturnType<typeof setTimeout> | undefined;
+  /** An invite token for the locked room this page hosts, once the server sent one. */
+  #inviteToken: { roomId: string; token: string } | null = null;
+  #room: RoomView | null = null;
 
-  constructor(actions: { leave(): void }) {
+  constructor(actions: RoomPanelActions) {
     this.#leave.addEventListener("click", () => actions.leave());
     this.#invite.addEventListener("focus", () => this.#invite.select());
     this.#copy.addEventListener("click", () => this.#copyInvite());
+    this.#control.addEventListener("change", () => {
+      actions.setControl(this.#control.value as ControlPolicy);
+    });
+    this.#participants.addEventListener("click", (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
+      const item = button?.closest<HTMLElement>("li[data-participant-id]");
+      const id = item?.dataset.participantId;
+      if (!button || !id) return;
+      if (button.dataset.action === "cohost") {
+        actions.setCohost(id, button.getAttribute("aria-pressed") !== "true");
+      } else if (button.dataset.action === "host") {
+        actions.transferHost(id, item.querySelector(".person-label")?.textContent ?? "");
+      }
+    });
   }
 
   show(focus: boolean): void {
@@ -31,36 +66,63 @@ export class RoomPanel {
 
   hide(): void {
     this.section.hidden = true;
+    this.#room = null;
+  }
+
+  /** The invite for a locked room: links made from here let their holder in. */
+  setInviteToken(roomId: string, token: string): void {
+    this.#inviteToken = { roomId, token };
+    if (this.#room) this.#showInvite(this.#room);
   }
 
   /**
-   * `selfReady`: whether this page's own player can play. The server's `ready` flags are only
-   * sent with joins and leaves (a `ready` has no answer), so our own is known better here.
+   * `selfReady`: whether this page's own player can play, for servers that do not say each
+   * member's readiness (the upstream server sends `ready` flags with joins and leaves only).
    */
   render(room: RoomView, selfId: string | null, selfReady: boolean): void {
+    this.#room = room;
     setText(this.#title, room.name || "Watch party");
-    const host = room.participants?.find((person) => person.isHost);
-    setText(
-      this.#role,
-      room.isHost
-        ? "You’re hosting · your play, pause and seek are everyone’s"
-        : `Hosted by ${host?.name ?? "someone"} · the host controls playback`,
-    );
-    // The host's departure closes the room for everyone: the button says so.
+    setText(this.#role, roleText(room));
+    // The host's departure closes the room for everyone (unless it hands over): say so.
     setText(this.#leave, room.isHost ? "Close room" : "Leave room");
-    const link = inviteUrl(room.id, location.href);
-    if (this.#invite.value !== link) this.#invite.value = link;
+    this.#showInvite(room);
     setText(this.#peopleCount, String(room.participantCount));
-    this.#renderPeople(room.participants ?? [], selfId, selfReady);
+    this.#settings.hidden = !room.isHost;
+    if (this.#control.value !== room.control) this.#control.value = room.control;
+    setText(this.#controlSummary, room.isHost ? "" : CONTROL_SUMMARY[room.control]);
+    this.#renderPeople(room, selfId, selfReady);
   }
 
-  #renderPeople(people: readonly Participant[], selfId: string | null, selfReady: boolean): void {
-    const items = people.map((person) => {
+  #showInvite(room: RoomView): void {
+    const token = this.#inviteToken?.roomId === room.id ? this.#inviteToken.token : null;
+    const link = inviteUrl(room.id, location.href, room.locked ? token : null);
+    if (this.#invite.value !== link) this.#invite.value = link;
+    let hint: string | null = null;
+    if (room.locked && room.isHost) {
+      hint = token
+        ? "This link lets people in without the password for 24 hours."
+        : "Making a link that skips the password…";
+    } else if (room.locked) {
+      hint = "The room is locked: people need its password, or an invite link from the host.";
+    }
+    this.#inviteHint.hidden = hint === null;
+    setText(this.#inviteHint, hint ?? "");
+  }
+
+  #renderPeople(room: RoomView, selfId: string | null, selfReady: boolean): void {
+    const items = (room.participants ?? []).map((person) => {
       const you = person.id === selfId;
-      const ready = person.isHost || person.ready || (you && selfReady);
+      const readiness = readinessOf(person, you && selfReady);
+      const ready = readiness === "ready";
       return el(
         "li",
-        { class: "person", "data-participant-id": person.id, "data-ready": String(ready) },
+        {
+          class: "person",
+          "data-participant-id": person.id,
+          "data-ready": String(ready),
+          "data-readiness": readiness,
+          "data-away": String(person.away),
+        },
         el(
           "span",
           { class: "avatar", "data-tone": toneOf(person.id), "aria-hidden": "true" },
@@ -68,20 +130,57 @@ export class RoomPanel {
         ),
         el(
           "span",
-          { class: "person-name" },
-          el("span", { class: "person-label" }, person.name || "Anonymous"),
-          you && el("span", { class: "tag tag-you" }, "you"),
-          person.isHost && el("span", { class: "tag tag-host" }, "Host"),
+          { class: "person-main" },
+          el(
+            "span",
+            { class: "person-name" },
+            el("span", { class: "person-label" }, person.name || "Anonymous"),
+            you && el("span", { class: "tag tag-you" }, "you"),
+            person.isHost && el("span", { class: "tag tag-host" }, "Host"),
+            person.isCohost && !person.isHost &&
+              el("span", { class: "tag tag-cohost" }, "Co-host"),
+          ),
+          el(
+            "span",
+            { class: "ready" },
+            el("span", { class: "ready-dot", "aria-hidden": "true" }),
+            person.away ? "Reconnecting…" : READINESS_TEXT[readiness],
+            person.rttMs !== null && !person.away &&
+              el(
+                "span",
+                { class: "person-rtt", title: "Round trip to the server" },
+                ` · ${person.rttMs} ms`,
+              ),
+          ),
         ),
-        el(
-          "span",
-          { class: "ready" },
-          el("span", { class: "ready-dot", "aria-hidden": "true" }),
-          person.isHost || ready ? "Ready" : "Loading…",
-        ),
+        room.isHost && !you && !person.away && this.#hostActions(room, person),
       );
     });
     this.#participants.replaceChildren(...items);
+  }
+
+  #hostActions(room: RoomView, person: Participant): HTMLElement {
+    const name = person.name || "Anonymous";
+    return el(
+      "span",
+      { class: "person-actions" },
+      room.control === "cohosts" && el(
+        "button",
+        {
+          class: "btn",
+          type: "button",
+          "data-action": "cohost",
+          "aria-pressed": String(person.isCohost),
+          "aria-label": `Co-host: ${name}`,
+        },
+        "Co-host",
+      ),
+      el(
+        "button",
+        { class: "btn", type: "button", "data-action": "host", "aria-label": `Make ${name} host` },
+        "Make host",
+      ),
+    );
   }
 
   async #copyInvite(): Promise<void> {
@@ -100,6 +199,27 @@ export class RoomPanel {
     clearTimeout(this.#copyReset);
     this.#copyReset = setTimeout(() => this.#copy.textContent = "Copy", 2_500);
   }
+}
+
+const READINESS_TEXT: Record<Readiness, string> = {
+  loading: "Loading…",
+  ready: "Ready",
+  buffering: "Buffering…",
+  autoplay_blocked: "Needs a click",
+};
+
+/** The server's word; from a server that does not say, ready when known to be. */
+function readinessOf(person: Participant, selfReady: boolean): Readiness {
+  if (person.readiness) return person.readiness;
+  return person.isHost || person.ready || selfReady ? "ready" : "loading";
+}
+
+function roleText(room: RoomView): string {
+  const host = room.participants?.find((person) => person.isHost);
+  if (room.isHost) return "You’re hosting · your play, pause and seek are everyone’s";
+  const hostedBy = `Hosted by ${host?.name || "someone"}`;
+  if (room.canControl) return `${hostedBy} · you can play, pause and seek for everyone`;
+  return `${hostedBy} · the host controls playback`;
 }
 
 function setText(element: HTMLElement, text: string): void {

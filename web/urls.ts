@@ -1,6 +1,6 @@
 /**
  * The watch page's addresses, pure (no DOM): which media links a room accepts, which are HLS,
- * and the invite link (`#room=<id>`) both ways.
+ * and the invite link (`#room=<id>`, with `&invite=<token>` for a locked room) both ways.
  */
 
 const MAX_URL_LENGTH = 2048;
@@ -30,16 +30,41 @@ export function isHlsUrl(url: string): boolean {
   }
 }
 
-/** The page at `pageHref` with `#room=<id>`: opening it joins the room. `?name=` is dropped. */
-export function inviteUrl(roomId: string, pageHref: string): string {
+/**
+ * The page at `pageHref` with `#room=<id>` (and `&invite=<token>` for a locked room): opening
+ * it joins the room. `?name=` is dropped.
+ */
+export function inviteUrl(roomId: string, pageHref: string, invite?: string | null): string {
   const url = new URL(pageHref);
   url.searchParams.delete("name");
-  url.hash = `room=${encodeURIComponent(roomId)}`;
+  const hash = new URLSearchParams({ room: roomId });
+  if (invite) hash.set("invite", invite);
+  url.hash = hash.toString();
   return url.href;
+}
+
+/** What an address's fragment asks for: a room to join, with an invite token or not. */
+export interface InviteLink {
+  readonly roomId: string;
+  readonly invite: string | null;
+}
+
+/** Invite tokens are short JWTs; anything much longer is not one of ours. */
+const MAX_INVITE_LENGTH = 2048;
+
+/** The room (and invite) an address's fragment names (`#room=<id>&invite=<token>`), if any. */
+export function inviteFromHash(hash: string): InviteLink | null {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const roomId = params.get("room");
+  if (!roomId || roomId.length > 128) return null;
+  const invite = params.get("invite");
+  return {
+    roomId,
+    invite: invite && invite.length <= MAX_INVITE_LENGTH ? invite : null,
+  };
 }
 
 /** The room an address's fragment names (`#room=<id>`), if any. */
 export function roomFromHash(hash: string): string | null {
-  const value = new URLSearchParams(hash.replace(/^#/, "")).get("room");
-  return value && value.length <= 128 ? value : null;
+  return inviteFromHash(hash)?.roomId ?? null;
 }

@@ -1,6 +1,12 @@
 /** The watch page's address rules (web/urls.ts): media links, HLS detection, invite links. */
 import assert from "node:assert/strict";
-import { checkMediaUrl, inviteUrl, isHlsUrl, roomFromHash } from "../../web/urls.ts";
+import {
+  checkMediaUrl,
+  inviteFromHash,
+  inviteUrl,
+  isHlsUrl,
+  roomFromHash,
+} from "../../web/urls.ts";
 
 Deno.test("media links: http and https only, at most 2,048 characters", () => {
   assert.equal(checkMediaUrl("https://media.example/film.mp4"), null);
@@ -34,4 +40,19 @@ Deno.test("invite links: #room=<id> on this page, without ?name=, and read back"
   assert.equal(roomFromHash(""), null);
   assert.equal(roomFromHash("#other=1"), null);
   assert.equal(roomFromHash(`#room=${"x".repeat(129)}`), null);
+});
+
+Deno.test("invite links to a locked room carry the invite token, and read back", () => {
+  const link = inviteUrl("room-1", "https://watch.example/", "eyJ.a-b_c.d");
+  assert.equal(link, "https://watch.example/#room=room-1&invite=eyJ.a-b_c.d");
+  assert.deepEqual(inviteFromHash(new URL(link).hash), {
+    roomId: "room-1",
+    invite: "eyJ.a-b_c.d",
+  });
+  assert.deepEqual(inviteFromHash("#room=room-1"), { roomId: "room-1", invite: null });
+  assert.deepEqual(inviteFromHash(`#room=r&invite=${"x".repeat(2049)}`), {
+    roomId: "r",
+    invite: null,
+  });
+  assert.equal(inviteFromHash("#invite=abc"), null);
 });
