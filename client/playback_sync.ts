@@ -439,6 +439,9 @@ export class PlaybackSync {
   #onPlayerEvent(event: PlayerEventType): void {
     if (this.#ours(event)) {
       if (event === "seeked" || event === "playing") this.#drift.seeked(this.#ctx.clock.now());
+      // A browser says "waiting" while our own start or seek fetches data, and the "playing"
+      // that ends it is ours: the player moves again, so the stall is over.
+      if (event === "playing" && this.#follow === "buffering") this.#setFollow("following");
       return;
     }
     if (this.#role === "host") return this.#hostEvent(event);

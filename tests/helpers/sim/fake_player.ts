@@ -14,12 +14,18 @@ export interface FakePlayerOptions {
   readonly seekLatencyMs: number;
   /** Media seconds per real second at rate 1 (1.001 = runs 1 ms/s fast). */
   readonly clockSpeed: number;
+  /**
+   * Says "waiting" right after play() until it moves, as Chromium does when the data at the
+   * position is not buffered yet (a cold start, a start right after a seek).
+   */
+  readonly waitsOnStart: boolean;
 }
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
   startLatencyMs: 40,
   seekLatencyMs: 60,
   clockSpeed: 1,
+  waitsOnStart: false,
 };
 
 export class FakePlayer implements Player {
@@ -73,6 +79,7 @@ export class FakePlayer implements Player {
     if (!this.#paused) return Promise.resolve();
     this.#paused = false;
     this.#fire("play");
+    if (this.#options.waitsOnStart) this.#fire("waiting");
     this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs, () => {
       this.#startTimer = null;
       this.#settle();
