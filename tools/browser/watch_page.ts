@@ -36,6 +36,8 @@ export interface PageGlobals {
     };
     video: VideoElement;
   };
+  /** The upstream-arithmetic test page (tests/browser/legacy_page.ts). */
+  legacy?: { video: VideoElement; roomId: string | null };
   document: {
     querySelector(selector: string): { click(): void; checkVisibility?(): boolean } | null;
   };
@@ -196,8 +198,8 @@ export async function waitForEveryoneReady(
 
 export async function readPlayback(page: Page): Promise<PlaybackReading> {
   return await page.evaluate(() => {
-    const owp = (globalThis as unknown as PageGlobals).owp!;
-    const video = owp.video;
+    const { owp, legacy } = globalThis as unknown as PageGlobals;
+    const video = owp?.video ?? legacy!.video;
     return {
       atMs: performance.timeOrigin + performance.now(),
       position: video.currentTime,
@@ -205,8 +207,8 @@ export async function readPlayback(page: Page): Promise<PlaybackReading> {
       seeking: video.seeking,
       rate: video.playbackRate,
       readyState: video.readyState,
-      follow: owp.client.syncInfo.follow,
-      roomId: owp.client.room?.id ?? null,
+      follow: owp ? owp.client.syncInfo.follow : "upstream",
+      roomId: owp ? owp.client.room?.id ?? null : legacy!.roomId,
     };
   });
 }

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import denoJson from "../../deno.json" with { type: "json" };
 
+const SOURCE = /^[^-].*\.(?:ts|tsx|js|jsx|mts)$/;
+
 export const PROJECT_ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface WebRoot {
@@ -24,12 +26,18 @@ export interface WebRoot {
  * The build task's arguments (run from the project root, as `deno task` does), with its
  * output folder replaced and `extraEntries` added after its own entry points.
  */
-export function bundleArgs(buildTask: string, outdir: string, extraEntries: string[]): string[] {
+export function bundleArgs(
+  buildTask: string,
+  outdir: string,
+  extraEntries: string[],
+  { ownEntries = true } = {},
+): string[] {
   const tokens = buildTask.trim().split(/\s+/);
   if (tokens[0] !== "deno" || tokens[1] !== "bundle") {
     throw new Error(`deno.json's build task is not a 'deno bundle' command: ${buildTask}`);
   }
-  const args = tokens.slice(1);
+  // The task's entry points are its source files; every other token is a flag or its value.
+  const args = tokens.slice(1).filter((token) => ownEntries || !SOURCE.test(token));
   const at = args.findIndex((token) => token === "--outdir" || token.startsWith("--outdir="));
   if (at < 0) throw new Error(`deno.json's build task has no --outdir: ${buildTask}`);
   if (args[at] === "--outdir") args.splice(at, 2, `--outdir=${outdir}`);
@@ -38,24 +46,34 @@ export function bundleArgs(buildTask: string, outdir: string, extraEntries: stri
 }
 
 /**
- * Builds the page into a new temporary web root. `extraEntries` (paths from the project root)
- * are bundled with the page's own, sharing their chunks: a test page script served as
- * /<name>.js next to /client.js and /app.js.
+ * Builds the page into a new temporary web root. `extraEntries` (paths from the project root,
+ * all in one folder) are bundled by a second run with the same flags into the same dist/, so
+ * the page's own bundles are exactly what `deno task build` makes (one run with entries from
+ * several folders would nest its outputs under their common folder): a test page script is
+ * served as /<name>.js next to /client.js and /app.js.
  */
 export async function buildWebRoot(extraEntries: string[] = []): Promise<WebRoot> {
   const dir = await Deno.makeTempDir({ prefix: "owp-browser-web-" });
   const remove = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: bundleArgs(denoJson.tasks.build, join(dir, "dist"), extraEntries),
-      cwd: PROJECT_ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    const log = decoder.decode(output.stdout) + decoder.decode(output.stderr);
-    if (!output.success) throw new Error(`deno bundle failed:\n${log}`);
+    const outdir = join(dir, "dist");
+    const runs = [bundleArgs(denoJson.tasks.build, outdir, [])];
+    if (extraEntries.length > 0) {
+      runs.push(bundleArgs(denoJson.tasks.build, outdir, extraEntries, { ownEntries: false }));
+    }
+    let log = "";
+    for (const args of runs) {
+      const output = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: PROJECT_ROOT,
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      log += decoder.decode(output.stdout) + decoder.decode(output.stderr);
+      if (!output.success) throw new Error(`deno bundle failed:\n${log}`);
+    }
     for (const file of ["index.html", "app.css"]) {
       await Deno.copyFile(join(PROJECT_ROOT, "web", file), join(dir, file));
     }
