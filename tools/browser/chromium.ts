@@ -4,7 +4,9 @@
  * it is missing. The tests decide at load time (Deno.test's `ignore`), so a machine without
  * Chromium or ffmpeg stays green and says what it skipped.
  */
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
 
 /**
  * Headless, no sandbox (containers), no GPU, nothing phoning home, media that starts without a
@@ -62,8 +64,44 @@ export function browserSkipReason(): string | false {
   }
 }
 
+type Playwright = typeof import("playwright-core");
+let playwright: Promise<Playwright> | null = null;
+
+/**
+ * playwright-core, imported under the test task's permissions (no --allow-sys, no
+ * --allow-all). At import it asks Node for three things Deno guards more tightly than Node:
+ * `os.homedir()` and `os.release()` (sys permissions; used for Chrome channels' default
+ * profile folders and a WSL check) and `fs.existsSync("/proc/sys/fs/binfmt_misc/WSLInterop")`
+ * (Deno wants --allow-all for /proc/sys, and its existsSync throws where Node's returns false).
+ * For the import only, they are answered from what the task may read: HOME, no kernel release
+ * (so: not WSL), and Node's never-throwing existsSync. Nothing afterwards needs them.
+ */
+function loadPlaywright(): Promise<Playwright> {
+  return playwright ??= (async () => {
+    const saved = { homedir: os.homedir, release: os.release, existsSync: fs.existsSync };
+    const allowed = (name: "homedir" | "osRelease") =>
+      Deno.permissions.querySync({ name: "sys", kind: name }).state === "granted";
+    if (!allowed("homedir")) os.homedir = () => Deno.env.get("HOME") ?? "/nonexistent";
+    if (!allowed("osRelease")) os.release = () => "";
+    fs.existsSync = (path: fs.PathLike) => {
+      try {
+        return saved.existsSync(path);
+      } catch {
+        return false;
+      }
+    };
+    try {
+      return await import("playwright-core");
+    } finally {
+      Object.assign(os, { homedir: saved.homedir, release: saved.release });
+      fs.existsSync = saved.existsSync;
+    }
+  })();
+}
+
 export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error("no Chromium found (set CHROMIUM_PATH)");
+  const { chromium } = await loadPlaywright();
   return await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
