@@ -92,6 +92,14 @@ const INITIAL_START_LATENCY_MS = 30;
 const INITIAL_SEEK_LATENCY_MS = 60;
 /** A start or seek is measured this long after it, once the player has settled. */
 const MEASURE_AFTER_MS = 300;
+/**
+ * Host: how often to look whether a started or seeked player's media runs, how many looks in a
+ * row must see it advance with real time (within this share), and how long to wait at most.
+ */
+const MOVE_POLL_MS = 10;
+const MOVE_RUNS = 2;
+const MOVE_RATE_TOLERANCE = 0.3;
+const MOVE_WAIT_MAX_MS = 1_000;
 /** Positions closer than this are the same frame for all practical purposes. */
 const SAME_POSITION_S = 0.01;
 
@@ -130,6 +138,8 @@ export class PlaybackSync {
   /** Host: the last play state the room was told, and whether a stall was reported. */
   #hostTold: PlayState = "paused";
   #stallReported = false;
+  /** Host: a play or seek to tell once the media moves (#tellWhenMoving). */
+  #movingTell: number | null = null;
   #lastReportMs = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: PlaybackSyncContext, options: PlaybackSyncOptions = {}) {
@@ -389,33 +399,81 @@ export class PlaybackSync {
     const player = this.#player;
     if (!player || this.#role !== "host") return;
     const at = this.#ctx.serverNow();
-    if (at !== null && !this.#stallReported) {
+    // Not while a start or seek has the media standing still: its position would be stale.
+    if (at !== null && !this.#stallReported && this.#movingTell === null) {
       this.#ctx.sendState(player.currentTime(), player.paused ? "paused" : "playing", at);
     }
     this.#later(() => this.#hostTick(), this.#stateIntervalMs);
   }
 
+  /** Tells the room: the player's position and the server instant, read together. */
+  #tell(action: PlayerAction, playState: PlayState): void {
+    const at = this.#ctx.serverNow();
+    if (at === null || !this.#player) return;
+    this.#hostTold = playState;
+    this.#ctx.sendCommand(action, this.#player.currentTime(), playState, at);
+  }
+
+  /**
+   * A play or a seek while playing, told once the media moves. A browser fires "playing" and
+   * "seeked" before its media clock runs: Chromium's currentTime creeps by a few ms and then
+   * starts running 65–95 ms after either event (measured by the sync benchmark). The position
+   * read at the event is a point the media reaches only later: told then, it put the room's
+   * timeline that far ahead of the host, and every member with it. So the host waits until two
+   * readings in a row advance with real time at the player's rate; any reading then is a true
+   * point. A pause in the meantime tells the room itself; after MOVE_WAIT_MAX_MS it tells anyway.
+   */
+  #tellWhenMoving(action: "play" | "seek"): void {
+    const player = this.#player!;
+    this.#cancelMovingTell();
+    const clock = this.#ctx.clock;
+    const since = clock.now();
+    let last = { at: since, position: player.currentTime() };
+    let runs = 0;
+    const check = () => {
+      this.#movingTell = null;
+      if (player !== this.#player || this.#role !== "host" || player.paused) return;
+      const now = clock.now();
+      const position = player.currentTime();
+      const elapsedMs = now - last.at;
+      const movedMs = (position - last.position) * 1000;
+      const running = elapsedMs > 0 && movedMs > 0 &&
+        Math.abs(movedMs - elapsedMs * player.rate) <= elapsedMs * MOVE_RATE_TOLERANCE;
+      runs = running ? runs + 1 : 0;
+      last = { at: now, position };
+      if (runs >= MOVE_RUNS || now - since >= MOVE_WAIT_MAX_MS) {
+        this.#tell(action, "playing");
+        return;
+      }
+      this.#movingTell = this.#later(check, MOVE_POLL_MS);
+    };
+    this.#movingTell = this.#later(check, MOVE_POLL_MS);
+  }
+
+  #cancelMovingTell(): void {
+    if (this.#movingTell === null) return;
+    this.#ctx.clock.clearTimeout(this.#movingTell);
+    this.#timers.delete(this.#movingTell);
+    this.#movingTell = null;
+  }
+
   #hostEvent(event: PlayerEventType): void {
     const player = this.#player!;
-    const tell = (action: PlayerAction, playState: PlayState) => {
-      const at = this.#ctx.serverNow();
-      if (at === null) return;
-      this.#hostTold = playState;
-      this.#ctx.sendCommand(action, player.currentTime(), playState, at);
-    };
     switch (event) {
       case "playing":
-        // The media moves now: position and instant read together are a timeline point.
         this.#clearStall();
-        if (this.#hostTold !== "playing" || this.#stallReported) tell("play", "playing");
+        if (this.#hostTold !== "playing" || this.#stallReported) this.#tellWhenMoving("play");
         this.#stallReported = false;
         return;
       case "pause":
         this.#clearStall();
-        tell("pause", "paused");
+        this.#cancelMovingTell();
+        this.#tell("pause", "paused");
         return;
       case "seeked":
-        tell("seek", player.paused ? "paused" : "playing");
+        // Paused, the position stands still and is true now; playing, it is once it moves.
+        if (player.paused) this.#tell("seek", "paused");
+        else this.#tellWhenMoving("seek");
         return;
       case "waiting":
         if (player.paused || this.#stallTimer !== null) return;
@@ -423,7 +481,7 @@ export class PlaybackSync {
           this.#stallTimer = null;
           if (player.paused || player.canPlay) return;
           this.#stallReported = true;
-          tell("buffering", "playing");
+          this.#tell("buffering", "playing");
         }, this.#stallReportMs);
         return;
     }
@@ -549,6 +607,7 @@ export class PlaybackSync {
     if (this.#commandTimer !== null) this.#ctx.clock.clearTimeout(this.#commandTimer);
     this.#commandTimer = null;
     this.#stallTimer = null;
+    this.#movingTell = null;
     this.#stopLoop();
   }
 

@@ -31,3 +31,41 @@ Deno.test("sim: a member whose player says 'waiting' on its own start still foll
   const offsetMs = (late.player.position - host.player.position) * 1000;
   assert.ok(Math.abs(offsetMs) <= 25, `late member ${offsetMs.toFixed(1)} ms from the host`);
 });
+
+Deno.test("sim: a host whose player says 'playing' and 'seeked' before its media moves: members land on the host", () => {
+  // Chromium fires both 65–95 ms before the media clock runs. A host that told the room its
+  // position at the event put the timeline that far ahead of itself, and every member with it
+  // (about +70 ms after each play and seek in the sync benchmark), until a state update
+  // corrected it seconds later.
+  const chromiumLike = { eventsEarlyMs: 70, startLatencyMs: 100, seekLatencyMs: 120 };
+  const world = new SimWorld(12);
+  const host = world.addClient({ name: "host", offsetMs: 0, player: chromiumLike });
+  world.advance(2_000);
+  host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
+  world.advance(200);
+  const guests = [1, 2].map((n) =>
+    world.addClient({ name: `guest${n}`, offsetMs: n * 300, player: chromiumLike })
+  );
+  world.advance(2_000);
+  for (const guest of guests) guest.client.joinRoom(host.client.room!.id);
+  world.advance(2_000);
+  const worstMs = () =>
+    Math.max(...guests.map((g) => Math.abs(g.player.position - host.player.position) * 1000));
+  // The first play and the first seek teach each member its start-up and seek latencies.
+  host.player.user.play();
+  world.advance(5_000);
+  host.player.user.seek(60);
+  world.advance(3_000);
+  host.player.user.pause();
+  world.advance(1_000);
+  host.player.user.play();
+  world.advance(1_500 + 500); // the play's schedule, then half a second
+  assert.ok(worstMs() <= 15, `0.5 s after a play: ${worstMs().toFixed(1)} ms`);
+  world.advance(3_000);
+  for (const position of [40, 10, 25]) {
+    host.player.user.seek(position);
+    world.advance(1_000);
+    assert.ok(worstMs() <= 25, `1 s after a seek to ${position}: ${worstMs().toFixed(1)} ms`);
+    world.advance(3_000);
+  }
+});

@@ -19,6 +19,11 @@ export interface FakePlayerOptions {
    * position is not buffered yet (a cold start, a start right after a seek).
    */
   readonly waitsOnStart: boolean;
+  /**
+   * "playing" and "seeked" fire this long before the media moves (within the start and seek
+   * latencies), as in Chromium, where the media clock runs 65–95 ms after either event.
+   */
+  readonly eventsEarlyMs: number;
 }
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
@@ -26,6 +31,7 @@ export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
   seekLatencyMs: 60,
   clockSpeed: 1,
   waitsOnStart: false,
+  eventsEarlyMs: 0,
 };
 
 export class FakePlayer implements Player {
@@ -80,11 +86,16 @@ export class FakePlayer implements Player {
     this.#paused = false;
     this.#fire("play");
     if (this.#options.waitsOnStart) this.#fire("waiting");
-    this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs, () => {
+    const early = Math.min(this.#options.eventsEarlyMs, this.#options.startLatencyMs);
+    const move = () => {
       this.#startTimer = null;
       this.#settle();
       this.#moving = true;
+    };
+    this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs - early, () => {
       this.#fire("playing");
+      if (early === 0) return move();
+      this.#startTimer = this.#clock.setTimer(early, move) as number;
     }) as number;
     return Promise.resolve();
   }
@@ -105,7 +116,8 @@ export class FakePlayer implements Player {
     this.#since = this.#clock.now();
     this.#seekingUntil = this.#clock.now() + this.#options.seekLatencyMs;
     this.#fire("seeking");
-    this.#clock.setTimer(this.#options.seekLatencyMs, () => this.#fire("seeked"));
+    const early = Math.min(this.#options.eventsEarlyMs, this.#options.seekLatencyMs);
+    this.#clock.setTimer(this.#options.seekLatencyMs - early, () => this.#fire("seeked"));
   }
 
   setRate(rate: number): void {
