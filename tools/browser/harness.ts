@@ -5,6 +5,7 @@
  * also serves the test-only pages and the bundles), and Chromium.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Clock } from "../../rooms/clock.ts";
 import { createSessionServer, type SessionServer } from "../../server/app.ts";
 import { defaultConfig } from "../../server/config.ts";
 import { type Logger, silentLogger } from "../../server/log.ts";
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   /** Seconds of test video (default 40). */
   readonly videoDurationS?: number;
   readonly log?: Logger;
+  /** The server's clock (default: a SystemClock of its own); the benchmark reads it too. */
+  readonly clock?: Clock;
   /** Extra Chromium flags. */
   readonly chromiumArgs?: string[];
 }
@@ -79,6 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Browse
       config: defaultConfig({ ALLOWED_ORIGINS: files.origin, ...options.env }),
       log: options.log ?? silentLogger,
       webRoot: webRoot.url,
+      clock: options.clock,
     });
     const http = Deno.serve(
       { port: 0, hostname: "127.0.0.1", onListen: () => {} },

@@ -67,6 +67,8 @@ export interface OpenOptions {
   readonly ws?: string;
   /** Deep-link join. */
   readonly room?: string;
+  /** Runs on the new page before it loads (init scripts, listeners). */
+  readonly beforeLoad?: (page: Page) => Promise<unknown>;
 }
 
 /** One reading of a page's player, with the machine-clock instant it was taken at. */
@@ -97,6 +99,7 @@ export class WatchPages {
   /** A new page (a new person) at the watch page, its client started. */
   async open(options: OpenOptions): Promise<Page> {
     const page = await this.harness.newPage();
+    await options.beforeLoad?.(page);
     await page.goto(this.url(options));
     await waitForClient(page);
     if (options.room) await this.#joined(page, options.room);
