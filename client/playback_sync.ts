@@ -93,12 +93,14 @@ const INITIAL_SEEK_LATENCY_MS = 60;
 /** A start or seek is measured this long after it, once the player has settled. */
 const MEASURE_AFTER_MS = 300;
 /**
- * Host: how often to look whether a started or seeked player's media runs, how many looks in a
- * row must see it advance with real time (within this share), and how long to wait at most.
+ * Host: how often to look whether a started or seeked player's media runs; how long it must
+ * then have advanced with real time (each look within the step tolerance, the whole run within
+ * the run tolerance) to count as running; and how long to wait at most.
  */
 const MOVE_POLL_MS = 10;
-const MOVE_RUNS = 2;
-const MOVE_RATE_TOLERANCE = 0.3;
+const MOVE_WINDOW_MS = 50;
+const MOVE_STEP_TOLERANCE = 0.5;
+const MOVE_RUN_TOLERANCE = 0.1;
 const MOVE_WAIT_MAX_MS = 1_000;
 /** Positions closer than this are the same frame for all practical purposes. */
 const SAME_POSITION_S = 0.01;
@@ -416,32 +418,42 @@ export class PlaybackSync {
 
   /**
    * A play or a seek while playing, told once the media moves. A browser fires "playing" and
-   * "seeked" before its media clock runs: Chromium's currentTime creeps by a few ms and then
-   * starts running 65–95 ms after either event (measured by the sync benchmark). The position
-   * read at the event is a point the media reaches only later: told then, it put the room's
-   * timeline that far ahead of the host, and every member with it. So the host waits until two
-   * readings in a row advance with real time at the player's rate; any reading then is a true
-   * point. A pause in the meantime tells the room itself; after MOVE_WAIT_MAX_MS it tells anyway.
+   * "seeked" before its media clock runs. Chromium's currentTime runs for 15–20 ms, stands
+   * still for 50–70 ms, and only then runs for good: 65–95 ms after either event (measured by
+   * the sync benchmark). The position read at the event is a point the media reaches only
+   * later: told then, it put the room's timeline that far ahead of the host, and every member
+   * with it. So the host waits until the position has advanced with real time, at the player's
+   * rate, for MOVE_WINDOW_MS on end; any reading then is a true point. A pause in the meantime
+   * tells the room itself; after MOVE_WAIT_MAX_MS the host tells anyway.
    */
   #tellWhenMoving(action: "play" | "seek"): void {
     const player = this.#player!;
     this.#cancelMovingTell();
     const clock = this.#ctx.clock;
     const since = clock.now();
-    let last = { at: since, position: player.currentTime() };
-    let runs = 0;
+    const reading = () => ({ at: clock.now(), position: player.currentTime() });
+    /** The last reading, and the first of the current run of readings that advance. */
+    let last = reading();
+    let runFrom = last;
+    const advancing = (
+      from: { at: number; position: number },
+      to: typeof from,
+      tolerance: number,
+    ) => {
+      const elapsedMs = to.at - from.at;
+      const movedMs = (to.position - from.position) * 1000;
+      return elapsedMs > 0 && movedMs > 0 &&
+        Math.abs(movedMs - elapsedMs * player.rate) <= elapsedMs * tolerance;
+    };
     const check = () => {
       this.#movingTell = null;
       if (player !== this.#player || this.#role !== "host" || player.paused) return;
-      const now = clock.now();
-      const position = player.currentTime();
-      const elapsedMs = now - last.at;
-      const movedMs = (position - last.position) * 1000;
-      const running = elapsedMs > 0 && movedMs > 0 &&
-        Math.abs(movedMs - elapsedMs * player.rate) <= elapsedMs * MOVE_RATE_TOLERANCE;
-      runs = running ? runs + 1 : 0;
-      last = { at: now, position };
-      if (runs >= MOVE_RUNS || now - since >= MOVE_WAIT_MAX_MS) {
+      const now = reading();
+      if (!advancing(last, now, MOVE_STEP_TOLERANCE)) runFrom = now;
+      last = now;
+      const running = now.at - runFrom.at >= MOVE_WINDOW_MS &&
+        advancing(runFrom, now, MOVE_RUN_TOLERANCE);
+      if (running || now.at - since >= MOVE_WAIT_MAX_MS) {
         this.#tell(action, "playing");
         return;
       }

@@ -33,11 +33,17 @@ Deno.test("sim: a member whose player says 'waiting' on its own start still foll
 });
 
 Deno.test("sim: a host whose player says 'playing' and 'seeked' before its media moves: members land on the host", () => {
-  // Chromium fires both 65–95 ms before the media clock runs. A host that told the room its
-  // position at the event put the timeline that far ahead of itself, and every member with it
+  // Chromium fires both 65–95 ms before the media clock runs for good (its currentTime first
+  // runs 15–20 ms, then stands). A host that told the room its position at the event, or in
+  // that false start, put the timeline that far ahead of itself, and every member with it
   // (about +70 ms after each play and seek in the sync benchmark), until a state update
   // corrected it seconds later.
-  const chromiumLike = { eventsEarlyMs: 70, startLatencyMs: 100, seekLatencyMs: 120 };
+  const chromiumLike = {
+    eventsEarlyMs: 70,
+    falseStartMs: 18,
+    startLatencyMs: 100,
+    seekLatencyMs: 120,
+  };
   const world = new SimWorld(12);
   const host = world.addClient({ name: "host", offsetMs: 0, player: chromiumLike });
   world.advance(2_000);

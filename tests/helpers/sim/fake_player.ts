@@ -24,6 +24,11 @@ export interface FakePlayerOptions {
    * latencies), as in Chromium, where the media clock runs 65–95 ms after either event.
    */
   readonly eventsEarlyMs: number;
+  /**
+   * With events early: the media first runs this long after the event, then holds until it
+   * runs for good (Chromium's currentTime runs 15–20 ms, stands 50–70 ms, then runs).
+   */
+  readonly falseStartMs: number;
 }
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
@@ -32,6 +37,7 @@ export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
   clockSpeed: 1,
   waitsOnStart: false,
   eventsEarlyMs: 0,
+  falseStartMs: 0,
 };
 
 export class FakePlayer implements Player {
@@ -44,6 +50,9 @@ export class FakePlayer implements Player {
   #paused = true;
   #rate = 1;
   #seekingUntil = Number.NEGATIVE_INFINITY;
+  /** An interval in which the moving media holds still (a false start's pause). */
+  #holdFrom = Number.NEGATIVE_INFINITY;
+  #holdUntil = Number.NEGATIVE_INFINITY;
   #startTimer: number | null = null;
   #stalled = false;
   readonly #listeners = new Set<(event: PlayerEventType) => void>();
@@ -62,7 +71,8 @@ export class FakePlayer implements Player {
     const now = this.#clock.now();
     if (!this.#moving || this.#stalled || now < this.#seekingUntil) return this.#position;
     const from = Math.max(this.#since, this.#seekingUntil);
-    return this.#position + ((now - from) / 1000) * this.#rate * this.#options.clockSpeed;
+    const held = Math.max(0, Math.min(now, this.#holdUntil) - Math.max(from, this.#holdFrom));
+    return this.#position + ((now - from - held) / 1000) * this.#rate * this.#options.clockSpeed;
   }
 
   currentTime(): number {
@@ -92,9 +102,18 @@ export class FakePlayer implements Player {
       this.#settle();
       this.#moving = true;
     };
+    const falseStart = Math.min(this.#options.falseStartMs, early);
     this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs - early, () => {
       this.#fire("playing");
       if (early === 0) return move();
+      if (falseStart > 0) {
+        // Runs a moment, holds, then runs for good at the start-up latency.
+        move();
+        const now = this.#clock.now();
+        this.#holdFrom = now + falseStart;
+        this.#holdUntil = now + early;
+        return;
+      }
       this.#startTimer = this.#clock.setTimer(early, move) as number;
     }) as number;
     return Promise.resolve();
@@ -117,6 +136,14 @@ export class FakePlayer implements Player {
     this.#seekingUntil = this.#clock.now() + this.#options.seekLatencyMs;
     this.#fire("seeking");
     const early = Math.min(this.#options.eventsEarlyMs, this.#options.seekLatencyMs);
+    const falseStart = Math.min(this.#options.falseStartMs, early);
+    if (falseStart > 0) {
+      // From "seeked" it runs a moment, holds, then runs for good at the seek latency.
+      const seeked = this.#clock.now() + this.#options.seekLatencyMs - early;
+      this.#holdFrom = seeked + falseStart;
+      this.#holdUntil = this.#seekingUntil;
+      this.#seekingUntil = seeked;
+    }
     this.#clock.setTimer(this.#options.seekLatencyMs - early, () => this.#fire("seeked"));
   }
 
