@@ -87,7 +87,7 @@ export interface PlaybackSyncOptions {
   readonly reportIntervalMs?: number;
 }
 
-/** Start-up latency assumed before the first measurement: a typical HTML5 video's. */
+/** Latencies assumed before the first measurement when the player says nothing of its own. */
 const INITIAL_START_LATENCY_MS = 30;
 const INITIAL_SEEK_LATENCY_MS = 60;
 /** A start or seek is measured this long after it, once the player has settled. */
@@ -118,8 +118,9 @@ export class PlaybackSync {
   readonly #stateIntervalMs: number;
   readonly #stallReportMs: number;
   readonly #reportIntervalMs: number;
-  readonly startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
-  readonly seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
+  /** Start-up and seek latencies: a first guess (the player's typical ones), then measured. */
+  startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
+  seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
 
   #player: Player | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -167,6 +168,14 @@ export class PlaybackSync {
   attach(player: Player): void {
     this.detach();
     this.#player = player;
+    // Until this client has measured its own, the player's typical latencies are the guess.
+    const typical = player.typicalLatencyMs;
+    if (typical && this.startLatency.measurements === 0) {
+      this.startLatency = new LatencyLearner(typical.start);
+    }
+    if (typical && this.seekLatency.measurements === 0) {
+      this.seekLatency = new LatencyLearner(typical.seek);
+    }
     this.#unsubscribe = player.on((event) => this.#onPlayerEvent(event));
     this.#restart();
   }

@@ -75,3 +75,33 @@ Deno.test("sim: a host whose player says 'playing' and 'seeked' before its media
     world.advance(3_000);
   }
 });
+
+Deno.test("sim: a player that says what its latencies typically are starts right the first time", () => {
+  // Chromium's media element: play() until the media runs ≈ 80 ms, against the 30 ms a client
+  // assumes of a player that says nothing; the first play then left members ≈ 50 ms behind.
+  const firstPlayWorstMs = (typical: boolean) => {
+    const player = {
+      startLatencyMs: 80,
+      seekLatencyMs: 115,
+      ...(typical ? { typicalLatencyMs: { start: 80, seek: 115 } } : {}),
+    };
+    const world = new SimWorld(13);
+    const host = world.addClient({ name: "host", offsetMs: 0, player });
+    world.advance(2_000);
+    host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
+    world.advance(200);
+    const guest = world.addClient({ name: "guest", offsetMs: 250, player });
+    world.advance(2_000);
+    guest.client.joinRoom(host.client.room!.id);
+    world.advance(2_000);
+    host.player.user.play();
+    // The host tells the room once its media runs (~130 ms), the play is 1.5 s ahead; then a
+    // moment, before any drift correction.
+    world.advance(130 + 1_500 + 250);
+    return Math.abs(guest.player.position - host.player.position) * 1000;
+  };
+  const unhinted = firstPlayWorstMs(false);
+  assert.ok(unhinted > 40, `without the hint the first play starts late: ${unhinted.toFixed(1)} ms`);
+  const hinted = firstPlayWorstMs(true);
+  assert.ok(hinted <= 3, `with it: ${hinted.toFixed(1)} ms`);
+});

@@ -29,6 +29,8 @@ export interface FakePlayerOptions {
    * runs for good (Chromium's currentTime runs 15–20 ms, stands 50–70 ms, then runs).
    */
   readonly falseStartMs: number;
+  /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
+  readonly typicalLatencyMs?: { readonly start: number; readonly seek: number };
 }
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
@@ -89,6 +91,10 @@ export class FakePlayer implements Player {
 
   get rate(): number {
     return this.#rate;
+  }
+
+  get typicalLatencyMs(): { readonly start: number; readonly seek: number } | undefined {
+    return this.#options.typicalLatencyMs;
   }
 
   play(): Promise<void> {
