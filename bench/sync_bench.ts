@@ -21,6 +21,7 @@ import {
   waitForEveryoneReady,
   WatchPages,
 } from "../tools/browser/watch_page.ts";
+import { type MachineLoad, machineLoad, sampleMachine } from "./machine_load.ts";
 import { prepareOutput, resolveOutputPath } from "./output_path.ts";
 import {
   convergenceMs,
@@ -267,6 +268,8 @@ export interface ProfileResult {
   }[];
   readonly clockTruths: { readonly offsetMs: number; readonly rttMs: number }[];
   readonly meanClockErrorMs: number[];
+  /** How busy the machine was while the session ran (null: not Linux). */
+  readonly machine?: MachineLoad | null;
 }
 
 const START_SPREAD_AFTER_MS = 500;
@@ -428,6 +431,7 @@ async function runProfile(
     const measureFromMs = machineNow();
 
     const actions: { action: HostAction; atMs: number; steady?: true }[] = [];
+    const machineFrom = await sampleMachine();
     const steps = script(options.steadyS);
     for (const [n, step] of steps.entries()) {
       const what = typeof step.action === "number" ? `seek to ${step.action} s` : step.action;
@@ -436,12 +440,14 @@ async function runProfile(
       await hostDoes(pages[0]!, step.action);
       await sleep(step.thenMs);
     }
+    const machineTo = await sampleMachine();
+    const machine = machineFrom && machineTo ? machineLoad(machineFrom, machineTo, Deno.pid) : null;
     const probes = await Promise.all(
       pages.map((page) =>
         page.evaluate(() => (globalThis as unknown as { __owpProbe: ProbeData }).__owpProbe)
       ),
     );
-    const result = analyse(profile, probes, actions, truths, measureFromMs);
+    const result = { ...analyse(profile, probes, actions, truths, measureFromMs), machine };
     return options.raw ? { ...result, raw: { probes, actions, truths } } : result;
   } finally {
     await Promise.all(pages.map((page) => page.context().close().catch(() => {})));
@@ -499,15 +505,17 @@ const triple = (s: LatencySummary) =>
 export function renderTable(results: ProfileResult[], header: string): string {
   const lines = [header, ""];
   const columns = [
-    ["profile", 20],
+    ["profile", 10],
     ["start spread", 22],
-    ["steady drift", 20],
-    ["seek → converged", 22],
-    ["clock error", 18],
-    ["clock vs 0", 18],
+    ["steady drift", 22],
+    ["seek → converged", 26],
+    ["clock error", 20],
+    ["clock vs 0", 20],
   ] as const;
   lines.push(columns.map(([name, width]) => name.padEnd(width)).join(""));
-  lines.push(columns.map(([, width]) => "p50 / p95 / max ms".padEnd(width)).join(""));
+  lines.push(
+    columns.map(([, width], i) => (i === 0 ? "" : "p50 / p95 / max ms").padEnd(width)).join(""),
+  );
   for (const r of results) {
     const converge = r.figures.seekConvergeMs;
     lines.push(
@@ -519,6 +527,17 @@ export function renderTable(results: ProfileResult[], header: string): string {
         triple(r.figures.clockErrorMs),
         triple(r.figures.clockErrorVsZeroMs),
       ].map((cell, i) => cell.padEnd(columns[i]![1])).join(""),
+    );
+  }
+  lines.push("");
+  for (const r of results) {
+    const m = r.machine;
+    if (!m) continue;
+    const top = m.foreignTop.slice(0, 3).map((p) => `${p.name} ${p.percentOfCore.toFixed(0)}%`);
+    lines.push(
+      `machine during ${r.profile.name}: ${m.busyPercent.toFixed(0)}% of all CPUs busy; ` +
+        `outside the benchmark ${m.foreignPercentOfCore.toFixed(0)}% of one core` +
+        (top.length ? ` (${top.join(", ")})` : ""),
     );
   }
   lines.push("", "targets");
