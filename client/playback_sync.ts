@@ -131,6 +131,8 @@ export class PlaybackSync {
   #lastDriftS: number | null = null;
   /** Player calls of ours whose events are still to come. */
   readonly #guard: Guard = { play: 0, pause: 0, seek: 0 };
+  /** The player's first start is still to come, and it says nothing of the later ones. */
+  #coldStart = false;
   /** A start or seek of ours to measure once it settles. */
   #measure: { kind: "start" | "seek"; atMs: number; assumedMs: number } | null = null;
   #readySent = false;
@@ -172,6 +174,10 @@ export class PlaybackSync {
     const typical = player.typicalLatencyMs;
     if (typical && this.startLatency.measurements === 0) {
       this.startLatency = new LatencyLearner(typical.start);
+      // A player's first start opens its audio output and is slower than the rest (Chromium:
+      // 80–250 ms against about 80): taken as the first measurement, it made the next starts
+      // up to 100 ms early. With a typical latency to go on, it is not learned from.
+      this.#coldStart = true;
     }
     if (typical && this.seekLatency.measurements === 0) {
       this.seekLatency = new LatencyLearner(typical.seek);
@@ -399,6 +405,10 @@ export class PlaybackSync {
     const measure = this.#measure;
     if (!measure || nowMs - measure.atMs < MEASURE_AFTER_MS) return;
     this.#measure = null;
+    if (measure.kind === "start" && this.#coldStart) {
+      this.#coldStart = false;
+      return;
+    }
     // Behind by d after assuming a latency L means the latency was L + d.
     const learner = measure.kind === "start" ? this.startLatency : this.seekLatency;
     learner.add(measure.assumedMs + driftS * 1000);

@@ -29,6 +29,8 @@ export interface FakePlayerOptions {
    * runs for good (Chromium's currentTime runs 15–20 ms, stands 50–70 ms, then runs).
    */
   readonly falseStartMs: number;
+  /** The first play() takes this much longer (a browser opens its audio output then). */
+  readonly firstStartExtraMs?: number;
   /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
   readonly typicalLatencyMs?: { readonly start: number; readonly seek: number };
 }
@@ -56,6 +58,7 @@ export class FakePlayer implements Player {
   #holdFrom = Number.NEGATIVE_INFINITY;
   #holdUntil = Number.NEGATIVE_INFINITY;
   #startTimer: number | null = null;
+  #started = false;
   #stalled = false;
   readonly #listeners = new Set<(event: PlayerEventType) => void>();
   /** Every event fired, with the true time: what the user would have seen happen. */
@@ -102,14 +105,17 @@ export class FakePlayer implements Player {
     this.#paused = false;
     this.#fire("play");
     if (this.#options.waitsOnStart) this.#fire("waiting");
-    const early = Math.min(this.#options.eventsEarlyMs, this.#options.startLatencyMs);
+    const startLatencyMs = this.#options.startLatencyMs +
+      (this.#started ? 0 : this.#options.firstStartExtraMs ?? 0);
+    this.#started = true;
+    const early = Math.min(this.#options.eventsEarlyMs, startLatencyMs);
     const move = () => {
       this.#startTimer = null;
       this.#settle();
       this.#moving = true;
     };
     const falseStart = Math.min(this.#options.falseStartMs, early);
-    this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs - early, () => {
+    this.#startTimer = this.#clock.setTimer(startLatencyMs - early, () => {
       this.#fire("playing");
       if (early === 0) return move();
       if (falseStart > 0) {
