@@ -141,3 +141,36 @@ Deno.test("sim: a player's slow first start does not make its later starts early
   assert.ok(Math.abs(second) <= 3, `second play: ${second.toFixed(1)} ms`);
   assert.equal(guest.client.syncInfo.startLatencyMs, 80);
 });
+
+Deno.test("sim: a seek while playing that costs more than usual still lands on the host", () => {
+  // A seek's cost depends on where it lands (Chromium: 85–200 ms, more when the data is not
+  // buffered). Seeking at the target with the usual cost allowed for left members that far
+  // behind; a seek prepared ahead, paused, costs nothing at the target.
+  const player = {
+    startLatencyMs: 80,
+    seekLatencyMs: 110,
+    // Past 100 s nothing is buffered: seeks there take 200 ms.
+    seekLatencyAt: (position: number) => (position > 100 ? 200 : 110),
+  };
+  const world = new SimWorld(15);
+  const host = world.addClient({ name: "host", offsetMs: 0, player: { startLatencyMs: 80 } });
+  world.advance(2_000);
+  host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
+  world.advance(200);
+  const guests = [1, 2].map((n) =>
+    world.addClient({ name: `guest${n}`, offsetMs: n * 500, player })
+  );
+  world.advance(2_000);
+  for (const guest of guests) guest.client.joinRoom(host.client.room!.id);
+  world.advance(2_000);
+  host.player.user.play();
+  world.advance(5_000);
+  host.player.user.seek(30); // an ordinary one: the members learn their latencies
+  world.advance(4_000);
+  host.player.user.seek(150); // a costly one
+  world.advance(100 + 300 + 200); // the host's seek, the schedule, a moment
+  for (const guest of guests) {
+    const offsetMs = (guest.player.position - host.player.position) * 1000;
+    assert.ok(Math.abs(offsetMs) <= 5, `${guest.name}: ${offsetMs.toFixed(1)} ms`);
+  }
+});

@@ -29,6 +29,8 @@ export interface FakePlayerOptions {
    * runs for good (Chromium's currentTime runs 15–20 ms, stands 50–70 ms, then runs).
    */
   readonly falseStartMs: number;
+  /** A seek's latency by where it lands, when that matters (what is buffered, keyframes). */
+  readonly seekLatencyAt?: (position: number) => number;
   /** The first play() takes this much longer (a browser opens its audio output then). */
   readonly firstStartExtraMs?: number;
   /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
@@ -145,18 +147,19 @@ export class FakePlayer implements Player {
     this.#settle();
     this.#position = Math.max(0, position);
     this.#since = this.#clock.now();
-    this.#seekingUntil = this.#clock.now() + this.#options.seekLatencyMs;
+    const seekLatencyMs = this.#options.seekLatencyAt?.(position) ?? this.#options.seekLatencyMs;
+    this.#seekingUntil = this.#clock.now() + seekLatencyMs;
     this.#fire("seeking");
-    const early = Math.min(this.#options.eventsEarlyMs, this.#options.seekLatencyMs);
+    const early = Math.min(this.#options.eventsEarlyMs, seekLatencyMs);
     const falseStart = Math.min(this.#options.falseStartMs, early);
     if (falseStart > 0) {
       // From "seeked" it runs a moment, holds, then runs for good at the seek latency.
-      const seeked = this.#clock.now() + this.#options.seekLatencyMs - early;
+      const seeked = this.#clock.now() + seekLatencyMs - early;
       this.#holdFrom = seeked + falseStart;
       this.#holdUntil = this.#seekingUntil;
       this.#seekingUntil = seeked;
     }
-    this.#clock.setTimer(this.#options.seekLatencyMs - early, () => this.#fire("seeked"));
+    this.#clock.setTimer(seekLatencyMs - early, () => this.#fire("seeked"));
   }
 
   setRate(rate: number): void {
