@@ -42,8 +42,19 @@ const EVENTS: readonly PlayerEventType[] = [
   "emptied",
 ];
 
+/**
+ * A media element's typical latencies, measured in Chromium (sync benchmark, bench/README.md):
+ * play() until the media runs 65–115 ms (about 80), a seek while playing until it runs from
+ * the new position 85–155 ms (about 115). The media clock runs 65–95 ms after "playing" or
+ * "seeked" fires.
+ */
+const MEDIA_ELEMENT_LATENCY_MS = Object.freeze({ start: 80, seek: 115 });
+
 /** A media element as a Player. */
 export class MediaElementPlayer implements Player {
+  readonly typicalLatencyMs: { readonly start: number; readonly seek: number } =
+    MEDIA_ELEMENT_LATENCY_MS;
+
   constructor(readonly element: HTMLMediaElement) {}
 
   currentTime(): number {

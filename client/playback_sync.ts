@@ -87,11 +87,23 @@ export interface PlaybackSyncOptions {
   readonly reportIntervalMs?: number;
 }
 
-/** Start-up latency assumed before the first measurement: a typical HTML5 video's. */
+/** Latencies assumed before the first measurement when the player says nothing of its own. */
 const INITIAL_START_LATENCY_MS = 30;
 const INITIAL_SEEK_LATENCY_MS = 60;
+/** A seek while playing is prepared ahead when there is this much time beyond what it costs. */
+const SEEK_PREPARE_MARGIN_MS = 30;
 /** A start or seek is measured this long after it, once the player has settled. */
 const MEASURE_AFTER_MS = 300;
+/**
+ * Host: how often to look whether a started or seeked player's media runs; how long it must
+ * then have advanced with real time (each look within the step tolerance, the whole run within
+ * the run tolerance) to count as running; and how long to wait at most.
+ */
+const MOVE_POLL_MS = 10;
+const MOVE_WINDOW_MS = 50;
+const MOVE_STEP_TOLERANCE = 0.5;
+const MOVE_RUN_TOLERANCE = 0.1;
+const MOVE_WAIT_MAX_MS = 1_000;
 /** Positions closer than this are the same frame for all practical purposes. */
 const SAME_POSITION_S = 0.01;
 
@@ -108,8 +120,9 @@ export class PlaybackSync {
   readonly #stateIntervalMs: number;
   readonly #stallReportMs: number;
   readonly #reportIntervalMs: number;
-  readonly startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
-  readonly seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
+  /** Start-up and seek latencies: a first guess (the player's typical ones), then measured. */
+  startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
+  seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
 
   #player: Player | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -120,6 +133,8 @@ export class PlaybackSync {
   #lastDriftS: number | null = null;
   /** Player calls of ours whose events are still to come. */
   readonly #guard: Guard = { play: 0, pause: 0, seek: 0 };
+  /** The player's first start is still to come, and it says nothing of the later ones. */
+  #coldStart = false;
   /** A start or seek of ours to measure once it settles. */
   #measure: { kind: "start" | "seek"; atMs: number; assumedMs: number } | null = null;
   #readySent = false;
@@ -130,6 +145,8 @@ export class PlaybackSync {
   /** Host: the last play state the room was told, and whether a stall was reported. */
   #hostTold: PlayState = "paused";
   #stallReported = false;
+  /** Host: a play or seek to tell once the media moves (#tellWhenMoving). */
+  #movingTell: number | null = null;
   #lastReportMs = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: PlaybackSyncContext, options: PlaybackSyncOptions = {}) {
@@ -155,6 +172,18 @@ export class PlaybackSync {
   attach(player: Player): void {
     this.detach();
     this.#player = player;
+    // Until this client has measured its own, the player's typical latencies are the guess.
+    const typical = player.typicalLatencyMs;
+    if (typical && this.startLatency.measurements === 0) {
+      this.startLatency = new LatencyLearner(typical.start);
+      // A player's first start opens its audio output and is slower than the rest (Chromium:
+      // 80–250 ms against about 80): taken as the first measurement, it made the next starts
+      // up to 100 ms early. With a typical latency to go on, it is not learned from.
+      this.#coldStart = true;
+    }
+    if (typical && this.seekLatency.measurements === 0) {
+      this.seekLatency = new LatencyLearner(typical.seek);
+    }
     this.#unsubscribe = player.on((event) => this.#onPlayerEvent(event));
     this.#restart();
   }
@@ -220,6 +249,18 @@ export class PlaybackSync {
       // Remember where the room is going; a held or absent player catches up later.
       this.#anchor = point;
       return;
+    }
+    // A seek while playing, with time to spare, is made a play: stop, seek now to where the
+    // room will be at the target, and start from there, the start-up latency early. What a
+    // seek costs depends on where it lands (what is buffered, how far from a keyframe:
+    // 85–200 ms in Chromium, even 400 for a far one); done ahead, it costs nothing at the
+    // target, and only the start-up latency, which varies less, is left to allow for.
+    const spareMs = this.#localDelayUntil(point.serverTs);
+    if (
+      action === "seek" && point.playing && !player.paused &&
+      spareMs >= this.seekLatency.estimateMs + this.startLatency.estimateMs + SEEK_PREPARE_MARGIN_MS
+    ) {
+      this.#pauseAt(player.currentTime());
     }
     // Prepare now what can be prepared: a paused player waits at the start position.
     if (point.playing && player.paused) this.#seekTo(point.position);
@@ -378,6 +419,10 @@ export class PlaybackSync {
     const measure = this.#measure;
     if (!measure || nowMs - measure.atMs < MEASURE_AFTER_MS) return;
     this.#measure = null;
+    if (measure.kind === "start" && this.#coldStart) {
+      this.#coldStart = false;
+      return;
+    }
     // Behind by d after assuming a latency L means the latency was L + d.
     const learner = measure.kind === "start" ? this.startLatency : this.seekLatency;
     learner.add(measure.assumedMs + driftS * 1000);
@@ -389,33 +434,91 @@ export class PlaybackSync {
     const player = this.#player;
     if (!player || this.#role !== "host") return;
     const at = this.#ctx.serverNow();
-    if (at !== null && !this.#stallReported) {
+    // Not while a start or seek has the media standing still: its position would be stale.
+    if (at !== null && !this.#stallReported && this.#movingTell === null) {
       this.#ctx.sendState(player.currentTime(), player.paused ? "paused" : "playing", at);
     }
     this.#later(() => this.#hostTick(), this.#stateIntervalMs);
   }
 
+  /** Tells the room: the player's position and the server instant, read together. */
+  #tell(action: PlayerAction, playState: PlayState): void {
+    const at = this.#ctx.serverNow();
+    if (at === null || !this.#player) return;
+    this.#hostTold = playState;
+    this.#ctx.sendCommand(action, this.#player.currentTime(), playState, at);
+  }
+
+  /**
+   * A play or a seek while playing, told once the media moves. A browser fires "playing" and
+   * "seeked" before its media clock runs. Chromium's currentTime runs for 15–20 ms, stands
+   * still for 50–70 ms, and only then runs for good: 65–95 ms after either event (measured by
+   * the sync benchmark). The position read at the event is a point the media reaches only
+   * later: told then, it put the room's timeline that far ahead of the host, and every member
+   * with it. So the host waits until the position has advanced with real time, at the player's
+   * rate, for MOVE_WINDOW_MS on end; any reading then is a true point. A pause in the meantime
+   * tells the room itself; after MOVE_WAIT_MAX_MS the host tells anyway.
+   */
+  #tellWhenMoving(action: "play" | "seek"): void {
+    const player = this.#player!;
+    this.#cancelMovingTell();
+    const clock = this.#ctx.clock;
+    const since = clock.now();
+    const reading = () => ({ at: clock.now(), position: player.currentTime() });
+    /** The last reading, and the first of the current run of readings that advance. */
+    let last = reading();
+    let runFrom = last;
+    const advancing = (
+      from: { at: number; position: number },
+      to: typeof from,
+      tolerance: number,
+    ) => {
+      const elapsedMs = to.at - from.at;
+      const movedMs = (to.position - from.position) * 1000;
+      return elapsedMs > 0 && movedMs > 0 &&
+        Math.abs(movedMs - elapsedMs * player.rate) <= elapsedMs * tolerance;
+    };
+    const check = () => {
+      this.#movingTell = null;
+      if (player !== this.#player || this.#role !== "host" || player.paused) return;
+      const now = reading();
+      if (!advancing(last, now, MOVE_STEP_TOLERANCE)) runFrom = now;
+      last = now;
+      const running = now.at - runFrom.at >= MOVE_WINDOW_MS &&
+        advancing(runFrom, now, MOVE_RUN_TOLERANCE);
+      if (running || now.at - since >= MOVE_WAIT_MAX_MS) {
+        this.#tell(action, "playing");
+        return;
+      }
+      this.#movingTell = this.#later(check, MOVE_POLL_MS);
+    };
+    this.#movingTell = this.#later(check, MOVE_POLL_MS);
+  }
+
+  #cancelMovingTell(): void {
+    if (this.#movingTell === null) return;
+    this.#ctx.clock.clearTimeout(this.#movingTell);
+    this.#timers.delete(this.#movingTell);
+    this.#movingTell = null;
+  }
+
   #hostEvent(event: PlayerEventType): void {
     const player = this.#player!;
-    const tell = (action: PlayerAction, playState: PlayState) => {
-      const at = this.#ctx.serverNow();
-      if (at === null) return;
-      this.#hostTold = playState;
-      this.#ctx.sendCommand(action, player.currentTime(), playState, at);
-    };
     switch (event) {
       case "playing":
-        // The media moves now: position and instant read together are a timeline point.
         this.#clearStall();
-        if (this.#hostTold !== "playing" || this.#stallReported) tell("play", "playing");
+        if (this.#hostTold !== "playing" || this.#stallReported) this.#tellWhenMoving("play");
         this.#stallReported = false;
         return;
       case "pause":
         this.#clearStall();
-        tell("pause", "paused");
+        this.#cancelMovingTell();
+        this.#tell("pause", "paused");
         return;
       case "seeked":
-        tell("seek", player.paused ? "paused" : "playing");
+        // Paused, the position stands still and is true now; playing, it is once it moves.
+        if (player.paused) this.#tell("seek", "paused");
+        else this.#tellWhenMoving("seek");
         return;
       case "waiting":
         if (player.paused || this.#stallTimer !== null) return;
@@ -423,7 +526,7 @@ export class PlaybackSync {
           this.#stallTimer = null;
           if (player.paused || player.canPlay) return;
           this.#stallReported = true;
-          tell("buffering", "playing");
+          this.#tell("buffering", "playing");
         }, this.#stallReportMs);
         return;
     }
@@ -439,6 +542,9 @@ export class PlaybackSync {
   #onPlayerEvent(event: PlayerEventType): void {
     if (this.#ours(event)) {
       if (event === "seeked" || event === "playing") this.#drift.seeked(this.#ctx.clock.now());
+      // A browser says "waiting" while our own start or seek fetches data, and the "playing"
+      // that ends it is ours: the player moves again, so the stall is over.
+      if (event === "playing" && this.#follow === "buffering") this.#setFollow("following");
       return;
     }
     if (this.#role === "host") return this.#hostEvent(event);
@@ -546,6 +652,7 @@ export class PlaybackSync {
     if (this.#commandTimer !== null) this.#ctx.clock.clearTimeout(this.#commandTimer);
     this.#commandTimer = null;
     this.#stallTimer = null;
+    this.#movingTell = null;
     this.#stopLoop();
   }
 

@@ -51,6 +51,12 @@ export interface Player {
   seek(position: number): void;
   setRate(rate: number): void;
   readonly rate: number;
+  /**
+   * How long this kind of player typically takes from play() until its media runs, and from
+   * a seek while playing until it runs from the new position (ms): the client's first guess,
+   * until it has measured its own. Optional.
+   */
+  readonly typicalLatencyMs?: { readonly start: number; readonly seek: number };
   /** Subscribes to the player's events; returns the unsubscribe function. */
   on(listener: (event: PlayerEventType) => void): () => void;
 }

@@ -6,7 +6,7 @@
  * their own player, and "Start watching" when the browser blocked autoplay. Whoever may control
  * playback (the host, co-hosts, everyone) gets the native controls.
  */
-import type { FollowState, SyncStatus } from "../client/mod.ts";
+import type { FollowState } from "../client/mod.ts";
 import { byId, storage } from "./dom.ts";
 import { isHlsUrl } from "./urls.ts";
 
@@ -17,7 +17,6 @@ export interface SyncTarget {
   attachVideo(element: HTMLMediaElement): void;
   detachPlayer(): void;
   resync(): void;
-  readonly syncInfo: SyncStatus;
 }
 
 export class RoomPlayer {
@@ -79,18 +78,6 @@ export class RoomPlayer {
         if (this.#url && !video.error) this.#say(null);
       });
     }
-    // Work-around for a client gap: a "waiting" before the client's own play() puts a member
-    // in "buffering", and the "playing" that ends it is taken for the client's own and ignored,
-    // so the member stays "buffering" (no drift correction) while it plays. Once the player
-    // really plays, a member still "buffering" is brought back to following.
-    video.addEventListener("playing", () => {
-      setTimeout(() => {
-        const status = this.#sync.syncInfo;
-        if (status.role === "member" && status.follow === "buffering" && !video.paused) {
-          this.#sync.resync();
-        }
-      }, 0);
-    });
     video.addEventListener("error", () => {
       if (this.#url && !this.#hls) this.#failed();
     });

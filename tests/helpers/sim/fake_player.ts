@@ -14,12 +14,36 @@ export interface FakePlayerOptions {
   readonly seekLatencyMs: number;
   /** Media seconds per real second at rate 1 (1.001 = runs 1 ms/s fast). */
   readonly clockSpeed: number;
+  /**
+   * Says "waiting" right after play() until it moves, as Chromium does when the data at the
+   * position is not buffered yet (a cold start, a start right after a seek).
+   */
+  readonly waitsOnStart: boolean;
+  /**
+   * "playing" and "seeked" fire this long before the media moves (within the start and seek
+   * latencies), as in Chromium, where the media clock runs 65–95 ms after either event.
+   */
+  readonly eventsEarlyMs: number;
+  /**
+   * With events early: the media first runs this long after the event, then holds until it
+   * runs for good (Chromium's currentTime runs 15–20 ms, stands 50–70 ms, then runs).
+   */
+  readonly falseStartMs: number;
+  /** A seek's latency by where it lands, when that matters (what is buffered, keyframes). */
+  readonly seekLatencyAt?: (position: number) => number;
+  /** The first play() takes this much longer (a browser opens its audio output then). */
+  readonly firstStartExtraMs?: number;
+  /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
+  readonly typicalLatencyMs?: { readonly start: number; readonly seek: number };
 }
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
   startLatencyMs: 40,
   seekLatencyMs: 60,
   clockSpeed: 1,
+  waitsOnStart: false,
+  eventsEarlyMs: 0,
+  falseStartMs: 0,
 };
 
 export class FakePlayer implements Player {
@@ -32,7 +56,11 @@ export class FakePlayer implements Player {
   #paused = true;
   #rate = 1;
   #seekingUntil = Number.NEGATIVE_INFINITY;
+  /** An interval in which the moving media holds still (a false start's pause). */
+  #holdFrom = Number.NEGATIVE_INFINITY;
+  #holdUntil = Number.NEGATIVE_INFINITY;
   #startTimer: number | null = null;
+  #started = false;
   #stalled = false;
   readonly #listeners = new Set<(event: PlayerEventType) => void>();
   /** Every event fired, with the true time: what the user would have seen happen. */
@@ -50,7 +78,8 @@ export class FakePlayer implements Player {
     const now = this.#clock.now();
     if (!this.#moving || this.#stalled || now < this.#seekingUntil) return this.#position;
     const from = Math.max(this.#since, this.#seekingUntil);
-    return this.#position + ((now - from) / 1000) * this.#rate * this.#options.clockSpeed;
+    const held = Math.max(0, Math.min(now, this.#holdUntil) - Math.max(from, this.#holdFrom));
+    return this.#position + ((now - from - held) / 1000) * this.#rate * this.#options.clockSpeed;
   }
 
   currentTime(): number {
@@ -69,15 +98,37 @@ export class FakePlayer implements Player {
     return this.#rate;
   }
 
+  get typicalLatencyMs(): { readonly start: number; readonly seek: number } | undefined {
+    return this.#options.typicalLatencyMs;
+  }
+
   play(): Promise<void> {
     if (!this.#paused) return Promise.resolve();
     this.#paused = false;
     this.#fire("play");
-    this.#startTimer = this.#clock.setTimer(this.#options.startLatencyMs, () => {
+    if (this.#options.waitsOnStart) this.#fire("waiting");
+    const startLatencyMs = this.#options.startLatencyMs +
+      (this.#started ? 0 : this.#options.firstStartExtraMs ?? 0);
+    this.#started = true;
+    const early = Math.min(this.#options.eventsEarlyMs, startLatencyMs);
+    const move = () => {
       this.#startTimer = null;
       this.#settle();
       this.#moving = true;
+    };
+    const falseStart = Math.min(this.#options.falseStartMs, early);
+    this.#startTimer = this.#clock.setTimer(startLatencyMs - early, () => {
       this.#fire("playing");
+      if (early === 0) return move();
+      if (falseStart > 0) {
+        // Runs a moment, holds, then runs for good at the start-up latency.
+        move();
+        const now = this.#clock.now();
+        this.#holdFrom = now + falseStart;
+        this.#holdUntil = now + early;
+        return;
+      }
+      this.#startTimer = this.#clock.setTimer(early, move) as number;
     }) as number;
     return Promise.resolve();
   }
@@ -96,9 +147,19 @@ export class FakePlayer implements Player {
     this.#settle();
     this.#position = Math.max(0, position);
     this.#since = this.#clock.now();
-    this.#seekingUntil = this.#clock.now() + this.#options.seekLatencyMs;
+    const seekLatencyMs = this.#options.seekLatencyAt?.(position) ?? this.#options.seekLatencyMs;
+    this.#seekingUntil = this.#clock.now() + seekLatencyMs;
     this.#fire("seeking");
-    this.#clock.setTimer(this.#options.seekLatencyMs, () => this.#fire("seeked"));
+    const early = Math.min(this.#options.eventsEarlyMs, seekLatencyMs);
+    const falseStart = Math.min(this.#options.falseStartMs, early);
+    if (falseStart > 0) {
+      // From "seeked" it runs a moment, holds, then runs for good at the seek latency.
+      const seeked = this.#clock.now() + seekLatencyMs - early;
+      this.#holdFrom = seeked + falseStart;
+      this.#holdUntil = this.#seekingUntil;
+      this.#seekingUntil = seeked;
+    }
+    this.#clock.setTimer(seekLatencyMs - early, () => this.#fire("seeked"));
   }
 
   setRate(rate: number): void {

@@ -1,0 +1,92 @@
+/**
+ * axe-core on the real watch page, in Chromium: the lobby, and the room view as host and as
+ * member, have no serious or critical violations. Needs the real page: skipped while
+ * web/index.html is the placeholder (no #create-form).
+ */
+import assert from "node:assert/strict";
+import axe from "axe-core";
+import type { Page } from "playwright-core";
+import { browserTest } from "../../tools/browser/browser_test.ts";
+import { startHarness } from "../../tools/browser/harness.ts";
+import { realPageAvailable, WatchPages } from "../../tools/browser/watch_page.ts";
+
+interface Violation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly targets: string[];
+}
+
+/** axe's serious and critical violations on the page as it is now. */
+async function seriousViolations(page: Page): Promise<Violation[]> {
+  // page.evaluate runs outside the page's Content-Security-Policy, which forbids inline scripts.
+  await page.evaluate(axe.source);
+  return await page.evaluate(async () => {
+    const { axe } = globalThis as unknown as {
+      axe: {
+        run(options: object): Promise<{
+          violations: {
+            id: string;
+            impact?: string | null;
+            help: string;
+            nodes: { target: unknown[] }[];
+          }[];
+        }>;
+      };
+    };
+    const results = await axe.run({ resultTypes: ["violations"] });
+    return results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? null,
+        help: v.help,
+        targets: v.nodes.map((node) => node.target.join(" ")),
+      }));
+  });
+}
+
+function describe(violations: Violation[]): string {
+  return violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(", ")}`)
+    .join("\n");
+}
+
+const placeholder = realPageAvailable()
+  ? false
+  : "web/index.html is still the placeholder (no #create-form): this check needs the real page";
+
+browserTest(
+  "browser: axe finds no serious or critical violations in the lobby and the room view",
+  async (t) => {
+    const harness = await startHarness();
+    try {
+      const pages = new WatchPages(harness, "real");
+      const host = await pages.open({ name: "Hana" });
+
+      await t.step("the lobby", async () => {
+        const violations = await seriousViolations(host);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+
+      const roomId = await pages.createRoom(host, "Film night");
+      await host.locator("#room").waitFor({ state: "visible" });
+
+      await t.step("the room view, as host", async () => {
+        const violations = await seriousViolations(host);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+
+      const member = await pages.open({ name: "Ann", room: roomId });
+      await member.locator("#room").waitFor({ state: "visible" });
+      await member.locator("#video").waitFor({ state: "visible" });
+
+      await t.step("the room view, as member", async () => {
+        const violations = await seriousViolations(member);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+    } finally {
+      await harness.close();
+    }
+  },
+  placeholder,
+);

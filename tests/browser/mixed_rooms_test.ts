@@ -1,0 +1,142 @@
+/**
+ * Mixed rooms in Chromium: pages running the upstream client's arithmetic
+ * (tests/browser/legacy_page.ts, on tests/helpers/legacy_client.ts) next to pages running
+ * ours, on the real server. A member of either kind follows a host of either kind: playing or
+ * paused like the host, within 0.5 s of it, through play, pause and seeks.
+ */
+import type { Page } from "playwright-core";
+import { browserTest } from "../../tools/browser/browser_test.ts";
+import { type BrowserHarness, startHarness } from "../../tools/browser/harness.ts";
+import {
+  type PageGlobals,
+  waitForEveryoneReady,
+  waitForSync,
+  WatchPages,
+} from "../../tools/browser/watch_page.ts";
+
+const LEGACY_PAGE = "/test/legacy.html";
+const LEGACY_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Upstream-arithmetic test page</title></head>
+<body>
+<video id="video" playsinline preload="auto" width="640" height="360"></video>
+<script type="module" src="/dist/legacy_page.js"></script>
+</body>
+</html>
+`;
+
+const TOLERANCE_S = 0.5;
+const TIMEOUT_MS = 15_000;
+const playing = { playing: true, toleranceS: TOLERANCE_S, timeoutMs: TIMEOUT_MS };
+const paused = { playing: false, toleranceS: TOLERANCE_S, timeoutMs: TIMEOUT_MS };
+
+function startMixedHarness(): Promise<BrowserHarness> {
+  return startHarness({
+    extraEntries: ["tests/browser/legacy_page.ts"],
+    pages: { [LEGACY_PAGE]: LEGACY_HTML },
+  });
+}
+
+/** A page running the upstream arithmetic: a member of `room`, or the host of a new room. */
+async function openLegacy(
+  harness: BrowserHarness,
+  name: string,
+  role: { room: string } | { host: true },
+): Promise<Page> {
+  const query = new URLSearchParams({ name, ws: harness.wsUrl });
+  if ("host" in role) {
+    query.set("host", "1");
+    query.set("media", harness.videoUrl);
+  }
+  const hash = "room" in role ? `#room=${encodeURIComponent(role.room)}` : "";
+  const page = await harness.newPage();
+  await page.goto(`${harness.files.origin}${LEGACY_PAGE}?${query}${hash}`);
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).legacy?.roomId != null);
+  return page;
+}
+
+type Action = "play" | "pause" | number;
+
+/** Our host acts on its <video>; its client tells the room. */
+function ourHostDoes(host: Page, action: Action): Promise<void> {
+  return host.evaluate(async (what) => {
+    const video = (globalThis as unknown as PageGlobals).owp!.video;
+    if (what === "play") await video.play();
+    else if (what === "pause") video.pause();
+    else video.currentTime = what;
+  }, action);
+}
+
+/** The upstream host: its user presses a button, its video acts, its command goes out. */
+function legacyHostDoes(host: Page, action: Action): Promise<void> {
+  return host.evaluate((what) => {
+    const legacy = (globalThis as unknown as {
+      legacy: { press(action: string, position?: number): void };
+    }).legacy;
+    if (typeof what === "number") legacy.press("seek", what);
+    else legacy.press(what);
+  }, action);
+}
+
+/** The same script for both rooms: play, pause, seek paused, play, seek playing. */
+async function runScript(
+  t: Deno.TestContext,
+  host: Page,
+  members: Page[],
+  hostDoes: (host: Page, action: Action) => Promise<void>,
+): Promise<void> {
+  await t.step("play", async () => {
+    await hostDoes(host, "play");
+    await waitForSync(host, members, playing);
+  });
+  await t.step("pause", async () => {
+    await hostDoes(host, "pause");
+    await waitForSync(host, members, paused);
+  });
+  await t.step("seek while paused", async () => {
+    await hostDoes(host, 20);
+    await waitForSync(host, members, { ...paused, near: 20 });
+  });
+  await t.step("play again", async () => {
+    await hostDoes(host, "play");
+    await waitForSync(host, members, playing);
+  });
+  await t.step("seek while playing", async () => {
+    await hostDoes(host, 6);
+    await waitForSync(host, members, playing);
+  });
+}
+
+browserTest("browser: an upstream-arithmetic member in a room hosted by our client", async (t) => {
+  const harness = await startMixedHarness();
+  try {
+    const pages = new WatchPages(harness);
+    const host = await pages.open({ name: "Hana" });
+    const roomId = await pages.createRoom(host, "Mixed");
+    const upstream = await openLegacy(harness, "Uma", { room: roomId });
+    const ours = await pages.open({ name: "Ann", room: roomId });
+    await waitForEveryoneReady(harness, roomId, 3);
+    await runScript(t, host, [upstream, ours], ourHostDoes);
+  } finally {
+    await harness.close();
+  }
+});
+
+browserTest("browser: our members in a room hosted by an upstream-arithmetic client", async (t) => {
+  const harness = await startMixedHarness();
+  try {
+    const pages = new WatchPages(harness);
+    const host = await openLegacy(harness, "Uli", { host: true });
+    const roomId = await host.evaluate(() =>
+      (globalThis as unknown as PageGlobals).legacy!.roomId!
+    );
+    const members = [
+      await pages.open({ name: "Ann", room: roomId }),
+      await pages.open({ name: "Bob", room: roomId }),
+    ];
+    await waitForEveryoneReady(harness, roomId, 3);
+    await runScript(t, host, members, legacyHostDoes);
+  } finally {
+    await harness.close();
+  }
+});
