@@ -1,7 +1,8 @@
 /**
  * The real server and the real client in Chromium: three pages in one room (the real watch page
  * once it exists, the harness's test page until then) follow the host through play, pause, a
- * seek while paused, a seek while playing, a member joining late and a member reloading. Each
+ * seek while paused, a seek while playing, a member joining late and a member reloading (its
+ * session taken back: the same id, never a leave and a join). Each
  * time every member must be playing or paused like the host and within 0.5 s of it, read on the
  * one machine clock all pages share and polled until a deadline.
  */
@@ -88,12 +89,15 @@ browserTest(
         const after = await ann.evaluate(() =>
           (globalThis as unknown as PageGlobals).owp!.client.clientId
         );
-        assert.notEqual(after, before, "a new connection");
+        // The watch page keeps its session ticket in the tab: a reload takes the session back
+        // (the same id and place), it does not leave and join again.
+        assert.equal(after, before, "the session taken back");
         await waitForSync(host, members, playing);
         const room = await host.evaluate(() =>
           (globalThis as unknown as PageGlobals).owp!.client.room
         );
-        assert.equal(room?.participantCount, 4, "the old connection left, the new one joined");
+        assert.equal(room?.participantCount, 4, "nobody left, nobody new");
+        assert.ok(room?.participants?.every((person) => !person.away), "nobody away");
       });
 
       await t.step("and a last pause reaches all four", async () => {
