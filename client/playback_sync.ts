@@ -15,6 +15,12 @@
  *
  * Every player call the client makes is announced to a guard, so the events it causes are
  * never mistaken for the user's (no echo of a remote command back as a new command).
+ *
+ * Extensions (docs/protocol.md 5.2, 5.11, 5.12): a member tells the room how its player is
+ * (loading, ready, buffering, autoplay blocked), so a play can wait for it; a member the room
+ * lets control playback (co-host, or everyone) tells the room its user's play, pause and seek
+ * as a host does, and a host applies such commands from others as a member would; a rate
+ * change switches every player's rate at the same instant, and the timeline runs at it.
  */
 import { DriftController, type DriftOptions } from "./core/drift_controller.ts";
 import { LatencyLearner } from "./core/latency_learner.ts";
@@ -22,11 +28,23 @@ import { type TimelinePoint, timelinePosition } from "./core/timeline.ts";
 import type { LocalClock, Player, PlayerEventType } from "./ports.ts";
 
 export type PlayState = "playing" | "paused";
+/** How a member's player is, as the room is told (docs/protocol.md 3.5). */
+export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked";
 export type PlayerAction = "play" | "pause" | "seek" | "buffering";
 
 /** A command as relayed by the room. */
 export interface RoomCommand {
   readonly action: PlayerAction;
+  readonly playState: PlayState;
+  readonly targetServerTs: number;
+  readonly positionAtTarget: number;
+  /** This client sent it (the room echoes commands to their sender under shared control). */
+  readonly own?: boolean;
+}
+
+/** A rate_changed: the timeline runs at `rate` from `targetServerTs`, at `positionAtTarget`. */
+export interface RateChange {
+  readonly rate: number;
   readonly playState: PlayState;
   readonly targetServerTs: number;
   readonly positionAtTarget: number;
@@ -68,8 +86,8 @@ export interface PlaybackSyncContext {
   sendCommand(action: PlayerAction, position: number, playState: PlayState, at: number): void;
   /** As host: the periodic state update. */
   sendState(position: number, playState: PlayState, at: number): void;
-  /** As member: the player can play the room's media. */
-  sendReady(): void;
+  /** As member: how the player is (`ready`: it can play the room's media). */
+  sendReady(state: Readiness): void;
   /** As member: how well it follows (every few seconds while playing). */
   sendReport(report: SyncReport): void;
   onStatus(status: SyncStatus): void;
@@ -106,6 +124,11 @@ const MOVE_RUN_TOLERANCE = 0.1;
 const MOVE_WAIT_MAX_MS = 1_000;
 /** Positions closer than this are the same frame for all practical purposes. */
 const SAME_POSITION_S = 0.01;
+/**
+ * A member that commanded the room ignores state updates this long, or until its command comes
+ * back: the host's updates until then still describe the room before the command.
+ */
+const OWN_COMMAND_WINDOW_MS = 3_000;
 
 interface Guard {
   play: number;
@@ -137,7 +160,14 @@ export class PlaybackSync {
   #coldStart = false;
   /** A start or seek of ours to measure once it settles. */
   #measure: { kind: "start" | "seek"; atMs: number; assumedMs: number } | null = null;
-  #readySent = false;
+  /** What the room was last told of this member's player (null: nothing yet, so "loading"). */
+  #readiness: Readiness | null = null;
+  /** The room's playback rate: the timeline's speed, and every player's base rate. */
+  #roomRate = 1;
+  /** This member may control playback (co-host, or a room where everyone may). */
+  #canControl = false;
+  /** Local ms until which state updates are ignored: a command of ours is on its way. */
+  #ownCommandUntil = Number.NEGATIVE_INFINITY;
   #timers = new Set<number>();
   #commandTimer: number | null = null;
   #loopTimer: number | null = null;
@@ -163,7 +193,7 @@ export class PlaybackSync {
       role: this.#role,
       follow: this.#follow,
       driftMs: this.#lastDriftS === null ? null : Math.round(this.#lastDriftS * 1000),
-      rate: this.#player?.rate ?? 1,
+      rate: this.#player?.rate ?? this.#roomRate,
       startLatencyMs: Math.round(this.startLatency.estimateMs),
     };
   }
@@ -196,40 +226,88 @@ export class PlaybackSync {
     this.#setFollow("idle");
   }
 
-  /** Entered a room (or its state was re-sent): `point` is the room's timeline now. */
-  enterRoom(isHost: boolean, point: TimelinePoint): void {
+  /**
+   * Entered a room, or (`sameRoom`) its state was sent again (a resume, a setting or the host
+   * changed): `point` is the room's timeline now.
+   */
+  enterRoom(isHost: boolean, point: TimelinePoint, sameRoom = false): void {
     this.#role = isHost ? "host" : "member";
     this.#anchor = point;
-    this.#readySent = false;
+    this.#roomRate = point.rate;
+    // The same room keeps what it was told of this player; a new room knows nothing yet.
+    if (!sameRoom || isHost) this.#readiness = null;
+    this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
     this.#restart();
+  }
+
+  /** Whether this member may control playback (a host always does). */
+  setControl(canControl: boolean): void {
+    this.#canControl = canControl;
   }
 
   leaveRoom(): void {
     this.#role = "none";
     this.#anchor = null;
+    this.#roomRate = 1;
+    this.#canControl = false;
+    this.#readiness = null;
     this.#clearTimers();
     this.#player?.setRate(1);
     this.#setFollow("idle");
   }
 
-  /** A relayed player_event. */
+  /**
+   * A relayed player_event. A host acted already on its own (its play comes back to it), and
+   * a member that commanded acted too: for it, the echo only confirms the timeline. A host
+   * applies the commands of others (co-hosts, or everyone) as a member would.
+   */
   command(command: RoomCommand): void {
-    if (this.#role !== "member") return; // a host acted already; its own play comes back
+    if (this.#role === "none") return;
     const point: TimelinePoint = {
       position: command.positionAtTarget,
       serverTs: command.targetServerTs,
       playing: command.playState === "playing" && command.action !== "buffering",
-      rate: 1,
+      rate: this.#roomRate,
     };
+    if (command.own) {
+      if (this.#role === "member") this.#adoptOwn(point);
+      return;
+    }
     this.#schedule(point, command.action);
   }
 
   /** A relayed state_update: the host's position at `serverTs`. */
   stateUpdate(position: number, playState: PlayState, serverTs: number): void {
     if (this.#role !== "member" || this.#commandTimer !== null) return;
-    this.#anchor = { position, serverTs, playing: playState === "playing", rate: 1 };
+    if (this.#ctx.clock.now() < this.#ownCommandUntil) return;
+    this.#anchor = { position, serverTs, playing: playState === "playing", rate: this.#roomRate };
     if (this.#follow === "held" || this.#follow === "blocked") return;
     this.#converge();
+  }
+
+  /**
+   * A rate_changed: at its target every player (the host's and the sender's too) switches to
+   * the new rate, and the timeline runs at it from the point it names.
+   */
+  rateChanged(change: RateChange): void {
+    if (this.#role === "none") return;
+    const point: TimelinePoint = {
+      position: change.positionAtTarget,
+      serverTs: change.targetServerTs,
+      playing: change.playState === "playing",
+      rate: change.rate,
+    };
+    const apply = () => {
+      this.#roomRate = change.rate;
+      // A command scheduled meanwhile runs at the new rate from its own point.
+      if (this.#commandTimer === null) this.#anchor = point;
+      this.#drift.reset();
+      this.#player?.setRate(change.rate);
+      this.#emitStatus();
+    };
+    const wait = this.#localDelayUntil(change.targetServerTs);
+    if (wait <= 0) apply();
+    else this.#later(apply, wait);
   }
 
   /** The user asks to be back in step (after holding, or to unblock autoplay). */
@@ -281,6 +359,8 @@ export class PlaybackSync {
     const player = this.#player;
     const anchor = this.#anchor;
     if (!player || !anchor) return;
+    // A host carrying out another's command: the room knows this state already.
+    if (this.#role === "host") this.#hostTold = anchor.playing ? "playing" : "paused";
     this.#setFollow("following");
     this.#drift.reset();
     if (!anchor.playing) {
@@ -329,25 +409,28 @@ export class PlaybackSync {
 
   #startAt(): void {
     const player = this.#player!;
-    player.setRate(1);
+    player.setRate(this.#roomRate);
     this.#guard.play++;
     this.#measure = {
       kind: "start",
       atMs: this.#ctx.clock.now(),
       assumedMs: this.startLatency.estimateMs,
     };
-    player.play().catch(() => {
+    player.play().then(() => {
+      if (this.#readiness === "autoplay_blocked") this.#setReadiness("ready");
+    }, () => {
       // Autoplay refused: the page asks the user for a click, which calls resync().
       this.#guard.play = Math.max(0, this.#guard.play - 1);
       this.#measure = null;
       this.#setFollow("blocked");
+      this.#setReadiness("autoplay_blocked");
     });
     this.#loop();
   }
 
   #pauseAt(position: number): void {
     const player = this.#player!;
-    player.setRate(1);
+    player.setRate(this.#roomRate);
     if (!player.paused) {
       this.#guard.pause++;
       player.pause();
@@ -434,8 +517,12 @@ export class PlaybackSync {
     const player = this.#player;
     if (!player || this.#role !== "host") return;
     const at = this.#ctx.serverNow();
-    // Not while a start or seek has the media standing still: its position would be stale.
-    if (at !== null && !this.#stallReported && this.#movingTell === null) {
+    // Not while a start or seek has the media standing still (its position would be stale),
+    // nor while another's command is about to change it.
+    if (
+      at !== null && !this.#stallReported && this.#movingTell === null &&
+      this.#commandTimer === null
+    ) {
       this.#ctx.sendState(player.currentTime(), player.paused ? "paused" : "playing", at);
     }
     this.#later(() => this.#hostTick(), this.#stateIntervalMs);
@@ -445,8 +532,41 @@ export class PlaybackSync {
   #tell(action: PlayerAction, playState: PlayState): void {
     const at = this.#ctx.serverNow();
     if (at === null || !this.#player) return;
+    const position = this.#player.currentTime();
     this.#hostTold = playState;
-    this.#ctx.sendCommand(action, this.#player.currentTime(), playState, at);
+    this.#ctx.sendCommand(action, position, playState, at);
+    if (this.#role === "member") this.#followOwn(position, playState === "playing", at);
+  }
+
+  /**
+   * A member that commanded: the room's timeline is its own point from now on (the echo will
+   * say so), so the drift loop follows it, and the host's updates until the echo are ignored.
+   */
+  #followOwn(position: number, playing: boolean, serverTs: number): void {
+    this.#anchor = { position, serverTs, playing, rate: this.#roomRate };
+    this.#ownCommandUntil = this.#ctx.clock.now() + OWN_COMMAND_WINDOW_MS;
+    this.#drift.reset();
+    this.#setFollow("following");
+    if (playing) this.#loop();
+    else this.#stopLoop();
+  }
+
+  /** The echo of our own command: the room's timeline, confirmed. */
+  #adoptOwn(point: TimelinePoint): void {
+    this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
+    this.#anchor = point;
+  }
+
+  /** This client's user commands the room: a host, or a member the room lets control. */
+  #controls(): boolean {
+    return this.#role === "host" || (this.#role === "member" && this.#canControl);
+  }
+
+  /** The user acted: a command of another still to be carried out is overtaken. */
+  #dropScheduled(): void {
+    if (this.#commandTimer === null) return;
+    this.#ctx.clock.clearTimeout(this.#commandTimer);
+    this.#commandTimer = null;
   }
 
   /**
@@ -480,7 +600,7 @@ export class PlaybackSync {
     };
     const check = () => {
       this.#movingTell = null;
-      if (player !== this.#player || this.#role !== "host" || player.paused) return;
+      if (player !== this.#player || !this.#controls() || player.paused) return;
       const now = reading();
       if (!advancing(last, now, MOVE_STEP_TOLERANCE)) runFrom = now;
       last = now;
@@ -502,8 +622,10 @@ export class PlaybackSync {
     this.#movingTell = null;
   }
 
+  /** The user's own play, pause or seek, told to the room (a host, or a member who controls). */
   #hostEvent(event: PlayerEventType): void {
     const player = this.#player!;
+    if (event === "playing" || event === "pause" || event === "seeked") this.#dropScheduled();
     switch (event) {
       case "playing":
         this.#clearStall();
@@ -521,7 +643,7 @@ export class PlaybackSync {
         else this.#tellWhenMoving("seek");
         return;
       case "waiting":
-        if (player.paused || this.#stallTimer !== null) return;
+        if (this.#role !== "host" || player.paused || this.#stallTimer !== null) return;
         this.#stallTimer = this.#later(() => {
           this.#stallTimer = null;
           if (player.paused || player.canPlay) return;
@@ -544,21 +666,24 @@ export class PlaybackSync {
       if (event === "seeked" || event === "playing") this.#drift.seeked(this.#ctx.clock.now());
       // A browser says "waiting" while our own start or seek fetches data, and the "playing"
       // that ends it is ours: the player moves again, so the stall is over.
-      if (event === "playing" && this.#follow === "buffering") this.#setFollow("following");
+      if (event === "playing" && this.#follow === "buffering") this.#stallEnded();
       return;
     }
     if (this.#role === "host") return this.#hostEvent(event);
     if (this.#role !== "member") return;
+    if (this.#canControl && this.#userCommand(event)) return;
     switch (event) {
       case "canplay":
         this.#maybeReady();
         return;
       case "waiting":
-        if (this.#follow === "following") this.#setFollow("buffering");
+        if (this.#follow !== "following") return;
+        this.#setFollow("buffering");
+        this.#reportStallLater();
         return;
       case "playing":
         if (this.#follow === "buffering") {
-          this.#setFollow("following");
+          this.#stallEnded();
           this.#drift.seeked(this.#ctx.clock.now());
         }
         if (this.#follow === "held" || this.#follow === "blocked") this.resync();
@@ -567,9 +692,52 @@ export class PlaybackSync {
       case "seeked":
         // The member's own hand: leave them be until they play again.
         if (this.#follow !== "idle") this.#setFollow("held");
-        this.#player?.setRate(1);
+        this.#player?.setRate(this.#roomRate);
         return;
     }
+  }
+
+  /**
+   * A member who may control playback: its user's play, pause and seek are the room's, told
+   * as a host tells them (once the media moves, for a play or a seek while playing). True when
+   * the event was such a command.
+   */
+  #userCommand(event: PlayerEventType): boolean {
+    const player = this.#player!;
+    // A stall ending, or the click that unblocks autoplay, is no command.
+    if (event === "playing" && (this.#follow === "buffering" || this.#follow === "blocked")) {
+      return false;
+    }
+    if (event === "playing" && this.#anchor?.playing) return false; // playing with the room
+    if (event !== "playing" && event !== "pause" && event !== "seeked") return false;
+    this.#dropScheduled();
+    this.#stopLoop();
+    // Until the room has it, the host's state updates describe the room before it.
+    this.#ownCommandUntil = this.#ctx.clock.now() + OWN_COMMAND_WINDOW_MS;
+    this.#setFollow("following");
+    if (event === "pause") {
+      this.#cancelMovingTell();
+      this.#tell("pause", "paused");
+    } else if (event === "seeked" && player.paused) {
+      this.#tell("seek", "paused");
+    } else {
+      this.#tellWhenMoving(event === "seeked" ? "seek" : "play");
+    }
+    return true;
+  }
+
+  /** A member's stall that outlasts the host's threshold: the room is told (a play may wait). */
+  #reportStallLater(): void {
+    // Data fetched for a start or seek of ours is not a stall of the film.
+    if (this.#guard.play > 0 || this.#guard.seek > 0) return;
+    this.#later(() => {
+      if (this.#follow === "buffering") this.#setReadiness("buffering");
+    }, this.#stallReportMs);
+  }
+
+  #stallEnded(): void {
+    this.#setFollow("following");
+    if (this.#readiness === "buffering") this.#setReadiness("ready");
   }
 
   /** Consumes the guard for an event our own call caused. */
@@ -596,10 +764,16 @@ export class PlaybackSync {
     }
   }
 
+  /** The first time a member's player can play, the room hears it is ready. */
   #maybeReady(): void {
-    if (this.#readySent || this.#role !== "member" || !this.#player?.canPlay) return;
-    this.#readySent = true;
-    this.#ctx.sendReady();
+    if (this.#readiness !== null || !this.#player?.canPlay) return;
+    this.#setReadiness("ready");
+  }
+
+  #setReadiness(state: Readiness): void {
+    if (this.#role !== "member" || this.#readiness === state) return;
+    this.#readiness = state;
+    this.#ctx.sendReady(state);
   }
 
   // --- shared ---

@@ -240,7 +240,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.#sendCommand(action, position, playState, at),
       sendState: (position, playState, at) =>
         this.#send("state_update", { position, play_state: playState, at_server_ts: at }),
-      sendReady: () => this.#send("ready", {}),
+      // Plain `ready` as upstream clients send it; the other states are this server's extension.
+      sendReady: (state) => this.#send("ready", state === "ready" ? {} : { state }),
       sendReport: (report) => {
         const clock = this.#clockSync.estimator.estimate;
         if (!clock) return;
@@ -264,6 +265,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   get rooms(): readonly RoomSummary[] {
     return this.#rooms;
+  }
+
+  /** What it takes to come back to this session (null before the server gave a token). */
+  get session(): SessionTicket | null {
+    if (!this.#resumeToken) return null;
+    return {
+      token: this.#resumeToken,
+      roomId: this.#room?.id ?? this.#wantedRoom,
+      lastSeq: this.#lastSeq,
+    };
   }
 
   /** The paging of the last filtered or paged list (nulls for a whole list). */
@@ -528,8 +539,22 @@ export class SyncClient extends Emitter<SyncClientEvents> {
           playState: payload.play_state as PlayState,
           targetServerTs: payload.target_server_ts as number,
           positionAtTarget: payload.position_at_target as number,
+          own: message.client === this.#clientId,
         });
         return;
+      case "rate_changed": {
+        const current = this.#room;
+        if (!current || room !== current.id) return;
+        const rate = payload.rate as number;
+        this.#playback.rateChanged({
+          rate,
+          playState: payload.play_state as PlayState,
+          targetServerTs: payload.target_server_ts as number,
+          positionAtTarget: payload.position_at_target as number,
+        });
+        this.#setRoom({ ...current, playbackRate: rate });
+        return;
+      }
       case "state_update":
         if (room !== this.#room?.id) return;
         this.#playback.stateUpdate(
@@ -599,6 +624,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     const control = controlOf(payload.control);
     const isCohost = participants?.some((p) => p.id === this.#clientId && p.isCohost) ?? false;
     const playbackRate = typeof payload.playback_rate === "number" ? payload.playback_rate : 1;
+    const canControl = isHost || control === "everyone" || (control === "cohosts" && isCohost);
+    const sameRoom = this.#room?.id === room;
     this.#wantedRoom = room;
     const joined = this.#joinOptions.get(room) ??
       (this.#createPassword ? { password: this.#createPassword } : {});
@@ -616,16 +643,17 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       mediaId: (payload.media_id as string | null) ?? null,
       mediaUrl: (payload.media_url as string | null | undefined) ?? null,
       control,
-      canControl: isHost || control === "everyone" || (control === "cohosts" && isCohost),
+      canControl,
       playbackRate,
       locked: payload.locked === true,
     });
+    this.#playback.setControl(canControl);
     this.#playback.enterRoom(isHost, {
       position: state.position,
       serverTs,
       playing: state.play_state === "playing",
-      rate: 1,
-    });
+      rate: playbackRate,
+    }, sameRoom);
   }
 
   #chatEntry(client: unknown, payload: Record<string, unknown>, serverTs: unknown): ChatEntry {
@@ -687,12 +715,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   }
 
   #emitSession(): void {
-    if (!this.#resumeToken) return;
-    this.emit("session", {
-      token: this.#resumeToken,
-      roomId: this.#room?.id ?? this.#wantedRoom,
-      lastSeq: this.#lastSeq,
-    });
+    const ticket = this.session;
+    if (ticket) this.emit("session", ticket);
   }
 }
 

@@ -35,6 +35,10 @@ export interface FakePlayerOptions {
   readonly firstStartExtraMs?: number;
   /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
   readonly typicalLatencyMs?: { readonly start: number; readonly seek: number };
+  /** It cannot play until this long after it was made (the media still loading), then "canplay". */
+  readonly loadMs?: number;
+  /** play() is refused (autoplay policy) until the user gives a gesture (grantGesture). */
+  readonly blocksAutoplay?: boolean;
 }
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
@@ -62,6 +66,8 @@ export class FakePlayer implements Player {
   #startTimer: number | null = null;
   #started = false;
   #stalled = false;
+  #loadedAt: number;
+  #autoplayBlocked: boolean;
   readonly #listeners = new Set<(event: PlayerEventType) => void>();
   /** Every event fired, with the true time: what the user would have seen happen. */
   readonly events: { type: PlayerEventType; at: number }[] = [];
@@ -71,6 +77,9 @@ export class FakePlayer implements Player {
     this.#options = { ...DEFAULT_FAKE_PLAYER, ...options };
     this.#position = position;
     this.#since = clock.now();
+    this.#autoplayBlocked = this.#options.blocksAutoplay ?? false;
+    this.#loadedAt = clock.now() + (this.#options.loadMs ?? 0);
+    if (this.#options.loadMs) clock.setTimer(this.#options.loadMs, () => this.#fire("canplay"));
   }
 
   /** The true media position now. */
@@ -91,7 +100,7 @@ export class FakePlayer implements Player {
   }
 
   get canPlay(): boolean {
-    return !this.#stalled;
+    return !this.#stalled && this.#clock.now() >= this.#loadedAt;
   }
 
   get rate(): number {
@@ -103,6 +112,9 @@ export class FakePlayer implements Player {
   }
 
   play(): Promise<void> {
+    if (this.#autoplayBlocked) {
+      return Promise.reject(new DOMException("play() needs a user gesture", "NotAllowedError"));
+    }
     if (!this.#paused) return Promise.resolve();
     this.#paused = false;
     this.#fire("play");
@@ -180,6 +192,11 @@ export class FakePlayer implements Player {
     pause: () => this.pause(),
     seek: (position: number) => this.seek(position),
   };
+
+  /** The user clicked: from now on play() is allowed (as after a gesture in a browser). */
+  grantGesture(): void {
+    this.#autoplayBlocked = false;
+  }
 
   /** The player runs out of data for `ms`: it stops moving and says "waiting", then resumes. */
   stall(ms: number): void {

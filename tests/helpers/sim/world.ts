@@ -5,7 +5,7 @@
  * own offset (which a test may step), so the clients must find the server's clock by ping.
  * Everything is deterministic for a seed; `advance` moves the whole world.
  */
-import { SyncClient } from "../../../client/sync_client.ts";
+import { type SessionTicket, SyncClient } from "../../../client/sync_client.ts";
 import type { PlaybackSyncOptions } from "../../../client/playback_sync.ts";
 import type { ClientSocket, LocalClock, SocketHandlers } from "../../../client/ports.ts";
 import { ManualClock } from "../../../rooms/clock.ts";
@@ -28,6 +28,8 @@ export interface SimClientOptions {
   readonly path?: PathProfile;
   readonly player?: Partial<FakePlayerOptions>;
   readonly playback?: PlaybackSyncOptions;
+  /** A session to take back (a reloaded page's ticket). */
+  readonly session?: SessionTicket;
 }
 
 export interface SimClient {
@@ -130,6 +132,7 @@ export class SimWorld {
       openSocket,
       random: this.#random,
       playback: options.playback,
+      session: options.session,
     });
     const player = new FakePlayer(this.clock, options.player);
     client.attachPlayer(player);
