@@ -164,6 +164,8 @@ export class PlaybackSync {
   #readiness: Readiness | null = null;
   /** The room's playback rate: the timeline's speed, and every player's base rate. */
   #roomRate = 1;
+  /** A rate change announced and not yet due: points from its target on run at its rate. */
+  #nextRate: { rate: number; fromServerTs: number } | null = null;
   /** This member may control playback (co-host, or a room where everyone may). */
   #canControl = false;
   /** Local ms until which state updates are ignored: a command of ours is on its way. */
@@ -234,6 +236,7 @@ export class PlaybackSync {
     this.#role = isHost ? "host" : "member";
     this.#anchor = point;
     this.#roomRate = point.rate;
+    this.#nextRate = null;
     // The same room keeps what it was told of this player; a new room knows nothing yet.
     if (!sameRoom || isHost) this.#readiness = null;
     this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
@@ -249,6 +252,7 @@ export class PlaybackSync {
     this.#role = "none";
     this.#anchor = null;
     this.#roomRate = 1;
+    this.#nextRate = null;
     this.#canControl = false;
     this.#readiness = null;
     this.#clearTimers();
@@ -267,7 +271,7 @@ export class PlaybackSync {
       position: command.positionAtTarget,
       serverTs: command.targetServerTs,
       playing: command.playState === "playing" && command.action !== "buffering",
-      rate: this.#roomRate,
+      rate: this.#rateAt(command.targetServerTs),
     };
     if (command.own) {
       if (this.#role === "member") this.#adoptOwn(point);
@@ -280,7 +284,12 @@ export class PlaybackSync {
   stateUpdate(position: number, playState: PlayState, serverTs: number): void {
     if (this.#role !== "member" || this.#commandTimer !== null) return;
     if (this.#ctx.clock.now() < this.#ownCommandUntil) return;
-    this.#anchor = { position, serverTs, playing: playState === "playing", rate: this.#roomRate };
+    this.#anchor = {
+      position,
+      serverTs,
+      playing: playState === "playing",
+      rate: this.#rateAt(serverTs),
+    };
     if (this.#follow === "held" || this.#follow === "blocked") return;
     this.#converge();
   }
@@ -297,9 +306,11 @@ export class PlaybackSync {
       playing: change.playState === "playing",
       rate: change.rate,
     };
+    this.#nextRate = { rate: change.rate, fromServerTs: change.targetServerTs };
     const apply = () => {
       this.#roomRate = change.rate;
-      // A command scheduled meanwhile runs at the new rate from its own point.
+      if (this.#nextRate?.fromServerTs === change.targetServerTs) this.#nextRate = null;
+      // A command scheduled meanwhile has its own point, at the rate of its target.
       if (this.#commandTimer === null) this.#anchor = point;
       this.#drift.reset();
       this.#player?.setRate(change.rate);
@@ -796,6 +807,12 @@ export class PlaybackSync {
     this.#setFollow("following");
     this.#converge();
     this.#maybeReady();
+  }
+
+  /** The room's rate at server instant `serverTs`, with a change announced for later. */
+  #rateAt(serverTs: number): number {
+    const next = this.#nextRate;
+    return next && serverTs >= next.fromServerTs ? next.rate : this.#roomRate;
   }
 
   /** Where the room's timeline is now (or `aheadMs` from now). */

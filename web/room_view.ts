@@ -219,7 +219,9 @@ function roleText(room: RoomView): string {
   if (room.isHost) return "You’re hosting · your play, pause and seek are everyone’s";
   const hostedBy = `Hosted by ${host?.name || "someone"}`;
   if (room.canControl) return `${hostedBy} · you can play, pause and seek for everyone`;
-  return `${hostedBy} · the host controls playback`;
+  return room.control === "cohosts"
+    ? `${hostedBy} · the host and co-hosts control playback`
+    : `${hostedBy} · the host controls playback`;
 }
 
 function setText(element: HTMLElement, text: string): void {

@@ -34,7 +34,7 @@ export class WaitingBar {
       const why = member.readiness ? ` (${WHY[member.readiness]})` : "";
       return `${member.name || "Anonymous"}${why}`;
     });
-    const text = `Waiting for ${listOf(names)} before playing`;
+    const text = `Waiting for ${listOf(names)} to be ready`;
     if (this.#text.textContent !== text) this.#text.textContent = text;
     this.#startAnyway.hidden = !canControl;
     this.#bar.hidden = false;

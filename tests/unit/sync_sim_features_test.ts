@@ -209,13 +209,24 @@ Deno.test("sim: the host sets 1.5x: every player switches together and the room 
   world.advance(2_000);
   assert.ok(Math.abs(host.player.position - from - 3) < 0.01, "3 media seconds in 2 s");
   assertWithin(offsetsMs(host, guests), 25, "in step at 1.5x");
+  // Paused, a new rate, and a play right behind it: the play's point runs at the new rate
+  // (its target comes after the change's), so nobody follows the old rate.
+  host.player.user.pause();
+  world.advance(1_500);
+  host.client.setRate(1.25);
+  host.player.user.play();
+  world.advance(3_000);
+  for (const client of [host, ...guests]) {
+    assert.ok(Math.abs(client.player.rate - 1.25) < 0.1, `${client.name} at ${client.player.rate}`);
+  }
+  assertWithin(offsetsMs(host, guests), 25, "in step at 1.25x");
   // A member joining now plays at the room's rate from the start.
   const late = world.addClient({ name: "late", offsetMs: 300, path: NEAR });
   world.advance(2_000);
   late.client.joinRoom(host.client.room!.id);
   world.advance(4_000);
-  assert.ok(Math.abs(late.player.rate - 1.5) < 0.1, `late at ${late.player.rate}`);
-  assertWithin(offsetsMs(host, [late]), 25, "the late joiner at 1.5x");
+  assert.ok(Math.abs(late.player.rate - 1.25) < 0.1, `late at ${late.player.rate}`);
+  assertWithin(offsetsMs(host, [late]), 25, "the late joiner at 1.25x");
 });
 
 Deno.test("sim: a reloaded page takes its session back with its ticket: same id, the room's state, in step", () => {
