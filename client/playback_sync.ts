@@ -797,7 +797,11 @@ export class PlaybackSync {
     const player = this.#player;
     if (!player || this.#role === "none") return this.#setFollow("idle");
     if (this.#role === "host") {
+      // The reference runs at the room's rate exactly: a member that becomes host may have
+      // been correcting its drift with another.
+      player.setRate(this.#roomRate);
       this.#setFollow("following");
+      this.#emitStatus();
       this.#hostTold = this.#anchor?.playing ? "playing" : "paused";
       // A host whose player already plays when the room starts: the room must hear it.
       if (!player.paused && this.#hostTold === "paused") this.#hostEvent("playing");

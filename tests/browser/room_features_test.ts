@@ -3,7 +3,7 @@
  * (the lobby says so, the password dialog refuses a wrong password and admits the right one,
  * the host's invite link skips it), a play that waits for a member still loading (the bar
  * names them; "Start anyway" starts it), a co-host made from the People tab who then pauses
- * for everyone, and the speed menu. Needs the real page.
+ * for everyone, the speed menu, and the host role handed over. Needs the real page.
  */
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
@@ -181,6 +181,26 @@ browserTest(
         await snap(ann, "features-5-cohost-speed");
         await snap(bob, "features-6-viewer-speed");
       });
+
+      await t.step(
+        "the host hands the room to Ann (Make host, confirmed); she is told",
+        async () => {
+          const annId = await ann.evaluate(() =>
+            (globalThis as unknown as PageGlobals).owp!.client.clientId
+          );
+          host.once("dialog", (dialog) => dialog.accept());
+          await host.click(`li[data-participant-id="${annId}"] button[data-action=host]`);
+          await ann.waitForFunction(
+            () => (globalThis as unknown as PageGlobals).owp?.client.room?.isHost === true,
+            null,
+            { timeout: TIMEOUT_MS },
+          );
+          await ann.locator(".notice", { hasText: "You’re the host now" }).waitFor();
+          assert.match(await ann.textContent("#room-role") ?? "", /You’re hosting/);
+          assert.match(await host.textContent("#room-role") ?? "", /Hosted by Ann/);
+          await snap(ann, "features-7-new-host");
+        },
+      );
     } finally {
       await harness.close();
     }

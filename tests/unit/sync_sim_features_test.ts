@@ -255,3 +255,20 @@ Deno.test("sim: a reloaded page takes its session back with its ticket: same id,
   assert.deepEqual(people.map((p) => [p.name, p.away]), [["host", false], ["guest1", false]]);
   assertWithin(offsetsMs(host, [reloaded]), 25, "the reloaded page in step");
 });
+
+Deno.test("sim: a member correcting its drift that becomes host runs at the room's rate exactly", () => {
+  const { world, host, guests } = party(39, [{ clockSpeed: 1.02 }, {}]);
+  host.player.user.play();
+  world.advance(3_000);
+  const [heir, other] = guests as [SimClient, SimClient];
+  // Its media clock runs 20 ms/s fast: now and then it runs a little slower than 1 to follow.
+  for (let t = 0; t < 10_000 && heir.player.rate === 1; t += 50) world.advance(50);
+  assert.ok(heir.player.rate < 1, `correcting at ${heir.player.rate}`);
+  host.client.transferHost(heir.client.clientId!);
+  world.advance(500);
+  assert.equal(heir.client.room?.isHost, true);
+  assert.equal(heir.player.rate, 1, "the reference runs at the room's rate");
+  assert.equal(heir.client.syncInfo.role, "host");
+  world.advance(5_000);
+  assertWithin(offsetsMs(heir, [other, host]), 30, "the others follow the new host");
+});
