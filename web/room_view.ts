@@ -177,7 +177,7 @@ export class RoomPanel {
       ),
       el(
         "button",
-        { class: "btn", type: "button", "data-action": "host", "aria-label": `Make ${name} host` },
+        { class: "btn", type: "button", "data-action": "host", "aria-label": `Make host: ${name}` },
         "Make host",
       ),
     );

@@ -1,6 +1,7 @@
 /**
- * axe-core on the real watch page, in Chromium: the lobby, and the room view as host and as
- * member, have no serious or critical violations. Needs the real page: skipped while
+ * axe-core on the real watch page, in Chromium: the lobby (its room options open too), the
+ * room view as host and as member, the host's People tab with its buttons, and a locked room's
+ * password dialog have no serious or critical violations. Needs the real page: skipped while
  * web/index.html is the placeholder (no #create-form).
  */
 import assert from "node:assert/strict";
@@ -56,7 +57,7 @@ const placeholder = realPageAvailable()
   : "web/index.html is still the placeholder (no #create-form): this check needs the real page";
 
 browserTest(
-  "browser: axe finds no serious or critical violations in the lobby and the room view",
+  "browser: axe finds no serious or critical violations in the lobby, the room view and the dialog",
   async (t) => {
     const harness = await startHarness();
     try {
@@ -68,6 +69,13 @@ browserTest(
         assert.equal(violations.length, 0, describe(violations));
       });
 
+      await t.step("the lobby with the room options open", async () => {
+        await host.click("#room-options summary");
+        const violations = await seriousViolations(host);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+
+      await host.selectOption("#room-control", "cohosts");
       const roomId = await pages.createRoom(host, "Film night");
       await host.locator("#room").waitFor({ state: "visible" });
 
@@ -82,6 +90,25 @@ browserTest(
 
       await t.step("the room view, as member", async () => {
         const violations = await seriousViolations(member);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+
+      await t.step("the host's People tab, with a member's co-host and host buttons", async () => {
+        await host.click("#tab-people");
+        await host.locator("button[data-action=cohost]").waitFor();
+        const violations = await seriousViolations(host);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+
+      await t.step("the password dialog of a locked room", async () => {
+        const locked = await pages.open({ name: "Lia" });
+        await locked.click("#room-options summary");
+        await locked.fill("#room-password", "secret");
+        await pages.createRoom(locked, "Locked");
+        const guest = await pages.open({ name: "Gus" });
+        await guest.locator("li[data-locked=true] button[data-join]").click();
+        await guest.locator("#password-dialog[open]").waitFor();
+        const violations = await seriousViolations(guest);
         assert.equal(violations.length, 0, describe(violations));
       });
     } finally {
