@@ -37,6 +37,11 @@ export const ERRORS = {
     code: "not_allowed",
     message: "Only the host and co-hosts can control playback",
   },
+  /** Multi-instance: the room's owner instance is out of reach (Redis is away). */
+  roomUnreachable: {
+    code: "room_unreachable",
+    message: "The room's server cannot be reached right now; try again shortly",
+  },
   nothingPending: { code: "nothing_pending", message: "No play is waiting" },
   passwordRequired: { code: "password_required", message: "This room needs a password" },
   wrongPassword: { code: "wrong_password", message: "Wrong password" },

@@ -14,7 +14,15 @@ export interface Clock {
 }
 
 export class SystemClock implements Clock {
-  readonly #anchor = Date.now() - performance.now();
+  readonly #anchor: number;
+
+  /**
+   * `skewMs` moves this clock away from the host's (CLOCK_SKEW_MS): a test aid that makes
+   * instances on one machine disagree the way separate hosts do.
+   */
+  constructor(skewMs = 0) {
+    this.#anchor = Date.now() - performance.now() + skewMs;
+  }
 
   now(): number {
     return Math.floor(this.#anchor + performance.now());

@@ -2,7 +2,8 @@
  * The directory of rooms: rooms by id, which room each member is in, moving a member between
  * rooms, and the room list with the lobby it is pushed to (docs/protocol.md 6). It learns about
  * membership only from what rooms report (RoomObserver), the way a shared directory would
- * when rooms live on other instances.
+ * when rooms live on other instances. With a federation (cluster/), rooms owned by other
+ * instances are listed and reachable through the same methods, as RoomHandles.
  */
 import {
   type ControlPolicy,
@@ -20,6 +21,7 @@ import { type ListPage, type ListQuery, RoomListing } from "./room_listing.ts";
 import type { Member } from "./member.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
 import type { PasswordHash } from "./room_types.ts";
+import type { RoomFederation, RoomHandle } from "./room_handle.ts";
 import {
   HOST_NEW_ROOM_REASON,
   Room,
@@ -75,6 +77,7 @@ export class RoomRegistry {
   /** Members leaving a room only to join or create another: not entering the lobby. */
   readonly #moving = new Set<string>();
   readonly #observer: RoomObserver;
+  #federation: RoomFederation | null = null;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -87,26 +90,25 @@ export class RoomRegistry {
     const events = options.events ?? {};
     this.#observer = {
       memberJoined: (roomId, memberId) => {
-        this.#memberRooms.set(memberId, roomId);
-        const listener = this.#listeners.get(memberId);
-        if (listener) this.#lobby.leave(listener);
+        this.#federation?.memberJoined(roomId, memberId);
+        this.noteJoined(roomId, memberId);
       },
       memberLeft: (roomId, memberId) => {
-        if (this.#memberRooms.get(memberId) !== roomId) return;
-        this.#memberRooms.delete(memberId);
-        const listener = this.#listeners.get(memberId);
-        if (!listener) return;
-        if (this.#moving.has(memberId)) this.#lobby.enter(listener, false);
-        else this.#enteringLobby.push(listener);
+        this.#federation?.memberLeft(roomId, memberId);
+        this.noteLeft(roomId, memberId);
       },
+      memberResumed: (roomId, member) => this.#federation?.memberResumed(roomId, member),
       summaryChanged: (summary) => {
-        if (!this.#rooms.has(summary.id)) return;
+        const room = this.#rooms.get(summary.id);
+        if (!room) return;
         this.#listing.update(summary);
+        this.#federation?.roomChanged(room);
         this.#listChanged();
       },
       closed: (roomId, reason) => {
         this.#rooms.delete(roomId);
         this.#listing.remove(roomId);
+        this.#federation?.roomClosed(roomId);
         events.roomClosed?.(roomId, reason);
         this.#listChanged();
       },
@@ -129,8 +131,68 @@ export class RoomRegistry {
     return this.#rooms.size - freed + count <= this.#options.maxRooms;
   }
 
+  /** One of this instance's own rooms. */
   get(roomId: string): Room | undefined {
     return this.#rooms.get(roomId);
+  }
+
+  /** A room wherever it lives: ours, or (with a federation) one owned by another instance. */
+  handle(roomId: string): RoomHandle | undefined {
+    return this.#rooms.get(roomId) ?? this.#federation?.remoteRoom(roomId);
+  }
+
+  /** Connects the registry to other instances (cluster/); set once, before any connection. */
+  federate(federation: RoomFederation): void {
+    this.#federation = federation;
+  }
+
+  /** The authenticated local connection with this id, if any (remote frames are delivered to it). */
+  listener(id: string): Member | undefined {
+    return this.#listeners.get(id);
+  }
+
+  /**
+   * `memberId` is now in `roomId`: said by our own rooms, or by another instance about a room
+   * it owns and a member connected here.
+   */
+  noteJoined(roomId: string, memberId: string): void {
+    this.#memberRooms.set(memberId, roomId);
+    const listener = this.#listeners.get(memberId);
+    if (listener) this.#lobby.leave(listener);
+  }
+
+  /** `memberId` left `roomId` (a stale report, about a room it already left, changes nothing). */
+  noteLeft(roomId: string, memberId: string): void {
+    if (this.#memberRooms.get(memberId) !== roomId) return;
+    this.#memberRooms.delete(memberId);
+    const listener = this.#listeners.get(memberId);
+    if (!listener) return;
+    if (this.#moving.has(memberId)) this.#lobby.enter(listener, false);
+    else {
+      this.#enteringLobby.push(listener);
+      // Our own rooms flush new lobby entrants when their command ends; a remote report has
+      // no command around it.
+      if (!this.#rooms.has(roomId)) this.#listChanged(false);
+    }
+  }
+
+  /** A room owned by another instance appeared in the directory, or its summary changed. */
+  showRemote(summary: RoomSummary): void {
+    if (this.#rooms.has(summary.id)) return;
+    this.#listing.add(summary);
+    this.#listChanged();
+  }
+
+  /** A room owned by another instance is gone from the directory. */
+  hideRemote(roomId: string): void {
+    if (this.#rooms.has(roomId)) return;
+    this.#listing.remove(roomId);
+    this.#listChanged();
+  }
+
+  /** The ids of rooms listed that this instance does not own. */
+  remoteIds(): string[] {
+    return this.#listing.all().map((summary) => summary.id).filter((id) => !this.#rooms.has(id));
   }
 
   /** The id of the room `memberId` is in, if any. */
@@ -176,6 +238,7 @@ export class RoomRegistry {
    */
   createFor(spec: NewRoom): ErrorInfo | null {
     const current = this.#rooms.get(this.#memberRooms.get(spec.host.id) ?? "");
+    // Only a room of ours frees a place here (another instance's room frees one there).
     const freesARoom = current?.hostId === spec.host.id;
     if (!this.hasRoomFor(freesARoom ? 1 : 0)) return ERRORS.serverFull;
     let room: Room | null = null;
@@ -188,7 +251,7 @@ export class RoomRegistry {
    * refused before the member leaves, so it does not cost the member the room it is in.
    */
   join(member: Member, roomId: string | null, admitted = false): ErrorInfo | null {
-    const room = roomId === null ? undefined : this.#rooms.get(roomId);
+    const room = roomId === null ? undefined : this.handle(roomId);
     if (!room) return ERRORS.roomNotFound;
     if (this.#memberRooms.get(member.id) === room.id) {
       room.post({ kind: "join", from: member }); // re-sends room_state
@@ -214,7 +277,7 @@ export class RoomRegistry {
     if (this.#options.resumeGraceMs === 0) return this.leaveCurrentRoom(member);
     const roomId = this.#memberRooms.get(member.id);
     if (roomId === undefined) return;
-    this.#rooms.get(roomId)?.post({ kind: "away", memberId: member.id });
+    this.handle(roomId)?.post({ kind: "away", memberId: member.id });
   }
 
   /**
@@ -227,11 +290,29 @@ export class RoomRegistry {
     sessionId: string,
     lastSeq: number | null,
     resumeToken = "",
-  ): ErrorInfo | null {
+  ): ErrorInfo | null | Promise<ErrorInfo | null> {
     if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
     if (sessionId === connection.id) return ERRORS.sessionInUse;
-    const room = this.#rooms.get(this.#memberRooms.get(sessionId) ?? "");
-    if (!room) return ERRORS.sessionExpired;
+    const roomId = this.#memberRooms.get(sessionId);
+    const room = roomId === undefined ? undefined : this.handle(roomId);
+    if (room) return this.#resumeIn(room, connection, sessionId, lastSeq, resumeToken);
+    const federation = this.#federation;
+    if (!federation) return ERRORS.sessionExpired;
+    // The session may have been connected to another instance: the directory knows its room.
+    return federation.findSession(sessionId).then((found) => {
+      if (!found) return ERRORS.sessionExpired;
+      if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
+      return this.#resumeIn(found, connection, sessionId, lastSeq, resumeToken);
+    });
+  }
+
+  #resumeIn(
+    room: RoomHandle,
+    connection: Member & { adoptId(id: string): void },
+    sessionId: string,
+    lastSeq: number | null,
+    resumeToken: string,
+  ): null {
     const adopt = () => {
       // Its place in the lobby was under its old id.
       const listening = this.#listeners.get(connection.id) === connection;
@@ -292,12 +373,12 @@ export class RoomRegistry {
   #leave(member: Member, hostReason: string | undefined): void {
     const roomId = this.#memberRooms.get(member.id);
     if (roomId === undefined) return;
-    this.#rooms.get(roomId)?.post({ kind: "leave", from: member, hostReason });
+    this.handle(roomId)?.post({ kind: "leave", from: member, hostReason });
   }
 
   /** The list changed: new entrants get it now, the rest of the lobby coalesced. */
-  #listChanged(): void {
-    this.#lobby.changed();
+  #listChanged(changed = true): void {
+    if (changed) this.#lobby.changed();
     for (const member of this.#enteringLobby.splice(0)) {
       // Still in no room and still connected: a fresh list on entering the lobby.
       if (!this.#memberRooms.has(member.id) && this.#listeners.get(member.id) === member) {

@@ -18,6 +18,7 @@ import {
   onOpen,
   onReady,
   onResume,
+  onResync,
 } from "./room_membership.ts";
 import {
   onPlayerEvent,
@@ -156,6 +157,8 @@ export class Room {
         return onGraceExpired(core, command.memberId, command.awaySince);
       case "resume":
         return onResume(core, command);
+      case "resync":
+        return onResync(core, command.from, command.lastSeq);
       case "transfer_host":
         return onTransferHost(core, command.from, command.to);
       case "start_anyway":

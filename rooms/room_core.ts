@@ -200,6 +200,8 @@ export class RoomCore {
   setHost(to: string, reason: HostChangeReason): void {
     const previous = this.hostId;
     this.members.setHost(to);
+    // The directory shows the host (other instances check it for host-only requests).
+    this.summaryDirty = true;
     this.broadcast(build.hostChanged(this.id, {
       host_id: to,
       previous_host_id: previous,

@@ -48,7 +48,8 @@ export class RoomListing {
 
   /** A new room, last in the order. */
   add(summary: RoomSummary): void {
-    this.#order.set(summary.id, ++this.#created);
+    // A room listed already keeps its place (a directory reload re-adds what it knows).
+    if (!this.#order.has(summary.id)) this.#order.set(summary.id, ++this.#created);
     this.update(summary);
   }
 

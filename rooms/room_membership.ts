@@ -3,7 +3,7 @@
  * history), leaving (with hand-off), readiness, going away, the resume grace and resuming.
  * Each runs inside the room's queue on its RoomCore.
  */
-import { build, ERRORS, type Readiness } from "../protocol/mod.ts";
+import { build, ERRORS, type OutboundFrame, type Readiness } from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
 import { graceTimer, type RoomCore } from "./room_core.ts";
 import type { RoomCommand } from "./room_types.ts";
@@ -115,11 +115,28 @@ export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "
       state_follows: missed === null,
     }, now),
   );
-  if (missed === null) {
-    room.send(connection, room.roomState());
-    if (room.chat.length > 0) room.send(connection, build.chatHistory(room.id, room.chat, now));
-  } else {
-    for (const frame of missed) connection.send(frame);
-  }
+  catchUpOn(room, connection, missed);
   room.broadcast(build.participantsUpdate(room.id, memberId, room.membership(), now), memberId);
+}
+
+/**
+ * A member whose instance may have lost frames (Redis was away) gets what it missed, or the
+ * room afresh. One that is no longer a member is told it left (its instance forgets it).
+ */
+export function onResync(room: RoomCore, member: Member, lastSeq: number | null): void {
+  if (!room.members.has(member.id)) {
+    room.options.observer.memberLeft(room.id, member.id);
+    return;
+  }
+  catchUpOn(room, member, lastSeq === null ? null : room.outbox.missedBy(member.id, lastSeq));
+}
+
+/** The broadcasts a member missed, or (null: too old to replay) the room's state and chat. */
+function catchUpOn(room: RoomCore, member: Member, missed: OutboundFrame[] | null): void {
+  if (missed !== null) {
+    for (const frame of missed) member.send(frame);
+    return;
+  }
+  room.send(member, room.roomState());
+  if (room.chat.length > 0) room.send(member, build.chatHistory(room.id, room.chat, room.now()));
 }

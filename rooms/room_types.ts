@@ -45,6 +45,11 @@ export type RoomCommand =
     /** A fresh resume token for the session, sent in `resumed`. */
     readonly resumeToken: string;
   }
+  /**
+   * `from`'s instance may have lost frames on the way (multi-instance, Redis was away): it gets
+   * the broadcasts after `lastSeq` again, or the room's state afresh.
+   */
+  | { readonly kind: "resync"; readonly from: Member; readonly lastSeq: number | null }
   | { readonly kind: "transfer_host"; readonly from: Member; readonly to: string }
   | { readonly kind: "start_anyway"; readonly from: Member }
   | {

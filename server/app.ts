@@ -8,6 +8,7 @@ import { cors } from "hono/cors";
 import denoJson from "../deno.json" with { type: "json" };
 import { type Clock, SystemClock } from "../rooms/clock.ts";
 import { RoomRegistry } from "../rooms/registry.ts";
+import { Cluster } from "../cluster/cluster.ts";
 import { AddressBook } from "./addresses.ts";
 import { createJwtAuthenticator } from "./auth.ts";
 import { clientAddress, TrustedProxies } from "./client_address.ts";
@@ -37,6 +38,8 @@ export interface SessionServer {
   /** The request handler, for Deno.serve or `export default { fetch }`. */
   readonly fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   readonly registry: RoomRegistry;
+  /** The link to other instances (REDIS_URL set), or null: one in-memory process. */
+  readonly cluster: Cluster | null;
   readonly metrics: ServerMetrics;
   readonly connections: ReadonlySet<Connection>;
   readonly draining: boolean;
@@ -53,7 +56,7 @@ export interface SessionServer {
 
 export function createSessionServer(options: SessionServerOptions): SessionServer {
   const { config } = options;
-  const clock = options.clock ?? new SystemClock();
+  const clock = options.clock ?? new SystemClock(config.clockSkewMs);
   const log = options.log ?? createLogger(config.logLevel);
   const metrics = new ServerMetrics();
   const startedAt = clock.now();
@@ -96,6 +99,16 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
+  const cluster = config.cluster.redisUrl
+    ? new Cluster({
+      redisUrl: config.cluster.redisUrl,
+      instanceId: config.cluster.instanceId,
+      leaseMs: config.cluster.leaseMs,
+      clock,
+      registry,
+      log,
+    })
+    : null;
   const addresses = new AddressBook(clock, config.limits.roomCreationsPerMinute);
   const trustedProxies = TrustedProxies.fromList(config.trustedProxies);
   /** The warning about X-Forwarded-For from an untrusted peer is given once, not per request. */
@@ -159,6 +172,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
         "Seconds since start.",
         () => Math.floor((clock.now() - startedAt) / 1000),
       ),
+      ...(cluster ? clusterGauges(cluster) : []),
     ];
     return c.text(metrics.render(gauges), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",
@@ -239,6 +253,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   return {
     fetch: (request, info) => app.fetch(request, { remoteAddr: info?.remoteAddr }),
     registry,
+    cluster,
     metrics,
     connections,
     get draining() {
@@ -261,14 +276,33 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       for (const connection of [...connections]) connection.close("goingAway");
       registry.shutdown();
       addresses.clear();
-      if (openSockets === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => {
+      const socketsClosed = openSockets === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
         onAllSocketsClosed = () => {
           clearTimeout(timer);
           resolve();
         };
       });
+      // The rooms' last frames and directory removals go out before the link to Redis closes.
+      return Promise.all([socketsClosed, cluster?.close()]).then(() => {});
     },
   };
+}
+
+/** What /metrics shows of the link to other instances. */
+function clusterGauges(cluster: Cluster): Gauge[] {
+  return [
+    new Gauge("owp_cluster_redis_up", "1 while Redis is reachable.", () => cluster.redisUp ? 1 : 0),
+    new Gauge("owp_cluster_peers", "Other live instances.", () => cluster.peerCount),
+    new Gauge(
+      "owp_cluster_remote_members",
+      "Members of this instance's rooms connected to other instances.",
+      () => cluster.remoteMemberCount,
+    ),
+    new Gauge(
+      "owp_cluster_clock_offset_max_ms",
+      "The largest clock offset measured to another instance, ms (absolute).",
+      () => Math.max(0, ...cluster.clocks.peers().map(([, p]) => Math.abs(p.offsetMs))),
+    ),
+  ];
 }

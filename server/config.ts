@@ -20,6 +20,7 @@ import {
   ROOM_LIST_MAX_BYTES_PER_SECOND,
   type Timings,
 } from "../protocol/mod.ts";
+import { INSTANCE_LEASE_MS } from "../cluster/constants.ts";
 import { formatRange, parseRange } from "./ip.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 
@@ -105,6 +106,14 @@ const EnvSchema = z.object({
   LEGACY_CLIENT_LEAD_MS: integer(0, 60_000, DEFAULT_TIMINGS.legacyClientLeadMs),
   RESUME_GRACE_MS: integer(0, 600_000, RESUME_GRACE_MS),
   RESUME_SECRET: z.string().default(""),
+  REDIS_URL: z.string().default("").refine(
+    (url) => url === "" || /^rediss?:\/\//.test(url),
+    "REDIS_URL must start with redis:// or rediss://",
+  ),
+  INSTANCE_ID: z.string().max(100).regex(/^[\w.-]*$/, "INSTANCE_ID: letters, digits, . _ -")
+    .default(""),
+  INSTANCE_LEASE_MS: integer(500, 600_000, INSTANCE_LEASE_MS),
+  CLOCK_SKEW_MS: integer(-86_400_000, 86_400_000, 0),
 });
 
 export interface Config {
@@ -121,6 +130,16 @@ export interface Config {
    * TCP peer is the client.
    */
   readonly trustedProxies: readonly string[];
+  /** Many instances sharing rooms through Redis (cluster/); off when `redisUrl` is empty. */
+  readonly cluster: {
+    readonly redisUrl: string;
+    /** This instance's name in the directory; empty: a random one per process. */
+    readonly instanceId: string;
+    /** An instance silent this long is gone: its rooms close, its members leave. */
+    readonly leaseMs: number;
+  };
+  /** Test aid: this process's clock runs this far from the host's (multi-instance tests). */
+  readonly clockSkewMs: number;
   readonly resume: {
     /** How long a dropped member stays away, resumable; 0: it leaves at once. */
     readonly graceMs: number;
@@ -170,6 +189,8 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       metricsToken: e.METRICS_TOKEN,
       trustedProxies: e.TRUSTED_PROXIES,
       resume: { graceMs: e.RESUME_GRACE_MS, secret: e.RESUME_SECRET },
+      cluster: { redisUrl: e.REDIS_URL, instanceId: e.INSTANCE_ID, leaseMs: e.INSTANCE_LEASE_MS },
+      clockSkewMs: e.CLOCK_SKEW_MS,
       limits: {
         maxFrameBytes: e.MAX_FRAME_BYTES,
         messagesPerSecond: e.RATE_LIMIT_PER_SECOND,

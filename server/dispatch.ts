@@ -13,7 +13,8 @@ import {
 import type { Clock } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
-import type { Room, RoomCommand } from "../rooms/room.ts";
+import type { RoomCommand } from "../rooms/room.ts";
+import type { RoomHandle } from "../rooms/room_handle.ts";
 import type { Logger } from "./log.ts";
 import type { InviteTokens } from "./invites.ts";
 import type { ServerMetrics } from "./metrics.ts";
@@ -134,7 +135,7 @@ export function dispatch(
     }
     case "chat_message": {
       if (!message.room) return session.sendError(ERRORS.chatRoomRequired);
-      const room = ctx.registry.get(message.room);
+      const room = ctx.registry.handle(message.room);
       if (!room) return session.sendError(ERRORS.notInRoom, message.room);
       room.post({ kind: "chat", from: session, text: message.payload.text });
       return;
@@ -168,9 +169,9 @@ function targetRoom(
   ctx: DispatchContext,
   session: Session,
   named: string | null,
-): Room | undefined {
+): RoomHandle | undefined {
   const roomId = named ?? ctx.registry.roomOf(session.id);
-  return roomId === undefined ? undefined : ctx.registry.get(roomId);
+  return roomId === undefined ? undefined : ctx.registry.handle(roomId);
 }
 
 /** Posts a command to the room a message names (or the sender's), or says it is not there. */
@@ -189,7 +190,11 @@ function toRoom(
  * A session back on a new connection: the token must be ours, unexpired, and (auth on) the
  * same user's; the session must be away (its old connection gone) and this connection fresh.
  */
-function resume(ctx: DispatchContext, session: Session, message: Of<"resume">): void {
+function resume(
+  ctx: DispatchContext,
+  session: Session,
+  message: Of<"resume">,
+): Promise<void> | void {
   const check = ctx.resumeTokens.check(message.payload.token, ctx.clock.now());
   if (!check.ok || (ctx.authenticator !== null && check.claims.userId !== session.userId)) {
     ctx.log.info("resume refused", {
@@ -203,13 +208,16 @@ function resume(ctx: DispatchContext, session: Session, message: Of<"resume">): 
     { clientId: check.claims.clientId, userId: session.userId },
     now,
   );
-  const error = ctx.registry.resume(
+  const outcome = ctx.registry.resume(
     session,
     check.claims.clientId,
     message.payload.last_seq,
     fresh,
   );
-  if (error) session.sendError(error);
+  if (outcome instanceof Promise) {
+    return outcome.then((error) => void (error && session.sendError(error)));
+  }
+  if (outcome) session.sendError(outcome);
 }
 
 /**

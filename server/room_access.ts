@@ -46,7 +46,7 @@ export function joinRoom(
   session: Session,
   message: Of<"join_room">,
 ): Promise<void> | void {
-  const room = message.room ? ctx.registry.get(message.room) : undefined;
+  const room = message.room ? ctx.registry.handle(message.room) : undefined;
   if (room) session.adoptUserName(message.payload.user_name);
   const join = (admitted: boolean) => {
     const error = ctx.registry.join(session, message.room, admitted);
@@ -76,7 +76,7 @@ export async function createInvite(
   message: Of<"create_invite">,
 ): Promise<void> {
   const roomId = message.room ?? ctx.registry.roomOf(session.id) ?? null;
-  const room = roomId ? ctx.registry.get(roomId) : undefined;
+  const room = roomId ? ctx.registry.handle(roomId) : undefined;
   if (!room) return session.sendError(ERRORS.roomNotFound, roomId);
   if (room.hostId !== session.id) return session.sendError(ERRORS.notHostSettings, room.id);
   const now = ctx.clock.now();

@@ -1,0 +1,125 @@
+/**
+ * What instances say to each other over Redis pub/sub, as zod schemas (a message from a peer is
+ * validated like one from a client: a bug or a version skew on one instance must not corrupt a
+ * room on another). Times in a message are in its sender's clock; the receiver converts them.
+ *
+ * - `cmd`: a member connected to the sender posts a command to a room the receiver owns.
+ * - `out`: the owner's output for members connected to the receiver, in order: frames (each
+ *   encoded once, with the ids to deliver it to) and membership events.
+ * - `clock_ping` / `clock_pong`: round trips that measure the clock offset between instances.
+ * - `room` / `room_gone` (directory channel): an owner announces its rooms.
+ */
+import { z } from "zod";
+import {
+  ControlPolicySchema,
+  PlayerActionSchema,
+  PlayStateSchema,
+  ReadinessSchema,
+  RoomSummarySchema,
+} from "../protocol/mod.ts";
+
+const id = z.string().min(1).max(200);
+const time = z.number().finite();
+const nullableTime = time.nullable();
+
+/** A member as the owner needs to know it: its id, name and last round trip (presence). */
+export const MemberRefSchema = z.object({
+  id,
+  name: z.string().max(200),
+  rtt: z.number().finite().nullable(),
+});
+export type MemberRef = z.infer<typeof MemberRefSchema>;
+
+/** A room command without its Member objects (they are rebuilt on the owner). */
+export const WireCommandSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("join"), admitted: z.boolean() }),
+  z.object({ kind: z.literal("leave"), hostReason: z.string().max(200).nullable() }),
+  z.object({ kind: z.literal("ready"), readiness: ReadinessSchema }),
+  z.object({
+    kind: z.literal("player_event"),
+    action: PlayerActionSchema,
+    position: z.number().finite(),
+    playState: PlayStateSchema.nullable(),
+    atServerTs: nullableTime,
+    deferred: z.boolean(),
+  }),
+  z.object({
+    kind: z.literal("state_update"),
+    position: z.number().finite(),
+    playState: PlayStateSchema,
+    atServerTs: nullableTime,
+  }),
+  z.object({ kind: z.literal("chat"), text: z.string().max(10_000) }),
+  z.object({ kind: z.literal("away") }),
+  /** The member (a fresh connection) takes over session `sessionId`. */
+  z.object({
+    kind: z.literal("resume"),
+    sessionId: id,
+    lastSeq: z.number().int().nullable(),
+    resumeToken: z.string().max(2_000),
+  }),
+  /** The member's instance lost messages (Redis was away): send what it missed after lastSeq. */
+  z.object({ kind: z.literal("resync"), lastSeq: z.number().int().nullable() }),
+  z.object({ kind: z.literal("transfer_host"), to: id }),
+  z.object({ kind: z.literal("start_anyway") }),
+  z.object({ kind: z.literal("set_rate"), rate: z.number().finite(), atServerTs: nullableTime }),
+  z.object({ kind: z.literal("set_control"), control: ControlPolicySchema }),
+  z.object({ kind: z.literal("set_cohost"), to: id, cohost: z.boolean() }),
+]);
+export type WireCommand = z.infer<typeof WireCommandSchema>;
+
+/** A server frame as the owner encoded it: checked only for what delivery needs. */
+const FrameSchema = z.looseObject({ type: z.string(), seq: z.number().int().optional() });
+
+export const OutItemSchema = z.union([
+  z.object({ to: z.array(id), f: FrameSchema }),
+  /** `member` joined or left `room` (the receiver tracks where its connections are). */
+  z.object({ ev: z.enum(["joined", "left"]), room: id, member: id }),
+  /** The connection `member` now is session `as` (a resume was accepted). */
+  z.object({ ev: z.literal("adopt"), member: id, as: id }),
+]);
+export type OutItem = z.infer<typeof OutItemSchema>;
+
+export const PeerMessageSchema = z.discriminatedUnion("t", [
+  z.object({
+    t: z.literal("cmd"),
+    from: id,
+    room: id,
+    member: MemberRefSchema,
+    cmd: WireCommandSchema,
+  }),
+  z.object({ t: z.literal("out"), from: id, items: z.array(OutItemSchema) }),
+  z.object({ t: z.literal("clock_ping"), from: id, t0: time }),
+  z.object({ t: z.literal("clock_pong"), from: id, t0: time, t1: time }),
+]);
+export type PeerMessage = z.infer<typeof PeerMessageSchema>;
+
+/** What the directory holds for a room: its list entry and what joining it needs. */
+export const DirectoryRecordSchema = z.object({
+  owner: id,
+  hostId: id,
+  maxMembers: z.number().int().positive(),
+  /** A locked room's salted hash, base64 (the text never leaves the owner's process). */
+  password: z.object({ salt: z.string(), hash: z.string(), iterations: z.number().int() })
+    .nullable(),
+  summary: RoomSummarySchema,
+});
+export type DirectoryRecord = z.infer<typeof DirectoryRecordSchema>;
+
+export const DirectoryMessageSchema = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("room"), record: DirectoryRecordSchema }),
+  z.object({ t: z.literal("room_gone"), room: id, owner: id }),
+]);
+export type DirectoryMessage = z.infer<typeof DirectoryMessageSchema>;
+
+/** Parses a peer's text; null (and the reason) when it is not one of ours. */
+export function parsePeer<T>(schema: z.ZodType<T>, text: string): T | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const result = schema.safeParse(raw);
+  return result.success ? result.data : null;
+}
