@@ -78,3 +78,257 @@ Deno.test({ name: "a party spread over three instances: play, chat, leave", igno
     for (const server of [a, b, c]) await server!.close();
   }
 });
+
+/** A room on A with a host there, members joining from B and C, all ready. */
+async function partyOver(servers: TestServer[], options: Record<string, unknown> = {}) {
+  const host = await TestClient.connect(servers[0]!.wsUrl);
+  host.send("create_room", { name: "Party", start_pos: 0, ...options });
+  const roomId = (await host.next("room_state")).room!;
+  const members: TestClient[] = [];
+  for (const server of servers.slice(1)) {
+    const member = await TestClient.connect(server.wsUrl);
+    await member.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+    member.send("join_room", {}, roomId);
+    await member.next("room_state");
+    member.send("ready", {}, roomId);
+    members.push(member);
+  }
+  return { host, members, roomId };
+}
+
+Deno.test(
+  { name: "the contract's rules hold for a client of a non-owner instance", ignore },
+  async (t) => {
+    await using redis = await startRedis();
+    const servers = await startInstances(redis.url, 2, { MAX_CLIENTS_PER_ROOM: "2" });
+    const [a, b] = servers;
+    try {
+      const { host, members: [member], roomId } = await partyOver(servers);
+      await t.step("playback from a member who is not host: refused by the owner", async () => {
+        member!.send("player_event", { action: "play", position: 0 }, roomId);
+        const error = await member!.next("error");
+        assert.equal(error.payload.message, ERRORS.notHostPlayback.message);
+      });
+      await t.step("a full room refuses a third member connected to B", async () => {
+        const third = await TestClient.connect(b!.wsUrl);
+        third.send("join_room", {}, roomId);
+        const error = await third.next("error");
+        assert.equal(error.payload.message, ERRORS.roomFull.message);
+        await third.close();
+      });
+      await t.step("an unknown room is not found", async () => {
+        const other = await TestClient.connect(b!.wsUrl);
+        other.send("join_room", {}, "no-such-room");
+        assert.equal((await other.next("error")).payload.message, ERRORS.roomNotFound.message);
+        await other.close();
+      });
+      await t.step("host handed to the member on B, who then controls the room", async () => {
+        host.send("transfer_host", { client_id: member!.id }, roomId);
+        const changed = await member!.next("host_changed");
+        assert.equal(changed.payload.host_id, member!.id);
+        host.send("ready", {}, roomId);
+        member!.send("player_event", { action: "play", position: 5 }, roomId);
+        const play = await host.next("player_event");
+        assert.equal(play.payload.action, "play");
+      });
+      await t.step(
+        "creating a room on B leaves the one on A (the host role passes back)",
+        async () => {
+          member!.send("create_room", { name: "Mine", start_pos: 0 }, "");
+          const own = await member!.nextOf("room_state", (m) => m.room !== roomId, "own room");
+          assert.notEqual(own.room, roomId);
+          const closed = await host.nextWhere(
+            (m) => (m.type === "room_closed" || m.type === "host_changed") && m.room === roomId,
+            "the old room hears the host left",
+          );
+          assert.ok(closed);
+          // A, in the lobby or not, sees B's new room in its list (the directory).
+          const lobby = await TestClient.connect(a!.wsUrl);
+          await lobby.nextOf(
+            "room_list",
+            (m) => m.payload.some((r) => r.id === own.room),
+            "listed",
+          );
+          await lobby.close();
+        },
+      );
+      await Promise.all([host.close(), member!.close()]);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  },
+);
+
+Deno.test({
+  name: "instant conversion: instances whose clocks disagree by 700 ms still agree on when to play",
+  ignore,
+}, async () => {
+  await using redis = await startRedis();
+  const servers = await startInstances(redis.url, 3, { SKEW_1: "400", SKEW_2: "-300" });
+  try {
+    // Every instance's clocks have been compared before the party starts.
+    await waitFor(() => servers.every((s) => s.server.cluster!.clocks.peers().length === 2));
+    const { host, members, roomId } = await partyOver(servers);
+    const memberA = await TestClient.connect(servers[0]!.wsUrl);
+    memberA.send("join_room", {}, roomId);
+    await memberA.next("room_state");
+    memberA.send("ready", {}, roomId);
+    await memberA.barrier();
+    host.send("player_event", { action: "play", position: 30 }, roomId);
+    // How far ahead of its own instance's clock each member is told to start.
+    const leads = await Promise.all([memberA, ...members].map(async (client, i) => {
+      const play = await client.next("player_event");
+      return play.payload.target_server_ts! - servers[i]!.clock.now();
+    }));
+    const spread = Math.max(...leads) - Math.min(...leads);
+    assert.ok(spread <= 15, `leads ${leads.join(", ")} ms: spread ${spread} ms`);
+    const offsets = servers[0]!.server.cluster!.clocks.peers().map(([, p]) => p.offsetMs);
+    assert.ok(offsets.some((o) => Math.abs(o - 400) < 15), `offsets seen by A: ${offsets}`);
+    assert.ok(offsets.some((o) => Math.abs(o + 300) < 15), `offsets seen by A: ${offsets}`);
+    await Promise.all([host, memberA, ...members].map((c) => c.close()));
+  } finally {
+    for (const server of servers) await server.close();
+  }
+});
+
+Deno.test(
+  { name: "a member resumes on another instance: same id, nobody saw it leave", ignore },
+  async () => {
+    await using redis = await startRedis();
+    const servers = await startInstances(redis.url, 3);
+    try {
+      const { host, members: [member], roomId } = await partyOver(servers.slice(0, 2));
+      const hello = member!.received.find((m) => m.type === "client_hello")!;
+      const token = (hello.payload as { resume_token: string }).resume_token;
+      const id = member!.id;
+      await member!.close();
+      await host.nextOf(
+        "participants_update",
+        (m) => m.payload.participants?.some((p) => p.id === id && p.away) ?? false,
+        "away",
+      );
+      const back = await TestClient.connect(servers[2]!.wsUrl);
+      back.send("resume", { token, last_seq: null });
+      const resumed = await back.next("resumed");
+      assert.equal(resumed.payload.client_id, id);
+      assert.equal(resumed.payload.room, roomId);
+      await back.next("room_state");
+      host.send("chat_message", { text: "welcome back" }, roomId);
+      assert.equal((await back.next("chat_message")).payload.text, "welcome back");
+      const unexpected = (await host.drain()).filter((m) => m.type === "client_left");
+      assert.deepEqual(unexpected, []);
+      await Promise.all([host.close(), back.close()]);
+    } finally {
+      for (const server of servers) await server.close();
+    }
+  },
+);
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test({
+  name:
+    "Redis restarted mid-party: local play goes on, remote commands get a clear error, the missed frames arrive after",
+  ignore,
+}, async () => {
+  await using redis = await startRedis();
+  const servers = await startInstances(redis.url, 2);
+  const [a, b] = servers;
+  try {
+    const { host, members: [remote], roomId } = await partyOver(servers);
+    const local = await TestClient.connect(a!.wsUrl);
+    local.send("join_room", {}, roomId);
+    await local.next("room_state");
+    local.send("ready", {}, roomId);
+    await local.barrier();
+    await remote!.barrier();
+    await redis.stop();
+    await waitFor(() => servers.every((s) => !s.server.cluster!.redisUp));
+
+    host.send("player_event", { action: "play", position: 42 }, roomId);
+    assert.equal((await local.next("player_event")).payload.action, "play");
+    remote!.send("chat_message", { text: "anyone?" }, roomId);
+    const error = await remote!.next("error");
+    assert.equal(error.payload.message, ERRORS.roomUnreachable.message);
+    assert.deepEqual(remote!.pendingTypes().filter((t) => t === "player_event"), []);
+
+    await redis.start();
+    await waitFor(() => servers.every((s) => s.server.cluster!.redisUp));
+    // The play sent while Redis was away is replayed in order.
+    const missed = await remote!.next("player_event");
+    assert.equal(missed.payload.action, "play");
+    assert.equal(missed.payload.position_at_target !== undefined, true);
+    remote!.send("chat_message", { text: "back" }, roomId);
+    for (const client of [host, local, remote!]) {
+      assert.equal((await client.next("chat_message")).payload.text, "back");
+    }
+    // The directory is whole again: a newcomer on B lists the room.
+    const newcomer = await TestClient.connect(b!.wsUrl);
+    await newcomer.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+    await Promise.all([host, local, remote!, newcomer].map((c) => c.close()));
+  } finally {
+    for (const server of servers) await server.close();
+  }
+});
+
+/** A scripted party; what each client received, as types (and actions), in order. */
+async function scriptedParty(urls: readonly string[]): Promise<string[][]> {
+  const host = await TestClient.connect(urls[0]!);
+  host.send("create_room", { name: "Script", start_pos: 0 });
+  const roomId = (await host.next("room_state")).room!;
+  const members = [];
+  for (const url of urls.slice(1)) {
+    const member = await TestClient.connect(url);
+    await member.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+    member.send("join_room", {}, roomId);
+    await member.next("room_state");
+    members.push(member);
+  }
+  const everyone = [host, ...members];
+  const settle = () => Promise.all(everyone.map((c) => c.barrier()));
+  for (const member of members) member.send("ready", {}, roomId);
+  await settle();
+  const script: [string, number][] = [["play", 1], ["pause", 5], ["seek", 20], ["play", 20]];
+  for (const [action, position] of script) {
+    host.send("player_event", { action, position }, roomId);
+    for (const member of members) {
+      await member.nextOf("player_event", (m) => m.payload.action === action, action);
+    }
+    await settle();
+  }
+  members[0]!.send("chat_message", { text: "hi" }, roomId);
+  for (const client of everyone) await client.nextOf("chat_message", () => true, "chat");
+  members[1]!.send("leave_room", {}, roomId);
+  await host.nextOf("client_left", () => true, "left");
+  await settle();
+  const seen = everyone.map((client) =>
+    client.received
+      .filter((m) => m.type !== "pong" && m.type !== "room_list")
+      .map((m) => m.type === "player_event" ? `player_event:${m.payload.action}` : m.type)
+  );
+  await Promise.all(everyone.map((c) => c.close()));
+  return seen;
+}
+
+Deno.test({
+  name:
+    "acceptance: spread over three instances, every member gets the same messages in the same order as on one",
+  ignore,
+}, async () => {
+  await using redis = await startRedis();
+  const servers = await startInstances(redis.url, 3);
+  try {
+    const one = await scriptedParty(servers.map(() => servers[0]!.wsUrl));
+    const spread = await scriptedParty(servers.map((s) => s.wsUrl));
+    assert.deepEqual(spread, one);
+    assert.ok(one[1]!.includes("player_event:seek"), one[1]!.join(" "));
+  } finally {
+    for (const server of servers) await server.close();
+  }
+});
