@@ -41,6 +41,22 @@ async function reachable(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * A Redis for a test that never stops it: the one .ci/run started (OWP_TEST_REDIS_URL),
+ * emptied first, or else one of its own.
+ */
+export async function sharedRedis(): Promise<RedisServer> {
+  const url = Deno.env.get("OWP_TEST_REDIS_URL");
+  if (!url) return await startRedis();
+  const port = Number(new URL(url).port);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode("FLUSHALL\r\n"));
+  await conn.read(new Uint8Array(16));
+  conn.close();
+  const refuse = () => Promise.reject(new Error("the shared Redis is not stopped by tests"));
+  return { port, url, start: refuse, stop: refuse, [Symbol.asyncDispose]: async () => {} };
+}
+
 export async function startRedis(): Promise<RedisServer> {
   const port = freePort();
   let child: Deno.ChildProcess | null = null;

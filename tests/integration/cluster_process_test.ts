@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { OWNER_GONE_REASON } from "../../cluster/cluster.ts";
-import { redisAvailable, startRedis } from "../helpers/redis_server.ts";
+import { redisAvailable, sharedRedis } from "../helpers/redis_server.ts";
 import { TestClient } from "../helpers/test_client.ts";
 
 const ignore = !redisAvailable();
@@ -66,7 +66,7 @@ Deno.test({
   name: "the owner process killed mid-party: members elsewhere hear the room closed",
   ignore,
 }, async () => {
-  await using redis = await startRedis();
+  await using redis = await sharedRedis();
   const instances = await Promise.all(
     ["proc-a", "proc-b", "proc-c"].map((id) => startInstance(redis.url, id)),
   );

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { SystemClock } from "../../rooms/clock.ts";
 import { ERRORS } from "../../protocol/mod.ts";
-import { redisAvailable, startRedis } from "../helpers/redis_server.ts";
+import { redisAvailable, sharedRedis, startRedis } from "../helpers/redis_server.ts";
 import { TestClient } from "../helpers/test_client.ts";
 import { startTestServer, type TestServer } from "../helpers/test_server.ts";
 
@@ -37,7 +37,7 @@ async function startInstances(
 }
 
 Deno.test({ name: "a party spread over three instances: play, chat, leave", ignore }, async () => {
-  await using redis = await startRedis();
+  await using redis = await sharedRedis();
   const [a, b, c] = await startInstances(redis.url, 3);
   try {
     const host = await TestClient.connect(a!.wsUrl);
@@ -99,7 +99,7 @@ async function partyOver(servers: TestServer[], options: Record<string, unknown>
 Deno.test(
   { name: "the contract's rules hold for a client of a non-owner instance", ignore },
   async (t) => {
-    await using redis = await startRedis();
+    await using redis = await sharedRedis();
     const servers = await startInstances(redis.url, 2, { MAX_CLIENTS_PER_ROOM: "2" });
     const [a, b] = servers;
     try {
@@ -163,7 +163,7 @@ Deno.test({
   name: "instant conversion: instances whose clocks disagree by 700 ms still agree on when to play",
   ignore,
 }, async () => {
-  await using redis = await startRedis();
+  await using redis = await sharedRedis();
   const servers = await startInstances(redis.url, 3, { SKEW_1: "400", SKEW_2: "-300" });
   try {
     // Every instance's clocks have been compared before the party starts.
@@ -194,7 +194,7 @@ Deno.test({
 Deno.test(
   { name: "a member resumes on another instance: same id, nobody saw it leave", ignore },
   async () => {
-    await using redis = await startRedis();
+    await using redis = await sharedRedis();
     const servers = await startInstances(redis.url, 3);
     try {
       const { host, members: [member], roomId } = await partyOver(servers.slice(0, 2));
@@ -321,7 +321,7 @@ Deno.test({
     "acceptance: spread over three instances, every member gets the same messages in the same order as on one",
   ignore,
 }, async () => {
-  await using redis = await startRedis();
+  await using redis = await sharedRedis();
   const servers = await startInstances(redis.url, 3);
   try {
     const one = await scriptedParty(servers.map(() => servers[0]!.wsUrl));
