@@ -4,6 +4,7 @@
  * measure, drain), samples the server process, and writes the table and a JSON file.
  */
 import { BenchClient } from "./bench_client.ts";
+import { startInstances } from "./instances.ts";
 import { prepareOutput, resolveOutputPath } from "./output_path.ts";
 import { type BenchReport, delivery, renderTable } from "./report.ts";
 import { parseScenario, type Scenario, USAGE } from "./scenario.ts";
@@ -62,6 +63,7 @@ async function runScenario(
   scenario: Scenario,
   url: string,
   pid: number | undefined,
+  urls?: readonly string[],
 ): Promise<BenchReport> {
   const blocks = split(scenario.rooms, scenario.workers);
   const workers = blocks.map(() => new WorkerHandle());
@@ -74,6 +76,7 @@ async function runScenario(
       w.request<SetupReport>({
         kind: "setup",
         url,
+        urls,
         scenario,
         parties: blocks[i]!,
         rampPerS: scenario.rampPerS / workers.length,
@@ -257,18 +260,25 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exit(2);
   }
-  const ours = scenario.url ? null : await startOurServer(scenario.serverEnv, scenario.cpuProf);
-  const url = scenario.url ?? ours!.url;
-  const pid = scenario.pid ?? ours?.pid;
+  const cluster = scenario.instances > 1 && !scenario.url
+    ? await startInstances(scenario.instances, scenario.serverEnv)
+    : null;
+  const ours = scenario.url || cluster
+    ? null
+    : await startOurServer(scenario.serverEnv, scenario.cpuProf);
+  const url = scenario.url ?? cluster?.servers[0]!.url ?? ours!.url;
+  // With several instances the figures for CPU and memory are the first instance's.
+  const pid = scenario.pid ?? cluster?.servers[0]!.pid ?? ours?.pid;
   try {
     const output = scenario.idle > 0
       ? await runIdle(scenario.idle, url, pid, scenario.rampPerS)
-      : await runScenario(scenario, url, pid);
+      : await runScenario(scenario, url, pid, cluster?.servers.map((s) => s.url));
     if (!("mode" in output)) console.log(renderTable(output));
     await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
     console.error(`results written to ${jsonPath}`);
   } finally {
     await ours?.stop();
+    await cluster?.stop();
   }
 }
 

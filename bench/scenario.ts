@@ -33,6 +33,11 @@ export const ScenarioSchema = z.object({
   pid: z.coerce.number().int().positive().optional(),
   /** Idle mode: open this many connections, no rooms, and report memory per connection. */
   idle: int(0, 0),
+  /**
+   * Start this many instances of our server sharing one Redis (a redis-server the bench starts):
+   * each party's host and members are spread over them.
+   */
+  instances: int(1, 1),
   /** A state_update is not sent this soon after a player_event: the server's cooldown. */
   commandCooldownMs: int(0, 2_000),
   json: z.string().default("bench/results/latest.json"),
@@ -59,6 +64,7 @@ const FLAGS: Record<string, keyof Scenario> = {
   drain: "drainMs",
   pid: "pid",
   idle: "idle",
+  instances: "instances",
   "command-cooldown": "commandCooldownMs",
   json: "json",
   label: "label",
@@ -79,6 +85,7 @@ export const USAGE = `deno task bench [options]
   --drain MS                   wait for late deliveries (2000)
   --pid PID                    server pid for RSS/CPU (automatic for our server)
   --idle N                     idle mode: N connections, memory per connection
+  --instances N                N instances of our server on one Redis, members spread (1)
   --json PATH                  results file (bench/results/latest.json)
   --label TEXT                 a name for this run in the results
   --cpu-prof DIR               profile our server with --cpu-prof into DIR

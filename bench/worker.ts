@@ -64,7 +64,9 @@ async function setup(message: Extract<ToWorker, { kind: "setup" }>): Promise<voi
       if (m > 0 && !party.host) return;
       await slot();
       try {
-        const { client, ms } = await BenchClient.connect(message.url);
+        const urls = message.urls ?? [message.url];
+        const url = urls[(party.index + m) % urls.length]!;
+        const { client, ms } = await BenchClient.connect(url);
         connectMs.add(ms);
         opened++;
         await party.enlist(client);

@@ -6,6 +6,8 @@ export type ToWorker =
   | {
     readonly kind: "setup";
     readonly url: string;
+    /** Several instances: member m of party p connects to urls[(p + m) % urls.length]. */
+    readonly urls?: readonly string[];
     readonly scenario: Scenario;
     /** The parties (rooms) this worker owns, by global index. */
     readonly parties: readonly number[];

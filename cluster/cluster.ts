@@ -10,13 +10,11 @@
  *   after an instance whose lease ran out (its rooms close, its members leave ours).
  * Without REDIS_URL none of this exists and nothing of it is on the hot path.
  */
-import { build, encode, type ErrorInfo, ERRORS, type ServerMessage } from "../protocol/mod.ts";
 import type { Clock, TimerId } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import type { Room } from "../rooms/room.ts";
 import type { RoomFederation, RoomHandle } from "../rooms/room_handle.ts";
-import type { RoomCommand } from "../rooms/room_types.ts";
 import { HEARTBEATS_PER_LEASE } from "./constants.ts";
 import {
   DirectoryMirror,
@@ -25,17 +23,11 @@ import {
   parseRecord,
   recordOf,
 } from "./directory.ts";
-import { convertTimes, PeerClocks } from "./peer_clocks.ts";
-import {
-  type MemberRef,
-  type OutItem,
-  parsePeer,
-  type PeerMessage,
-  PeerMessageSchema,
-  type WireCommand,
-} from "./peer_messages.ts";
+import { MemberSide } from "./member_side.ts";
+import { OwnerSide } from "./owner_side.ts";
+import { PeerClocks } from "./peer_clocks.ts";
+import { type MemberRef, parsePeer, PeerMessageSchema, type WireCommand } from "./peer_messages.ts";
 import { RedisLink } from "./redis_link.ts";
-import { PeerOutbox, RemoteMember } from "./remote_member.ts";
 import { RemoteRoom, type RemoteRoomLink } from "./remote_room.ts";
 
 /** Structurally the server's logger (cluster/ does not import server/). */
@@ -57,16 +49,6 @@ export interface ClusterOptions {
 /** Said to members of a room whose owner instance stopped without closing it. */
 export const OWNER_GONE_REASON = "The room's server stopped";
 
-interface Deferred {
-  readonly owner: string;
-  readonly room: string;
-  readonly member: MemberRef;
-  readonly cmd: WireCommand;
-}
-
-/** Leaves and aways kept while Redis is away; more than this and the oldest go. */
-const MAX_DEFERRED = 10_000;
-
 export class Cluster implements RoomFederation, RemoteRoomLink {
   readonly self: string;
   readonly clocks = new PeerClocks();
@@ -74,15 +56,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   readonly #registry: RoomRegistry;
   readonly #mirror: DirectoryMirror;
   readonly #link: RedisLink;
-  readonly #outboxes = new Map<string, PeerOutbox>();
-  /** Members of our rooms whose connection is on another instance, by id. */
-  readonly #remoteMembers = new Map<string, RemoteMember>();
-  /** Our connections in other instances' rooms: room id → member ids. */
-  readonly #localInRemote = new Map<string, Set<string>>();
-  /** The last room seq each of those connections was given (what a resync starts from). */
-  readonly #lastSeq = new Map<string, number>();
-  readonly #pendingAdopts = new Map<string, () => void>();
-  readonly #deferred: Deferred[] = [];
+  readonly #owner: OwnerSide;
+  readonly #member: MemberSide;
   /** Our rooms whose directory record must be written at the end of this turn. */
   readonly #dirtyRooms = new Map<string, Room | null>();
   #directoryFlushScheduled = false;
@@ -99,6 +74,15 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     this.self = options.instanceId || crypto.randomUUID();
     this.#registry = options.registry;
     this.#mirror = new DirectoryMirror(this.self);
+    const now = () => this.now();
+    this.#owner = new OwnerSide({
+      self: this.self,
+      registry: options.registry,
+      clocks: this.clocks,
+      now,
+      publish: (instance, text) => this.#link.publish(KEYS.inbox(instance), text),
+    });
+    this.#member = new MemberSide(options.registry, this.clocks, now);
     this.#link = new RedisLink(options.redisUrl, [KEYS.inbox(this.self), KEYS.directoryChannel], {
       up: () => void this.#onUp(),
       down: () => this.#onDown(),
@@ -119,7 +103,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   }
 
   get remoteMemberCount(): number {
-    return this.#remoteMembers.size;
+    return this.#owner.remoteMemberCount;
   }
 
   /** Resolves once Redis is reachable and this instance is registered (tests, start-up). */
@@ -152,29 +136,16 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     if (this.#link.up) {
       this.#link.commands.hset(KEYS.sessions(this.self), memberId, roomId).catch(() => {});
     }
-    this.#remoteMembers.get(memberId)?.outbox.event({
-      ev: "joined",
-      room: roomId,
-      member: memberId,
-    });
+    this.#owner.memberJoined(roomId, memberId);
   }
 
   memberLeft(roomId: string, memberId: string): void {
     if (this.#link.up) this.#link.commands.hdel(KEYS.sessions(this.self), memberId).catch(() => {});
-    const remote = this.#remoteMembers.get(memberId);
-    if (!remote) return;
-    remote.outbox.event({ ev: "left", room: roomId, member: memberId });
-    if (this.#registry.roomOf(memberId) === roomId) this.#remoteMembers.delete(memberId);
+    this.#owner.memberLeft(roomId, memberId);
   }
 
   memberResumed(roomId: string, member: Member): void {
-    const previous = this.#remoteMembers.get(member.id);
-    if (previous && previous !== member) {
-      // The session moved away from the instance of its old connection: that one forgets it.
-      previous.outbox.event({ ev: "left", room: roomId, member: member.id });
-    }
-    if (member instanceof RemoteMember) this.#remoteMembers.set(member.id, member);
-    else this.#remoteMembers.delete(member.id);
+    this.#owner.memberResumed(roomId, member);
   }
 
   async findSession(sessionId: string): Promise<RoomHandle | undefined> {
@@ -199,19 +170,18 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   }
 
   defer(owner: string, room: string, member: MemberRef, cmd: WireCommand): void {
-    this.#deferred.push({ owner, room, member, cmd });
-    if (this.#deferred.length > MAX_DEFERRED) this.#deferred.shift();
+    this.#member.defer({ owner, room, member, cmd });
   }
 
   awaitAdopt(connectionId: string, adopt: () => void): void {
-    this.#pendingAdopts.set(connectionId, adopt);
+    this.#member.awaitAdopt(connectionId, adopt);
   }
 
   /** Closes our side: our rooms are already closed (registry.shutdown); the lease goes. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#flushDirectory();
-    for (const outbox of this.#outboxes.values()) outbox.flush();
+    this.#owner.flush();
     this.#closed = true;
     if (this.#heartbeat !== null) this.#options.clock.clearTimer(this.#heartbeat);
     if (this.#link.up) {
@@ -261,18 +231,12 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
    * ours in another instance's room asks for what it may have missed.
    */
   #resync(): void {
-    for (const { owner, room, member, cmd } of this.#deferred.splice(0)) {
+    for (const { owner, room, member, cmd } of this.#member.takeDeferred()) {
       this.sendCommand(owner, room, member, cmd);
     }
-    for (const [roomId, members] of this.#localInRemote) {
-      const owner = this.#mirror.get(roomId)?.record.owner;
-      if (!owner) continue;
-      for (const memberId of members) {
-        const member = this.#registry.listener(memberId);
-        const ref = { id: memberId, name: member?.name ?? "", rtt: member?.rttMs ?? null };
-        const lastSeq = this.#lastSeq.get(memberId) ?? null;
-        this.sendCommand(owner, roomId, ref, { kind: "resync", lastSeq });
-      }
+    for (const { room, member, lastSeq } of this.#member.resyncs()) {
+      const owner = this.#mirror.get(room)?.record.owner;
+      if (owner) this.sendCommand(owner, room, member, { kind: "resync", lastSeq });
     }
   }
 
@@ -332,10 +296,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
       await redis.hdel(KEYS.rooms, roomId);
       this.#remoteRoomGone(roomId, OWNER_GONE_REASON);
     }
-    for (const member of [...this.#remoteMembers.values()]) {
-      if (member.instance === peer) this.#registry.memberAway(member);
-    }
-    this.#outboxes.delete(peer);
+    this.#owner.instanceGone(peer);
     this.clocks.forget(peer);
   }
 
@@ -362,15 +323,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   #remoteRoomGone(roomId: string, reason: string): void {
     this.#mirror.delete(roomId);
     this.#registry.hideRemote(roomId);
-    const members = this.#localInRemote.get(roomId);
-    if (!members) return;
-    this.#localInRemote.delete(roomId);
-    const frame = encode(build.roomClosed(roomId, reason, this.now()));
-    for (const memberId of members) {
-      this.#lastSeq.delete(memberId);
-      this.#registry.listener(memberId)?.send(frame);
-      this.#registry.noteLeft(roomId, memberId);
-    }
+    this.#member.roomGone(roomId, reason);
   }
 
   // ---- the directory: our rooms, written once per turn ----
@@ -415,9 +368,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     }
     switch (message.t) {
       case "cmd":
-        return this.#onCommand(message);
+        return this.#owner.onCommand(message);
       case "out":
-        return this.#onOut(message.from, message.items);
+        return this.#member.deliver(message.from, message.items);
       case "clock_ping":
         this.#link.publish(
           KEYS.inbox(message.from),
@@ -440,159 +393,5 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     if (message.owner !== this.self && this.#mirror.delete(message.room, message.owner)) {
       this.#registry.hideRemote(message.room);
     }
-  }
-
-  #outbox(instance: string): PeerOutbox {
-    let outbox = this.#outboxes.get(instance);
-    if (!outbox) {
-      outbox = new PeerOutbox(
-        instance,
-        (text) => this.#link.publish(KEYS.inbox(instance), text),
-        this.self,
-      );
-      this.#outboxes.set(instance, outbox);
-    }
-    return outbox;
-  }
-
-  /** A member connected to `from` commands one of our rooms. */
-  #onCommand(message: Extract<PeerMessage, { t: "cmd" }>): void {
-    const { from, member: ref, cmd } = message;
-    const room = this.#registry.get(message.room);
-    if (!room) return this.#noSuchRoom(from, ref, message.room, cmd);
-    const toLocal = (t: number | null) => t === null ? null : this.clocks.toLocal(from, t);
-    if (cmd.kind === "away") return room.post({ kind: "away", memberId: ref.id });
-    if (cmd.kind === "resume") {
-      const connection = new RemoteMember(this.#outbox(from), ref);
-      return room.post({
-        kind: "resume",
-        memberId: cmd.sessionId,
-        connection,
-        adopt: () => connection.adopt(cmd.sessionId),
-        lastSeq: cmd.lastSeq,
-        resumeToken: cmd.resumeToken,
-      });
-    }
-    const member = this.#memberFor(from, ref);
-    room.post(commandOf(cmd, member, toLocal));
-  }
-
-  /** The Member object for a remote member: the same one for every command it sends. */
-  #memberFor(instance: string, ref: MemberRef): RemoteMember {
-    const known = this.#remoteMembers.get(ref.id);
-    if (known && known.instance === instance) {
-      known.refresh(ref);
-      return known;
-    }
-    const member = new RemoteMember(this.#outbox(instance), ref);
-    this.#remoteMembers.set(ref.id, member);
-    return member;
-  }
-
-  /** A command for a room that is not (or no longer) here: answered as dispatch would. */
-  #noSuchRoom(from: string, ref: MemberRef, roomId: string, cmd: WireCommand): void {
-    const reply = (error: ErrorInfo) =>
-      new RemoteMember(this.#outbox(from), ref).send(
-        encode(build.error(error, this.now(), roomId)),
-      );
-    switch (cmd.kind) {
-      case "ready":
-      case "leave":
-      case "away":
-        return;
-      case "resync":
-        // It thinks it is in a room that is gone: it forgets it (and is told the room closed).
-        this.#outbox(from).event({ ev: "left", room: roomId, member: ref.id });
-        return;
-      case "chat":
-        return reply(ERRORS.notInRoom);
-      case "resume":
-        return reply(ERRORS.sessionExpired);
-      default:
-        return reply(ERRORS.roomNotFound);
-    }
-  }
-
-  /** What an owner sent our connections: frames in our clock, and where they now are. */
-  #onOut(owner: string, items: OutItem[]): void {
-    const toLocal = (t: number) => this.clocks.toLocal(owner, t);
-    for (const item of items) {
-      if ("f" in item) {
-        convertTimes(item.f, toLocal);
-        const frame = { message: item.f as unknown as ServerMessage, text: JSON.stringify(item.f) };
-        const seq = typeof item.f.room === "string" ? item.f.seq : undefined;
-        for (const id of item.to) {
-          this.#registry.listener(id)?.send(frame);
-          if (seq !== undefined) this.#lastSeq.set(id, seq);
-        }
-      } else if (item.ev === "adopt") {
-        const adopt = this.#pendingAdopts.get(item.member);
-        this.#pendingAdopts.delete(item.member);
-        adopt?.();
-      } else if (item.ev === "joined") {
-        let members = this.#localInRemote.get(item.room);
-        if (!members) this.#localInRemote.set(item.room, members = new Set());
-        members.add(item.member);
-        this.#registry.noteJoined(item.room, item.member);
-      } else {
-        const members = this.#localInRemote.get(item.room);
-        members?.delete(item.member);
-        if (members?.size === 0) this.#localInRemote.delete(item.room);
-        this.#lastSeq.delete(item.member);
-        this.#registry.noteLeft(item.room, item.member);
-      }
-    }
-  }
-}
-
-/** A wire command back as the room command it was, with `member` as its sender. */
-function commandOf(
-  cmd: Exclude<WireCommand, { kind: "away" | "resume" }>,
-  member: Member,
-  toLocal: (t: number | null) => number | null,
-): RoomCommand {
-  switch (cmd.kind) {
-    case "join":
-      return { kind: "join", from: member, admitted: cmd.admitted };
-    case "leave":
-      return { kind: "leave", from: member, hostReason: cmd.hostReason ?? undefined };
-    case "ready":
-      return { kind: "ready", from: member, readiness: cmd.readiness };
-    case "player_event":
-      return {
-        kind: "player_event",
-        from: member,
-        action: cmd.action,
-        position: cmd.position,
-        playState: cmd.playState,
-        timing: { atServerTs: toLocal(cmd.atServerTs), deferred: cmd.deferred },
-      };
-    case "state_update":
-      return {
-        kind: "state_update",
-        from: member,
-        position: cmd.position,
-        playState: cmd.playState,
-        atServerTs: toLocal(cmd.atServerTs),
-      };
-    case "chat":
-      return { kind: "chat", from: member, text: cmd.text };
-    case "resync":
-      return { kind: "resync", from: member, lastSeq: cmd.lastSeq };
-    case "transfer_host":
-      return { kind: "transfer_host", from: member, to: cmd.to };
-    case "start_anyway":
-      return { kind: "start_anyway", from: member };
-    case "set_rate":
-      return {
-        kind: "set_rate",
-        from: member,
-        rate: cmd.rate,
-        atServerTs: toLocal(cmd.atServerTs),
-      };
-    case "set_control":
-      return { kind: "set_control", from: member, control: cmd.control };
-    case "set_cohost":
-      return { kind: "set_cohost", from: member, to: cmd.to, cohost: cmd.cohost };
   }
 }

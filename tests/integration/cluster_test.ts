@@ -217,6 +217,11 @@ Deno.test(
       assert.equal((await back.next("chat_message")).payload.text, "welcome back");
       const unexpected = (await host.drain()).filter((m) => m.type === "client_left");
       assert.deepEqual(unexpected, []);
+      // C knows where the session is: a leave naming no room takes it out of the room.
+      back.send("leave_room", {});
+      await host.nextOf("client_left", (m) => m.client === id, "left from C");
+      // Back in C's lobby, it is sent the list again.
+      await back.next("room_list");
       await Promise.all([host.close(), back.close()]);
     } finally {
       for (const server of servers) await server.close();
