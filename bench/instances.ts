@@ -3,7 +3,7 @@
  * redis-server, started here on a free loopback port with nothing persisted), for the
  * multi-instance figures: fan-out with members on other instances than their room's owner.
  */
-import { startOurServer, type StartedServer } from "./server_process.ts";
+import { type StartedServer, startOurServer } from "./server_process.ts";
 
 export interface StartedInstances {
   readonly servers: readonly StartedServer[];

@@ -1,0 +1,278 @@
+/**
+ * The cluster's parts without Redis, on manual clocks: clock offsets between instances, time
+ * conversion of frames, commands to and from the wire, and an owner instance and a member's
+ * instance wired back to back through the same messages Redis would carry.
+ */
+import assert from "node:assert/strict";
+import { build, DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.ts";
+import { ManualClock } from "../../rooms/clock.ts";
+import { RoomRegistry } from "../../rooms/registry.ts";
+import type { RoomFederation } from "../../rooms/room_handle.ts";
+import type { RoomCommand } from "../../rooms/room_types.ts";
+import { DirectoryMirror, recordOf } from "../../cluster/directory.ts";
+import { MemberSide } from "../../cluster/member_side.ts";
+import { OwnerSide } from "../../cluster/owner_side.ts";
+import { convertTimes, PeerClocks } from "../../cluster/peer_clocks.ts";
+import {
+  parsePeer,
+  type PeerMessage,
+  PeerMessageSchema,
+  WireCommandSchema,
+} from "../../cluster/peer_messages.ts";
+import { RemoteRoom } from "../../cluster/remote_room.ts";
+import { fromWire, toWire } from "../../cluster/wire_commands.ts";
+import { FakeMember } from "../helpers/fake_member.ts";
+
+Deno.test("clock offset: the sample with the shortest round trip wins", () => {
+  const clocks = new PeerClocks();
+  // The peer is 500 ms ahead. A slow round trip whose delay was all on the way back...
+  clocks.record("b", 1_000, 1_505, 1_040);
+  // ...and a quick one.
+  clocks.record("b", 2_000, 2_502, 2_004);
+  const estimate = clocks.estimate("b")!;
+  assert.equal(estimate.rttMs, 4);
+  assert.equal(estimate.offsetMs, 500);
+  assert.equal(clocks.toLocal("b", 10_500), 10_000);
+  assert.equal(clocks.toLocal("unknown", 10_500), 10_500);
+});
+
+Deno.test("clock offset: no correction while it is within its own uncertainty", () => {
+  const clocks = new PeerClocks();
+  clocks.record("b", 1_000, 1_004, 1_006); // offset 1 ms, round trip 6 ms: noise
+  assert.equal(clocks.correction("b"), 0);
+  clocks.record("b", 2_000, 2_010.6, 2_002); // offset 9.6 ms, round trip 2 ms: real
+  assert.equal(clocks.correction("b"), 10);
+});
+
+Deno.test("a frame's times, chat history and deadlines included, move into the local clock", () => {
+  const frames: ServerMessage[] = [
+    build.chatHistory("r", [{ client: "a", username: "A", text: "hi", server_ts: 5_000 }], 6_000),
+    build.waitingOn("r", { waiting: [], deadline_ts: 7_000 } as never, 6_000),
+  ];
+  for (const frame of frames) convertTimes(frame, (t) => t - 1_000);
+  assert.equal(frames[0]!.server_ts, 5_000);
+  assert.equal(
+    (frames[0]!.payload as { messages: { server_ts: number }[] }).messages[0]!.server_ts,
+    4_000,
+  );
+  assert.equal((frames[1]!.payload as { deadline_ts: number }).deadline_ts, 6_000);
+});
+
+Deno.test("every room command a member can send survives the wire, times converted", () => {
+  const from = new FakeMember("m1", "Ann");
+  from.rttMs = 42;
+  const commands: RoomCommand[] = [
+    { kind: "join", from, admitted: true },
+    { kind: "leave", from, hostReason: "Host left" },
+    { kind: "ready", from, readiness: "buffering" },
+    {
+      kind: "player_event",
+      from,
+      action: "seek",
+      position: 12.5,
+      playState: "playing",
+      timing: { atServerTs: 10_000, deferred: false },
+    },
+    { kind: "state_update", from, position: 3, playState: "paused", atServerTs: 10_000 },
+    { kind: "chat", from, text: "hello" },
+    { kind: "resync", from, lastSeq: 7 },
+    { kind: "transfer_host", from, to: "m2" },
+    { kind: "start_anyway", from },
+    { kind: "set_rate", from, rate: 1.5, atServerTs: 10_000 },
+    { kind: "set_control", from, control: "everyone" },
+    { kind: "set_cohost", from, to: "m2", cohost: true },
+  ];
+  const owner = new FakeMember("m1", "Ann");
+  for (const command of commands) {
+    const wire = toWire(command)!;
+    assert.deepEqual(wire.member, { id: "m1", name: "Ann", rtt: 42 });
+    const cmd = WireCommandSchema.parse(JSON.parse(JSON.stringify(wire.cmd)));
+    assert.notEqual(cmd.kind, "away");
+    assert.notEqual(cmd.kind, "resume");
+    const back = fromWire(cmd as never, owner, (t) => t === null ? null : t - 1_000);
+    const expected = JSON.parse(
+      JSON.stringify({ ...command, from: "owner" }).replaceAll("10000", "9000"),
+    );
+    assert.deepEqual(
+      JSON.parse(JSON.stringify({ ...back, from: "owner" })),
+      expected,
+      command.kind,
+    );
+  }
+  assert.equal(toWire({ kind: "ready_wait_expired", playId: 1 }), null);
+});
+
+/**
+ * Instance A owns the rooms; instance B has the members' connections. Their clocks differ by
+ * `skewMs` (B = A − skew) and B has measured it. Messages go through a queue as their JSON
+ * text, parsed by the peer schema, as Redis would carry them.
+ */
+function backToBack(skewMs: number) {
+  const clockA = new ManualClock(1_700_000_000_000);
+  const clockB = new ManualClock(1_700_000_000_000 - skewMs);
+  const options = { timings: DEFAULT_TIMINGS, maxMembersPerRoom: 20, maxRooms: 100 };
+  let n = 0;
+  const registryA = new RoomRegistry({ clock: clockA, ...options, newRoomId: () => `room-${++n}` });
+  const registryB = new RoomRegistry({ clock: clockB, ...options });
+  const clocksA = new PeerClocks();
+  const clocksB = new PeerClocks();
+  clocksB.record("A", clockB.now(), clockA.now() + 1, clockB.now() + 2);
+  clocksA.record("B", clockA.now(), clockB.now() + 1, clockA.now() + 2);
+  const queue: (() => void)[] = [];
+  const toB: PeerMessage[] = [];
+  const memberSide = new MemberSide(registryB, clocksB, () => clockB.now());
+  const ownerSide = new OwnerSide({
+    self: "A",
+    registry: registryA,
+    clocks: clocksA,
+    now: () => clockA.now(),
+    publish: (_instance, text) =>
+      queue.push(() => {
+        const message = parsePeer(PeerMessageSchema, text)!;
+        toB.push(message);
+        if (message.t === "out") memberSide.deliver(message.from, message.items);
+      }),
+  });
+  const federationA: RoomFederation = {
+    remoteRoom: () => undefined,
+    roomChanged: () => {},
+    roomClosed: () => {},
+    memberJoined: (room, member) => ownerSide.memberJoined(room, member),
+    memberLeft: (room, member) => ownerSide.memberLeft(room, member),
+    memberResumed: (room, member) => ownerSide.memberResumed(room, member),
+    findSession: () => Promise.resolve(undefined),
+  };
+  registryA.federate(federationA);
+  const mirrorB = new DirectoryMirror("B");
+  registryB.federate({
+    ...federationA,
+    memberJoined: () => {},
+    memberLeft: () => {},
+    memberResumed: () => {},
+    remoteRoom: (id) => {
+      const entry = mirrorB.get(id);
+      return entry
+        ? new RemoteRoom(entry, {
+          now: () => clockB.now(),
+          sendCommand: (_owner, room, member, cmd) => {
+            const text = JSON.stringify({ t: "cmd", from: "B", room, member, cmd });
+            queue.push(() => {
+              const message = parsePeer(PeerMessageSchema, text)!;
+              if (message.t === "cmd") ownerSide.onCommand(message);
+            });
+            return true;
+          },
+          defer: () => {},
+          awaitAdopt: (id, adopt) => memberSide.awaitAdopt(id, adopt),
+        })
+        : undefined;
+    },
+  });
+  /** Delivers everything in flight (outboxes flush on a microtask). */
+  const pump = async () => {
+    for (let i = 0; i < 100; i++) {
+      await Promise.resolve();
+      const next = queue.shift();
+      if (!next) {
+        await Promise.resolve();
+        if (queue.length === 0) return;
+        continue;
+      }
+      next();
+    }
+  };
+  /** A room on A hosted by a member on A, listed on B. */
+  const openRoom = () => {
+    const host = new FakeMember("host");
+    registryA.addListener(host);
+    const room = registryA.create({ host, name: "Party", mediaId: null, startPosition: 0 })!;
+    mirrorB.set(recordOf(room, "A"));
+    return { host, room };
+  };
+  /** A member connected to B joins room `roomId`. */
+  const joinFromB = async (id: string, roomId: string) => {
+    const member = new FakeMember(id);
+    registryB.addListener(member);
+    assert.equal(registryB.join(member, roomId), null);
+    await pump();
+    assert.equal(member.last("room_state")?.room, roomId);
+    member.clear();
+    return member;
+  };
+  return { clockA, clockB, registryA, registryB, toB, pump, openRoom, joinFromB, memberSide };
+}
+
+Deno.test("a broadcast to three members on one instance travels once, with their three ids", async () => {
+  const world = backToBack(0);
+  const { host, room } = world.openRoom();
+  const members: FakeMember[] = [];
+  for (const id of ["m1", "m2", "m3"]) members.push(await world.joinFromB(id, room.id));
+  world.toB.length = 0;
+  room.post({ kind: "chat", from: host, text: "hello everyone" });
+  await world.pump();
+  assert.equal(world.toB.length, 1, "one message to instance B");
+  const out = world.toB[0]!;
+  assert.equal(out.t, "out");
+  const frames = out.t === "out" ? out.items.filter((i) => "f" in i) : [];
+  assert.equal(frames.length, 1);
+  assert.deepEqual("to" in frames[0]! ? frames[0].to : [], ["m1", "m2", "m3"]);
+  for (const member of members) {
+    assert.equal(member.last("chat_message")?.payload.text, "hello everyone");
+  }
+  // Encoded once on B too: the three members got the very same frame.
+  assert.ok(members.every((m) => m.frames.at(-1) === members[0]!.frames.at(-1)));
+});
+
+Deno.test("a member on a skewed instance is told instants in its own instance's clock", async () => {
+  const world = backToBack(5_000);
+  const { host, room } = world.openRoom();
+  const member = await world.joinFromB("m1", room.id);
+  assert.equal(world.registryB.roomOf("m1"), room.id, "B knows where its connection is");
+  room.post({ kind: "ready", from: new FakeMember("m1") });
+  await world.pump();
+  room.post({
+    kind: "player_event",
+    from: host,
+    action: "play",
+    position: 10,
+    playState: null,
+    timing: { atServerTs: null, deferred: false },
+  });
+  await world.pump();
+  const play = member.last("player_event")!;
+  const targetOnA = world.clockA.now() + DEFAULT_TIMINGS.playScheduleMs;
+  assert.equal(play.payload.target_server_ts, targetOnA - 5_000);
+  room.post({ kind: "chat", from: host, text: "now" });
+  await world.pump();
+  assert.equal(member.last("chat_message")!.server_ts, world.clockB.now());
+});
+
+Deno.test("a member's leave reaches the owner, and its instance puts it back in the lobby", async () => {
+  const world = backToBack(0);
+  const { host, room } = world.openRoom();
+  const member = await world.joinFromB("m1", room.id);
+  world.registryB.leaveCurrentRoom(member);
+  await world.pump();
+  assert.equal(host.last("client_left")?.client, "m1");
+  assert.equal(world.registryB.roomOf("m1"), undefined);
+  assert.equal(world.registryA.get(room.id)!.memberCount, 1);
+});
+
+Deno.test("a remote room closing says so to its members, and their instance forgets it", async () => {
+  const world = backToBack(0);
+  const { room } = world.openRoom();
+  const member = await world.joinFromB("m1", room.id);
+  room.post({ kind: "close", reason: "Host left the room" });
+  await world.pump();
+  assert.equal(member.last("room_closed")?.payload.reason, "Host left the room");
+  assert.equal(world.registryB.roomOf("m1"), undefined);
+});
+
+Deno.test("an owner that died: its rooms close for the members on this instance", async () => {
+  const world = backToBack(0);
+  const { room } = world.openRoom();
+  const member = await world.joinFromB("m1", room.id);
+  world.memberSide.roomGone(room.id, "The room's server stopped");
+  assert.equal(member.last("room_closed")?.payload.reason, "The room's server stopped");
+  assert.equal(world.registryB.roomOf("m1"), undefined);
+});
