@@ -25,6 +25,12 @@ if (config.jwt.secret && config.jwt.secret.length < MIN_SECRET_CHARS) {
   log.warn(`JWT_SECRET is shorter than ${MIN_SECRET_CHARS} characters: tokens can be forged`);
 }
 if (!config.jwt.secret) log.info("authentication disabled (JWT_SECRET is empty)");
+if (config.cluster.redisUrl && !config.resume.secret) {
+  log.warn(
+    "REDIS_URL is set but RESUME_SECRET is empty: resume tokens and invite links made here " +
+      "will not be accepted by the other instances",
+  );
+}
 
 const server = createSessionServer({ config, log });
 // Assigned below; signals are wired first so that one arriving during start-up is honoured.

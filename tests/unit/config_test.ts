@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { INSTANCE_LEASE_MS } from "../../cluster/constants.ts";
 import {
   DEFAULT_TIMINGS,
   MAX_CLIENTS_PER_ROOM,
@@ -25,6 +26,25 @@ Deno.test("an empty environment gives the documented defaults", () => {
   assert.equal(config.limits.roomCreationsPerMinute, ROOM_CREATIONS_PER_MINUTE);
   assert.deepEqual(config.trustedProxies, []);
   assert.deepEqual(config.timings, DEFAULT_TIMINGS);
+  // One in-memory process unless told otherwise.
+  assert.deepEqual(config.cluster, { redisUrl: "", instanceId: "", leaseMs: INSTANCE_LEASE_MS });
+  assert.equal(config.clockSkewMs, 0);
+});
+
+Deno.test("several instances: REDIS_URL, INSTANCE_ID, INSTANCE_LEASE_MS and CLOCK_SKEW_MS are read", () => {
+  const result = loadConfig({
+    REDIS_URL: "rediss://cache.example:6380",
+    INSTANCE_ID: "eu-1",
+    INSTANCE_LEASE_MS: "3000",
+    CLOCK_SKEW_MS: "-250",
+  });
+  assert.ok(result.ok);
+  assert.deepEqual(result.config.cluster, {
+    redisUrl: "rediss://cache.example:6380",
+    instanceId: "eu-1",
+    leaseMs: 3000,
+  });
+  assert.equal(result.config.clockSkewMs, -250);
 });
 
 Deno.test("TRUSTED_PROXIES: IPs and CIDR ranges, IPv4 and IPv6, in their canonical spelling", () => {
@@ -71,6 +91,9 @@ Deno.test("a bad value is refused with a message naming the variable", () => {
       ["ROOM_CREATIONS_PER_MINUTE", "0"],
       ["TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"],
       ["TRUSTED_PROXIES", "10.0.0.0/33"],
+      ["REDIS_URL", "http://cache.example"],
+      ["INSTANCE_ID", "a/b"],
+      ["INSTANCE_LEASE_MS", "10"],
     ]
   ) {
     const result = loadConfig({ [name!]: value! });
