@@ -13,6 +13,7 @@ export interface StartedInstances {
 export async function startInstances(
   count: number,
   env: readonly string[],
+  cpuProfDir?: string,
 ): Promise<StartedInstances> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -31,7 +32,7 @@ export async function startInstances(
         `INSTANCE_ID=bench-${i}`,
         "RESUME_SECRET=bench-shared-secret-bench-shared-secret",
         ...env,
-      ]),
+      ], cpuProfDir),
     );
   }
   // The directory and the clock comparisons need a heartbeat or two.

@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     Deno.exit(2);
   }
   const cluster = scenario.instances > 1 && !scenario.url
-    ? await startInstances(scenario.instances, scenario.serverEnv)
+    ? await startInstances(scenario.instances, scenario.serverEnv, scenario.cpuProf)
     : null;
   const ours = scenario.url || cluster
     ? null
