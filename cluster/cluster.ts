@@ -129,7 +129,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
 
   roomClosed(roomId: string): void {
     this.#dirtyRooms.set(roomId, null);
-    this.#scheduleDirectoryFlush();
+    // At once, ahead of the room's last frames (they leave at the end of this turn): a member
+    // elsewhere who hears room_closed is back in a lobby whose list no longer has the room.
+    this.#flushDirectory();
   }
 
   memberJoined(roomId: string, memberId: string): void {
@@ -331,8 +333,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   #scheduleDirectoryFlush(): void {
     if (this.#directoryFlushScheduled) return;
     this.#directoryFlushScheduled = true;
-    // After this turn's frames (their outboxes flush first): a member elsewhere hears its
-    // room_closed before the directory says the room is gone.
+    // Once per turn, however many times a room's summary changed in it.
     queueMicrotask(() => this.#flushDirectory());
   }
 

@@ -337,3 +337,87 @@ Deno.test({
     for (const server of servers) await server.close();
   }
 });
+
+Deno.test({
+  name:
+    "from another instance: a locked room's password and invite, paged lists, waiting_on, state updates, the host leaving",
+  ignore,
+}, async (t) => {
+  await using redis = await sharedRedis();
+  // Plays at once and no cooldown: the state update needs no wait (real clocks here).
+  const servers = await startInstances(redis.url, 3, {
+    PLAY_SCHEDULE_MS: "0",
+    COMMAND_COOLDOWN_MS: "0",
+  });
+  const [a, b, c] = servers;
+  try {
+    const host = await TestClient.connect(a!.wsUrl);
+    host.send("create_room", { name: "Locked party", start_pos: 0, password: "open sesame" });
+    const roomId = (await host.next("room_state")).room!;
+    const guest = await TestClient.connect(b!.wsUrl);
+    const listed = await guest.nextOf(
+      "room_list",
+      (m) => m.payload.some((r) => r.id === roomId),
+      "listed",
+    );
+    await t.step("the list on B shows the room locked; a page finds it by name", async () => {
+      assert.equal(listed.payload.find((r) => r.id === roomId)?.locked, true);
+      await guest.drain(); // lobby pushes so far
+      guest.send("list_rooms", { name: "locked", limit: 5 });
+      const page = await guest.next("room_list");
+      assert.deepEqual(page.payload.map((r) => r.id), [roomId]);
+    });
+    await t.step("no password, a wrong one, then the right one (checked on B)", async () => {
+      guest.send("join_room", {}, roomId);
+      assert.equal((await guest.next("error")).payload.message, ERRORS.passwordRequired.message);
+      guest.send("join_room", { password: "guess" }, roomId);
+      assert.equal((await guest.next("error")).payload.message, ERRORS.wrongPassword.message);
+      guest.send("join_room", { password: "open sesame" }, roomId);
+      assert.equal((await guest.next("room_state")).room, roomId);
+    });
+    const late = await TestClient.connect(c!.wsUrl);
+    await t.step("an invite made on A admits a client of C", async () => {
+      host.send("create_invite", { ttl_s: 600 }, roomId);
+      const invite = await host.next("invite");
+      await late.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+      late.send("join_room", { invite: invite.payload.token }, roomId);
+      assert.equal((await late.next("room_state")).room, roomId);
+    });
+    await t.step(
+      "a play waits for the members of B and C, by name, and goes when they are ready",
+      async () => {
+        host.send("player_event", { action: "play", position: 0 }, roomId);
+        const waiting = await guest.nextOf(
+          "waiting_on",
+          (m) => m.payload.waiting.length === 2,
+          "waiting on two",
+        );
+        assert.equal(waiting.room, roomId);
+        guest.send("ready", {}, roomId);
+        late.send("ready", {}, roomId);
+        for (const client of [guest, late]) {
+          assert.equal((await client.next("player_event")).payload.action, "play");
+        }
+      },
+    );
+    await t.step("the host's state updates reach the other instances", async () => {
+      host.send("state_update", { position: 1.2, play_state: "playing" }, roomId);
+      for (const member of [guest, late]) {
+        assert.equal((await member.next("state_update")).payload.position, 1.2);
+      }
+    });
+    await t.step("the host leaves: the room closes for everyone, wherever connected", async () => {
+      await Promise.all([guest.drain(), late.drain()]); // earlier lists, earlier updates
+      host.send("leave_room", {}, roomId);
+      for (const client of [guest, late]) {
+        const closed = await client.next("room_closed");
+        assert.equal(closed.payload.reason, "Host left the room");
+        const list = await client.next("room_list");
+        assert.ok(!list.payload.some((r) => r.id === roomId));
+      }
+    });
+    await Promise.all([host, guest, late].map((client) => client.close()));
+  } finally {
+    for (const server of servers) await server.close();
+  }
+});
