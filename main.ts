@@ -32,7 +32,11 @@ if (config.cluster.redisUrl && !config.resume.secret) {
   );
 }
 
-const server = createSessionServer({ config, log });
+// Several instances on one Redis: the cluster code (and the Redis client) load only then.
+const cluster = config.cluster.redisUrl
+  ? (await import("./cluster/cluster.ts")).createCluster
+  : undefined;
+const server = createSessionServer({ config, log, cluster });
 // Assigned below; signals are wired first so that one arriving during start-up is honoured.
 // deno-lint-ignore prefer-const -- assigned after the signal handlers that read it
 let http: Deno.HttpServer | undefined;

@@ -6,6 +6,7 @@
  * members are spread over the three, how far apart the members' start instants land once each
  * is read on its own instance's clock (the conversion's end-to-end error).
  */
+import { createCluster } from "../cluster/cluster.ts";
 import { SystemClock } from "../rooms/clock.ts";
 import { createSessionServer } from "../server/app.ts";
 import { defaultConfig } from "../server/config.ts";
@@ -37,6 +38,7 @@ const instances = SKEWS.map((skew, i) => {
     }),
     clock,
     log: silentLogger,
+    cluster: createCluster,
   });
   const http = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, server.fetch);
   return { skew, clock, server, http, url: `ws://127.0.0.1:${http.addr.port}/ws` };

@@ -46,6 +46,11 @@ export interface ClusterOptions {
   readonly log: ClusterLog;
 }
 
+/** For createSessionServer's `cluster` option. */
+export function createCluster(options: ClusterOptions): Cluster {
+  return new Cluster(options);
+}
+
 /** Said to members of a room whose owner instance stopped without closing it. */
 export const OWNER_GONE_REASON = "The room's server stopped";
 
@@ -220,6 +225,11 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     }
     if (this.#everUp) this.#resync();
     this.#everUp = true;
+    // The others resync what they have in our rooms now that we hear them again.
+    this.#link.publish(
+      KEYS.directoryChannel,
+      JSON.stringify({ t: "instance_up", owner: this.self }),
+    );
     void this.#beat();
   }
 
@@ -232,13 +242,19 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
    * Back after an outage: the leaves and aways kept meanwhile go out, and every connection of
    * ours in another instance's room asks for what it may have missed.
    */
-  #resync(): void {
-    for (const { owner, room, member, cmd } of this.#member.takeDeferred()) {
-      this.sendCommand(owner, room, member, cmd);
+  /**
+   * Back in touch with `owner` (all owners: undefined, when we reconnect; either side may come
+   * back first, so this runs on our return and again on each owner's): the leaves and aways kept
+   * meanwhile go out, and each connection of ours in the owner's rooms asks for what it missed.
+   */
+  #resync(owner?: string): void {
+    for (const { owner: to, room, member, cmd } of this.#member.deferredFor(owner, !!owner)) {
+      this.sendCommand(to, room, member, cmd);
     }
-    for (const { room, member, lastSeq } of this.#member.resyncs()) {
-      const owner = this.#mirror.get(room)?.record.owner;
-      if (owner) this.sendCommand(owner, room, member, { kind: "resync", lastSeq });
+    const ownerOf = (room: string) => this.#mirror.get(room)?.record.owner;
+    for (const { room, member, lastSeq } of this.#member.resyncs(ownerOf, owner)) {
+      const to = ownerOf(room);
+      if (to) this.sendCommand(to, room, member, { kind: "resync", lastSeq });
     }
   }
 
@@ -281,6 +297,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
       const dead = peers.filter((peer) => !live.has(peer));
       for (const peer of dead) await this.#instanceGone(peer);
       if (++this.#beats % HEARTBEATS_PER_LEASE === 0) await this.#reloadDirectory(true);
+      this.#member.expireDeferred(2 * this.#options.leaseMs);
     } catch (error) {
       this.#options.log.debug("heartbeat failed", { error: String(error) });
     }
@@ -389,6 +406,10 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     if (!message) return;
     if (message.t === "room") {
       if (this.#mirror.set(message.record)) this.#registry.showRemote(message.record.summary);
+      return;
+    }
+    if (message.t === "instance_up") {
+      if (message.owner !== this.self) this.#resync(message.owner);
       return;
     }
     if (message.owner !== this.self && this.#mirror.delete(message.room, message.owner)) {

@@ -17,6 +17,8 @@ export interface Deferred {
   readonly room: string;
   readonly member: MemberRef;
   readonly cmd: WireCommand;
+  /** When it was kept (entries older than the caller's limit are dropped). */
+  readonly at?: number;
 }
 
 /** Leaves and aways kept while Redis is away; more than this and the oldest go. */
@@ -37,7 +39,12 @@ export class MemberSide {
   /** The last room seq each of those connections was given. */
   readonly #lastSeq = new Map<string, number>();
   readonly #pendingAdopts = new Map<string, () => void>();
-  readonly #deferred: Deferred[] = [];
+  /**
+   * The leave or away of each of our connections that could not reach its room's owner. Kept
+   * until the owner has surely heard it (it said it is back, or it answered about that member),
+   * since after an outage either side may reconnect first; sent again each time one does.
+   */
+  readonly #deferred = new Map<string, Deferred>();
 
   constructor(registry: RoomRegistry, clocks: PeerClocks, now: () => number) {
     this.#registry = registry;
@@ -51,19 +58,43 @@ export class MemberSide {
   }
 
   defer(command: Deferred): void {
-    this.#deferred.push(command);
-    if (this.#deferred.length > MAX_DEFERRED_COMMANDS) this.#deferred.shift();
+    const kept = this.#deferred.get(command.member.id);
+    // A leave stands over an away; an away never over a leave.
+    if (kept?.cmd.kind === "leave" && command.cmd.kind === "away") return;
+    this.#deferred.delete(command.member.id);
+    this.#deferred.set(command.member.id, { ...command, at: command.at ?? this.#now() });
+    if (this.#deferred.size > MAX_DEFERRED_COMMANDS) {
+      this.#deferred.delete(this.#deferred.keys().next().value!);
+    }
   }
 
-  takeDeferred(): Deferred[] {
-    return this.#deferred.splice(0);
+  /**
+   * The kept commands for rooms of `owner` (all owners: undefined). With `settled` the owner is
+   * known to be back and subscribed: they are sent for the last time.
+   */
+  deferredFor(owner: string | undefined, settled: boolean): Deferred[] {
+    const due = [...this.#deferred.values()].filter((d) =>
+      owner === undefined || d.owner === owner
+    );
+    if (settled) { for (const d of due) this.#deferred.delete(d.member.id); }
+    return due;
+  }
+
+  /** Drops kept commands older than `maxAgeMs` (their members are long gone anyway). */
+  expireDeferred(maxAgeMs: number): void {
+    const now = this.#now();
+    for (const [id, d] of this.#deferred) {
+      if (now - (d.at ?? now) > maxAgeMs) this.#deferred.delete(id);
+    }
   }
 
   /** What each of our connections in a remote room asks its owner for after an outage. */
-  resyncs(): Resync[] {
+  resyncs(ownerOf: (room: string) => string | undefined, owner?: string): Resync[] {
     const asks: Resync[] = [];
     for (const [room, members] of this.#inRemote) {
+      if (owner !== undefined && ownerOf(room) !== owner) continue;
       for (const id of members) {
+        if (this.#deferred.has(id)) continue; // it is leaving (or away): no catching up
         const connection = this.#registry.listener(id);
         asks.push({
           room,
@@ -89,10 +120,13 @@ export class MemberSide {
           if (seq !== undefined) this.#lastSeq.set(id, seq);
         }
       } else if (item.ev === "adopt") {
+        // The session is back on a connection of ours: what its old one left undone is moot.
+        this.#deferred.delete(item.as);
         const adopt = this.#pendingAdopts.get(item.member);
         this.#pendingAdopts.delete(item.member);
         adopt?.();
       } else if (item.ev === "joined") {
+        this.#deferred.delete(item.member);
         let members = this.#inRemote.get(item.room);
         if (!members) this.#inRemote.set(item.room, members = new Set());
         members.add(item.member);
@@ -115,6 +149,7 @@ export class MemberSide {
   }
 
   #left(roomId: string, memberId: string): void {
+    this.#deferred.delete(memberId);
     const members = this.#inRemote.get(roomId);
     members?.delete(memberId);
     if (members?.size === 0) this.#inRemote.delete(roomId);

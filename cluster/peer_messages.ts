@@ -109,6 +109,8 @@ export type DirectoryRecord = z.infer<typeof DirectoryRecordSchema>;
 export const DirectoryMessageSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("room"), record: DirectoryRecordSchema }),
   z.object({ t: z.literal("room_gone"), room: id, owner: id }),
+  /** `owner` (re)connected to Redis: what others have in its rooms resyncs. */
+  z.object({ t: z.literal("instance_up"), owner: id }),
 ]);
 export type DirectoryMessage = z.infer<typeof DirectoryMessageSchema>;
 

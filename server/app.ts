@@ -8,7 +8,7 @@ import { cors } from "hono/cors";
 import denoJson from "../deno.json" with { type: "json" };
 import { type Clock, SystemClock } from "../rooms/clock.ts";
 import { RoomRegistry } from "../rooms/registry.ts";
-import { Cluster } from "../cluster/cluster.ts";
+import type { Cluster, ClusterOptions } from "../cluster/cluster.ts";
 import { AddressBook } from "./addresses.ts";
 import { createJwtAuthenticator } from "./auth.ts";
 import { clientAddress, TrustedProxies } from "./client_address.ts";
@@ -30,6 +30,11 @@ export interface SessionServerOptions {
   readonly log?: Logger;
   /** Where the watch page lives (index.html, app.css, and the bundles in dist/). */
   readonly webRoot?: URL;
+  /**
+   * Builds the link to other instances when REDIS_URL is set. Passed in (main.ts imports
+   * cluster/ only then), so a single in-memory server loads no Redis code at all.
+   */
+  readonly cluster?: (options: ClusterOptions) => Cluster;
 }
 
 const DEFAULT_WEB_ROOT = new URL("../web/", import.meta.url);
@@ -99,8 +104,11 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
-  const cluster = config.cluster.redisUrl
-    ? new Cluster({
+  if (config.cluster.redisUrl && !options.cluster) {
+    throw new Error("REDIS_URL is set: createSessionServer needs the cluster factory");
+  }
+  const cluster = config.cluster.redisUrl && options.cluster
+    ? options.cluster({
       redisUrl: config.cluster.redisUrl,
       instanceId: config.cluster.instanceId,
       leaseMs: config.cluster.leaseMs,

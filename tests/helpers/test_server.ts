@@ -1,5 +1,6 @@
 import { type Clock, ManualClock } from "../../rooms/clock.ts";
 import { createSessionServer, type SessionServer } from "../../server/app.ts";
+import { createCluster } from "../../cluster/cluster.ts";
 import { defaultConfig } from "../../server/config.ts";
 import { type Logger, silentLogger } from "../../server/log.ts";
 
@@ -30,6 +31,7 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     clock,
     log: options.log ?? silentLogger,
     webRoot: options.webRoot,
+    cluster: createCluster,
   });
   // The handler info carries the peer address that the per-address limits count.
   const http = Deno.serve(

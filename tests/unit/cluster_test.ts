@@ -276,3 +276,40 @@ Deno.test("an owner that died: its rooms close for the members on this instance"
   assert.equal(member.last("room_closed")?.payload.reason, "The room's server stopped");
   assert.equal(world.registryB.roomOf("m1"), undefined);
 });
+
+Deno.test("leaves and aways kept during an outage: sent when either side is back, until the owner surely heard", () => {
+  const clock = new ManualClock();
+  const registry = new RoomRegistry({
+    clock,
+    timings: DEFAULT_TIMINGS,
+    maxMembersPerRoom: 20,
+    maxRooms: 10,
+  });
+  const side = new MemberSide(registry, new PeerClocks(), () => clock.now());
+  const ref = (id: string) => ({ id, name: id, rtt: null });
+  side.defer({ owner: "A", room: "r1", member: ref("m1"), cmd: { kind: "away" } });
+  side.defer({
+    owner: "A",
+    room: "r1",
+    member: ref("m1"),
+    cmd: { kind: "leave", hostReason: null },
+  });
+  side.defer({ owner: "A", room: "r1", member: ref("m1"), cmd: { kind: "away" } }); // stale
+  side.defer({ owner: "B", room: "r2", member: ref("m2"), cmd: { kind: "away" } });
+  // We are back first: everything goes out, and is kept (the owners may not be back yet).
+  assert.deepEqual(side.deferredFor(undefined, false).map((d) => [d.member.id, d.cmd.kind]), [
+    ["m1", "leave"],
+    ["m2", "away"],
+  ]);
+  // A says it is back: A's go out a last time.
+  assert.deepEqual(side.deferredFor("A", true).map((d) => d.member.id), ["m1"]);
+  assert.deepEqual(side.deferredFor("A", true), []);
+  // m2 resumed meanwhile (its owner adopted a connection as m2): its away must never be resent.
+  side.deliver("B", [{ ev: "adopt", member: "fresh-connection", as: "m2" }]);
+  assert.deepEqual(side.deferredFor("B", true), []);
+  // Old ones expire.
+  side.defer({ owner: "C", room: "r3", member: ref("m3"), cmd: { kind: "away" } });
+  clock.advance(30_001);
+  side.expireDeferred(30_000);
+  assert.deepEqual(side.deferredFor(undefined, false), []);
+});
