@@ -328,7 +328,12 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     const seen = new Set<string>();
     for (const text of Object.values(all)) {
       const record = parseRecord(text);
-      if (!record || record.owner === this.self) continue;
+      if (!record) continue;
+      if (record.owner === this.self) {
+        // One of ours that closed while Redis was away: the others must forget it too.
+        if (!this.#registry.get(record.summary.id)) this.roomClosed(record.summary.id);
+        continue;
+      }
       seen.add(record.summary.id);
       if (this.#mirror.set(record)) this.#registry.showRemote(record.summary);
     }
@@ -388,7 +393,10 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
       case "cmd":
         return this.#owner.onCommand(message);
       case "out":
-        return this.#member.deliver(message.from, message.items);
+        return this.#member.deliver(message.from, message.items, (room, memberId) => {
+          const ref = { id: memberId, name: "", rtt: null };
+          this.sendCommand(message.from, room, ref, { kind: "leave", hostReason: null });
+        });
       case "clock_ping":
         this.#link.publish(
           KEYS.inbox(message.from),

@@ -55,6 +55,10 @@ export class MemberSide {
   /** A resume sent to an owner: `adopt` runs when the owner accepts it. */
   awaitAdopt(connectionId: string, adopt: () => void): void {
     this.#pendingAdopts.set(connectionId, adopt);
+    // Answered or refused, each is removed; a bound for the ones whose answer never came.
+    if (this.#pendingAdopts.size > MAX_DEFERRED_COMMANDS) {
+      this.#pendingAdopts.delete(this.#pendingAdopts.keys().next().value!);
+    }
   }
 
   defer(command: Deferred): void {
@@ -106,16 +110,32 @@ export class MemberSide {
     return asks;
   }
 
-  /** What an owner sent our connections, in order. */
-  deliver(owner: string, items: OutItem[]): void {
+  /**
+   * What an owner sent our connections, in order. `strays` hears of members the owner still
+   * counts in a room we know they are not in (we told them it closed while the owner was out of
+   * reach): the owner is told to let them go, and they get nothing from it meanwhile.
+   */
+  deliver(
+    owner: string,
+    items: OutItem[],
+    strays: (room: string, memberId: string) => void = () => {},
+  ): void {
     const toLocal = (t: number) => this.#clocks.toLocal(owner, t);
     for (const item of items) {
       if ("f" in item) {
         convertTimes(item.f, toLocal);
         // Encoded once here, whichever of our connections get it.
         const frame = { message: item.f as unknown as ServerMessage, text: JSON.stringify(item.f) };
-        const seq = typeof item.f.room === "string" ? item.f.seq : undefined;
+        const room = typeof item.f.room === "string" ? item.f.room : null;
+        const seq = room === null ? undefined : item.f.seq;
+        // An error (a refused join, say) reaches anyone; room messages only the room's members.
+        const members = room === null || item.f.type === "error" ? null : this.#inRemote.get(room);
         for (const id of item.to) {
+          if (members !== null && !members?.has(id)) {
+            strays(room!, id);
+            continue;
+          }
+          if (item.f.type === "error") this.#pendingAdopts.delete(id); // a refused resume
           this.#registry.listener(id)?.send(frame);
           if (seq !== undefined) this.#lastSeq.set(id, seq);
         }

@@ -91,8 +91,9 @@ export class RemoteMember implements Member {
 
   /** The newest name and round trip its instance reported with a command. */
   refresh(ref: MemberRef): void {
-    this.#name = ref.name;
-    this.#rttMs = ref.rtt;
+    // A reference made without the connection at hand (a stray's leave) has no name to give.
+    if (ref.name) this.#name = ref.name;
+    this.#rttMs = ref.rtt ?? this.#rttMs;
   }
 
   /** The connection continues session `sessionId`; its instance is told first, in order. */

@@ -130,7 +130,17 @@ function backToBack(skewMs: number) {
       queue.push(() => {
         const message = parsePeer(PeerMessageSchema, text)!;
         toB.push(message);
-        if (message.t === "out") memberSide.deliver(message.from, message.items);
+        if (message.t !== "out") return;
+        memberSide.deliver(message.from, message.items, (room, member) => {
+          const text = JSON.stringify({
+            t: "cmd",
+            from: "B",
+            room,
+            member: { id: member, name: "", rtt: null },
+            cmd: { kind: "leave", hostReason: null },
+          });
+          queue.push(() => ownerSide.onCommand(parsePeer(PeerMessageSchema, text) as never));
+        });
       }),
   });
   const federationA: RoomFederation = {
@@ -312,4 +322,18 @@ Deno.test("leaves and aways kept during an outage: sent when either side is back
   clock.advance(30_001);
   side.expireDeferred(30_000);
   assert.deepEqual(side.deferredFor(undefined, false), []);
+});
+
+Deno.test("a member its instance was told had left, still counted by the owner, gets nothing and is let go", async () => {
+  const world = backToBack(0);
+  const { host, room } = world.openRoom();
+  const member = await world.joinFromB("m1", room.id);
+  // B lost the owner for a lease (a partition) and closed the room for m1; the owner lived on.
+  world.memberSide.roomGone(room.id, "The room's server stopped");
+  member.clear();
+  room.post({ kind: "chat", from: host, text: "still there?" });
+  await world.pump();
+  assert.deepEqual(member.types(), []);
+  assert.equal(room.memberCount, 1, "the owner let the stray go");
+  assert.equal(host.last("client_left")?.client, "m1");
 });
