@@ -73,6 +73,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   #beats = 0;
   #heartbeat: TimerId | null = null;
   #closed = false;
+  readonly #registered = Promise.withResolvers<void>();
 
   constructor(options: ClusterOptions) {
     this.#options = options;
@@ -112,8 +113,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
   }
 
   /** Resolves once Redis is reachable and this instance is registered (tests, start-up). */
-  async ready(): Promise<void> {
-    while (!this.#everUp && !this.#closed) await new Promise((r) => setTimeout(r, 20));
+  ready(): Promise<void> {
+    return this.#registered.promise;
   }
 
   now(): number {
@@ -190,6 +191,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     this.#flushDirectory();
     this.#owner.flush();
     this.#closed = true;
+    this.#registered.resolve(); // nobody waits for a closed link
     if (this.#heartbeat !== null) this.#options.clock.clearTimer(this.#heartbeat);
     if (this.#link.up) {
       const redis = this.#link.commands;
@@ -225,6 +227,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
     }
     if (this.#everUp) this.#resync();
     this.#everUp = true;
+    this.#registered.resolve();
     // The others resync what they have in our rooms now that we hear them again.
     this.#link.publish(
       KEYS.directoryChannel,
