@@ -266,9 +266,9 @@ async function main(): Promise<void> {
   const ours = scenario.url || cluster
     ? null
     : await startOurServer(scenario.serverEnv, scenario.cpuProf);
-  const url = scenario.url ?? cluster?.servers[0]!.url ?? ours!.url;
+  const url = scenario.url ?? cluster?.servers[0]?.url ?? ours!.url;
   // With several instances the figures for CPU and memory are the first instance's.
-  const pid = scenario.pid ?? cluster?.servers[0]!.pid ?? ours?.pid;
+  const pid = scenario.pid ?? cluster?.servers[0]?.pid ?? ours?.pid;
   try {
     const output = scenario.idle > 0
       ? await runIdle(scenario.idle, url, pid, scenario.rampPerS)

@@ -172,9 +172,15 @@ export class Cluster implements RoomFederation, RemoteRoomLink {
 
   // ---- RemoteRoomLink: what a RemoteRoom needs ----
 
-  sendCommand(owner: string, roomId: string, member: MemberRef, cmd: WireCommand): boolean {
+  sendCommand(
+    owner: string,
+    roomId: string,
+    member: MemberRef,
+    cmd: WireCommand,
+    failed?: () => void,
+  ): boolean {
     const message = { t: "cmd", from: this.self, room: roomId, member, cmd };
-    return this.#link.publish(KEYS.inbox(owner), JSON.stringify(message));
+    return this.#link.publish(KEYS.inbox(owner), JSON.stringify(message), failed);
   }
 
   defer(owner: string, room: string, member: MemberRef, cmd: WireCommand): void {

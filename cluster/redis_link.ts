@@ -58,10 +58,16 @@ export class RedisLink {
     return this.#up;
   }
 
-  /** Publishes if Redis is there; false (nothing sent) when it is not. */
-  publish(channel: string, text: string): boolean {
+  /**
+   * Publishes if Redis is there; false (nothing sent) when it is known not to be. A publish
+   * that fails on the way (the connection dropped before we noticed) calls `failed`.
+   */
+  publish(channel: string, text: string, failed?: () => void): boolean {
     if (!this.#up) return false;
-    this.commands.publish(channel, text).catch((error: Error) => this.#problem(error.message));
+    this.commands.publish(channel, text).catch((error: Error) => {
+      this.#problem(error.message);
+      failed?.();
+    });
     return true;
   }
 

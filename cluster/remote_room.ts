@@ -15,8 +15,17 @@ import { toWire } from "./wire_commands.ts";
 /** What a remote room needs from the cluster. */
 export interface RemoteRoomLink {
   now(): number;
-  /** Sends a command to the owner; false when Redis is away. */
-  sendCommand(owner: string, roomId: string, member: MemberRef, cmd: WireCommand): boolean;
+  /**
+   * Sends a command to the owner; false when Redis is known to be away, and `failed` called
+   * later when it turns out to be (the connection dropped with the command in flight).
+   */
+  sendCommand(
+    owner: string,
+    roomId: string,
+    member: MemberRef,
+    cmd: WireCommand,
+    failed?: () => void,
+  ): boolean;
   /** Keeps a leave or away for when Redis returns. */
   defer(owner: string, roomId: string, member: MemberRef, cmd: WireCommand): void;
   /** A resume sent to the owner: `adopt` runs when the owner accepts it. */
@@ -47,15 +56,17 @@ export class RemoteRoom implements RoomHandle {
     if (!wire) return;
     const owner = this.entry.record.owner;
     if (command.kind === "resume") this.link.awaitAdopt(command.connection.id, command.adopt);
-    if (this.link.sendCommand(owner, this.id, wire.member, wire.cmd)) return;
-    if (wire.cmd.kind === "leave" || wire.cmd.kind === "away") {
-      return this.link.defer(owner, this.id, wire.member, wire.cmd);
-    }
-    const sender = "from" in command
-      ? command.from
-      : "connection" in command
-      ? command.connection
-      : null;
-    sender?.send(encode(build.error(ERRORS.roomUnreachable, this.link.now(), this.id)));
+    const unreachable = () => {
+      if (wire.cmd.kind === "leave" || wire.cmd.kind === "away") {
+        return this.link.defer(owner, this.id, wire.member, wire.cmd);
+      }
+      const sender = "from" in command
+        ? command.from
+        : "connection" in command
+        ? command.connection
+        : null;
+      sender?.send(encode(build.error(ERRORS.roomUnreachable, this.link.now(), this.id)));
+    };
+    if (!this.link.sendCommand(owner, this.id, wire.member, wire.cmd, unreachable)) unreachable();
   }
 }

@@ -337,3 +337,35 @@ Deno.test("a member its instance was told had left, still counted by the owner, 
   assert.equal(room.memberCount, 1, "the owner let the stray go");
   assert.equal(host.last("client_left")?.client, "m1");
 });
+
+Deno.test("a command lost on the way to its owner (Redis dropped in flight): its sender hears so; a leave is kept", () => {
+  const record = recordOf(
+    new RoomRegistry({
+      clock: new ManualClock(),
+      timings: DEFAULT_TIMINGS,
+      maxMembersPerRoom: 5,
+      maxRooms: 5,
+    })
+      .create({ host: new FakeMember("h"), name: "R", mediaId: null, startPosition: 0 })!,
+    "A",
+  );
+  const mirror = new DirectoryMirror("B");
+  mirror.set(record);
+  const inFlight: (() => void)[] = [];
+  const deferred: string[] = [];
+  const room = new RemoteRoom(mirror.get(record.summary.id)!, {
+    now: () => 0,
+    sendCommand: (_owner, _room, _member, _cmd, failed) => {
+      inFlight.push(failed!);
+      return true; // Redis looked up when it was sent
+    },
+    defer: (_owner, _room, member, cmd) => deferred.push(`${member.id}:${cmd.kind}`),
+    awaitAdopt: () => {},
+  });
+  const sender = new FakeMember("m1");
+  room.post({ kind: "chat", from: sender, text: "hello?" });
+  room.post({ kind: "leave", from: sender });
+  for (const failed of inFlight) failed();
+  assert.equal(sender.last("error")?.payload.code, "room_unreachable");
+  assert.deepEqual(deferred, ["m1:leave"]);
+});
