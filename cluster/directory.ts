@@ -72,9 +72,14 @@ export class DirectoryMirror {
     return this.ids().filter((id) => this.#entries.get(id)?.record.owner === owner);
   }
 
-  /** Records a room of another instance; false for one of ours (never mirrored). */
+  /**
+   * Records a room of another instance. True when that changed what is known (false for one of
+   * ours, never mirrored, and for a record known already: a directory reload changes nothing).
+   */
   set(record: DirectoryRecord): boolean {
     if (record.owner === this.#self) return false;
+    const known = this.#entries.get(record.summary.id)?.record;
+    if (known && JSON.stringify(known) === JSON.stringify(record)) return false;
     const hash = record.password;
     this.#entries.set(record.summary.id, {
       record,

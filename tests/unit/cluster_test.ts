@@ -369,3 +369,25 @@ Deno.test("a command lost on the way to its owner (Redis dropped in flight): its
   assert.equal(sender.last("error")?.payload.code, "room_unreachable");
   assert.deepEqual(deferred, ["m1:leave"]);
 });
+
+Deno.test("the directory mirror: ours never, a known record again is no change, a new owner's is", () => {
+  const registry = new RoomRegistry({
+    clock: new ManualClock(),
+    timings: DEFAULT_TIMINGS,
+    maxMembersPerRoom: 5,
+    maxRooms: 5,
+  });
+  const room = registry.create({
+    host: new FakeMember("h"),
+    name: "R",
+    mediaId: null,
+    startPosition: 0,
+  })!;
+  const mirror = new DirectoryMirror("B");
+  assert.equal(mirror.set(recordOf(room, "B")), false, "our own room");
+  assert.equal(mirror.set(recordOf(room, "A")), true);
+  assert.equal(mirror.set(recordOf(room, "A")), false, "reloaded, unchanged");
+  assert.equal(mirror.delete(room.id, "C"), false, "not C's to remove");
+  assert.deepEqual(mirror.ownedBy("A"), [room.id]);
+  assert.equal(mirror.delete(room.id, "A"), true);
+});
