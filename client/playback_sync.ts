@@ -528,13 +528,16 @@ export class PlaybackSync {
     const player = this.#player;
     if (!player || this.#role !== "host") return;
     const at = this.#ctx.serverNow();
+    const playState: PlayState = player.paused ? "paused" : "playing";
     // Not while a start or seek has the media standing still (its position would be stale),
-    // nor while another's command is about to change it.
+    // nor while another's command is about to change it, nor before the room has been told
+    // the play state (between the user's play() and "playing", the media is not running: the
+    // room relays a new play state at once, and members would start on a standing position).
     if (
       at !== null && !this.#stallReported && this.#movingTell === null &&
-      this.#commandTimer === null
+      this.#commandTimer === null && playState === this.#hostTold
     ) {
-      this.#ctx.sendState(player.currentTime(), player.paused ? "paused" : "playing", at);
+      this.#ctx.sendState(player.currentTime(), playState, at);
     }
     this.#later(() => this.#hostTick(), this.#stateIntervalMs);
   }

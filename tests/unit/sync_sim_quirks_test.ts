@@ -174,3 +174,31 @@ Deno.test("sim: a seek while playing that costs more than usual still lands on t
     assert.ok(Math.abs(offsetMs) <= 5, `${guest.name}: ${offsetMs.toFixed(1)} ms`);
   }
 });
+
+Deno.test("sim: a host's state update never says 'playing' before the host has told the room its play", () => {
+  // Between the user's play() and the media running, the host waits to tell the room (its
+  // position is not a true point before). A state update in that moment said "playing" at a
+  // position that did not move; the room relays a change of play state at once, and members
+  // started then and there, 1.5 s before the play's target, then had to seek back onto it.
+  const player = { startLatencyMs: 80, typicalLatencyMs: { start: 80, seek: 115 } };
+  const world = new SimWorld(17);
+  const host = world.addClient({ name: "host", offsetMs: 0, player });
+  world.advance(2_000);
+  host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
+  world.advance(200);
+  const guest = world.addClient({ name: "guest", offsetMs: 300, player });
+  world.advance(2_000);
+  guest.client.joinRoom(host.client.room!.id);
+  world.advance(2_000);
+  // Plays at every phase of the host's 1 s state updates, 100 ms apart.
+  for (let phase = 0; phase < 10; phase++) {
+    const pressedAt = world.clock.now();
+    host.player.user.play();
+    world.advance(1_000);
+    const early = guest.player.events.filter((e) => e.type === "play" && e.at >= pressedAt);
+    assert.deepEqual(early, [], `phase ${phase}: the guest started within 1 s of the press`);
+    world.advance(3_000);
+    host.player.user.pause();
+    world.advance(1_000 + phase * 100);
+  }
+});
