@@ -380,9 +380,18 @@ export class PlaybackSync {
     }
     if (player.paused) {
       // On time, the player waits at position_at_target and starts now, its start-up
-      // latency early. Late, the timeline has moved on: start where it will be by then.
+      // latency early. A timer that fires a little late (a busy page or machine: 0–17 ms in
+      // Chromium) leaves it as much behind, which the drift loop takes up: a seek to make up
+      // for it costs more than it saves (a start behind a seek waits for it, 15–80 ms in
+      // Chromium). Only when the timeline has moved on by more than a seek costs (a command
+      // that arrived late) does it start from where the timeline will be by then.
       const startAt = this.#expected(this.startLatency.estimateMs);
-      if (startAt !== null) this.#seekTo(startAt);
+      if (
+        startAt !== null &&
+        Math.abs(startAt - player.currentTime()) * 1000 > this.seekLatency.estimateMs
+      ) {
+        this.#seekTo(startAt);
+      }
       this.#startAt();
       return;
     }
@@ -422,7 +431,9 @@ export class PlaybackSync {
     const player = this.#player!;
     player.setRate(this.#roomRate);
     this.#guard.play++;
-    this.#measure = {
+    // A start that waits for a seek of ours costs the seek too: it says nothing of the
+    // start-up latency, and learned as one it would make the next starts early.
+    this.#measure = this.#guard.seek > 0 ? null : {
       kind: "start",
       atMs: this.#ctx.clock.now(),
       assumedMs: this.startLatency.estimateMs,

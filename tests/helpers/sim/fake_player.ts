@@ -31,6 +31,11 @@ export interface FakePlayerOptions {
   readonly falseStartMs: number;
   /** A seek's latency by where it lands, when that matters (what is buffered, keyframes). */
   readonly seekLatencyAt?: (position: number) => number;
+  /**
+   * A play() while a seek is under way starts up only once the seek is done (Chromium: a seek
+   * and a start called together cost about the seek plus the start-up).
+   */
+  readonly startWaitsForSeek?: boolean;
   /** The first play() takes this much longer (a browser opens its audio output then). */
   readonly firstStartExtraMs?: number;
   /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
@@ -119,7 +124,10 @@ export class FakePlayer implements Player {
     this.#paused = false;
     this.#fire("play");
     if (this.#options.waitsOnStart) this.#fire("waiting");
-    const startLatencyMs = this.#options.startLatencyMs +
+    const seekLeftMs = this.#options.startWaitsForSeek
+      ? Math.max(0, this.#seekingUntil - this.#clock.now())
+      : 0;
+    const startLatencyMs = this.#options.startLatencyMs + seekLeftMs +
       (this.#started ? 0 : this.#options.firstStartExtraMs ?? 0);
     this.#started = true;
     const early = Math.min(this.#options.eventsEarlyMs, startLatencyMs);
