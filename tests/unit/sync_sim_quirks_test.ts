@@ -245,3 +245,49 @@ Deno.test("sim: a host's state update never says 'playing' before the host has t
     world.advance(1_000 + phase * 100);
   }
 });
+
+Deno.test("sim: a seek that arrives with little time to spare is still prepared while paused", () => {
+  // The server schedules a seek 300 ms ahead; on a far path (60 ± 30 ms down) it arrives
+  // 200–260 ms before its target. Preparing it (pause, seek, start early) was only done with
+  // time for a seek while playing (≈ 115 ms) and a start (≈ 80): on that path most seeks
+  // were seeks while playing at the target, whose cost varies with where they land (85–200
+  // ms in Chromium), and members landed up to 45 ms apart. A seek while paused costs less
+  // (20–70 ms until "seeked"), and that is all that must be done before the start.
+  const player = {
+    startLatencyMs: 80,
+    seekLatencyMs: 115,
+    pausedSeekLatencyMs: 40,
+    startWaitsForSeek: true,
+    // Past 100 s nothing is buffered: seeks while playing there take 200 ms.
+    seekLatencyAt: (position: number) => (position > 100 ? 200 : 115),
+    typicalLatencyMs: { start: 80, seek: 115 },
+  };
+  // Symmetric, so the clock estimate is exact: 80 ms down leaves the seek 220 ms ahead.
+  const far = { upMs: 80, downMs: 80, jitterMs: 0 };
+  const world = new SimWorld(18);
+  const host = world.addClient({ name: "host", offsetMs: 0, player: { startLatencyMs: 80 } });
+  world.advance(2_000);
+  host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
+  world.advance(200);
+  const guests = [1, 2].map((n) =>
+    world.addClient({ name: `guest${n}`, offsetMs: n * 400, player, path: far })
+  );
+  world.advance(2_000);
+  for (const guest of guests) guest.client.joinRoom(host.client.room!.id);
+  world.advance(3_000);
+  host.player.user.play();
+  world.advance(6_000);
+  for (const position of [30, 150, 160]) {
+    host.player.user.seek(position);
+    // The host's seek, its uplink, the schedule, then a moment before any drift correction.
+    world.advance(150 + 100 + 300 + 250);
+    for (const guest of guests) {
+      const offsetMs = (guest.player.position - host.player.position) * 1000;
+      assert.ok(
+        Math.abs(offsetMs) <= 5,
+        `${guest.name} after a seek to ${position}: ${offsetMs.toFixed(1)} ms`,
+      );
+    }
+    world.advance(3_000);
+  }
+});
