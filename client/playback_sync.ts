@@ -108,6 +108,12 @@ export interface PlaybackSyncOptions {
 /** Latencies assumed before the first measurement when the player says nothing of its own. */
 const INITIAL_START_LATENCY_MS = 30;
 const INITIAL_SEEK_LATENCY_MS = 60;
+/**
+ * A seek while paused, until the player says "seeked": first guess. It costs less than one
+ * while playing, whose media runs again only after a start-up (Chromium: 20–70 ms, median 42
+ * in the sync benchmark, against 85–200).
+ */
+const INITIAL_PAUSED_SEEK_LATENCY_MS = 60;
 /** A seek while playing is prepared ahead when there is this much time beyond what it costs. */
 const SEEK_PREPARE_MARGIN_MS = 30;
 /** A start or seek is measured this long after it, once the player has settled. */
@@ -146,6 +152,7 @@ export class PlaybackSync {
   /** Start-up and seek latencies: a first guess (the player's typical ones), then measured. */
   startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
   seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
+  pausedSeekLatency = new LatencyLearner(INITIAL_PAUSED_SEEK_LATENCY_MS);
 
   #player: Player | null = null;
   #unsubscribe: (() => void) | null = null;
@@ -158,6 +165,8 @@ export class PlaybackSync {
   readonly #guard: Guard = { play: 0, pause: 0, seek: 0 };
   /** The player's first start is still to come, and it says nothing of the later ones. */
   #coldStart = false;
+  /** When our one pending seek of a paused player began (its "seeked" measures it). */
+  #pausedSeekFrom: number | null = null;
   /** A start or seek of ours to measure once it settles. */
   #measure: { kind: "start" | "seek"; atMs: number; assumedMs: number } | null = null;
   /** What the room was last told of this member's player (null: nothing yet, so "loading"). */
@@ -343,12 +352,13 @@ export class PlaybackSync {
     // room will be at the target, and start from there, the start-up latency early. What a
     // seek costs depends on where it lands (what is buffered, how far from a keyframe:
     // 85–200 ms in Chromium, even 400 for a far one); done ahead, it costs nothing at the
-    // target, and only the start-up latency, which varies less, is left to allow for.
+    // target, and only the start-up latency, which varies less, is left to allow for. The
+    // time to spare is that of a seek while paused (done once "seeked") and the start-up: on
+    // a far path a seek arrives 200–260 ms ahead, too little for a seek while playing's cost.
     const spareMs = this.#localDelayUntil(point.serverTs);
-    if (
-      action === "seek" && point.playing && !player.paused &&
-      spareMs >= this.seekLatency.estimateMs + this.startLatency.estimateMs + SEEK_PREPARE_MARGIN_MS
-    ) {
+    const prepareMs = this.pausedSeekLatency.estimateMs + this.startLatency.estimateMs +
+      SEEK_PREPARE_MARGIN_MS;
+    if (action === "seek" && point.playing && !player.paused && spareMs >= prepareMs) {
       this.#pauseAt(player.currentTime());
     }
     // Prepare now what can be prepared: a paused player waits at the start position.
@@ -380,9 +390,18 @@ export class PlaybackSync {
     }
     if (player.paused) {
       // On time, the player waits at position_at_target and starts now, its start-up
-      // latency early. Late, the timeline has moved on: start where it will be by then.
+      // latency early. A timer that fires a little late (a busy page or machine: 0–17 ms in
+      // Chromium) leaves it as much behind, which the drift loop takes up: a seek to make up
+      // for it costs more than it saves (a start behind a seek waits for it, 15–80 ms in
+      // Chromium). Only when the timeline has moved on by more than a seek costs (a command
+      // that arrived late) does it start from where the timeline will be by then.
       const startAt = this.#expected(this.startLatency.estimateMs);
-      if (startAt !== null) this.#seekTo(startAt);
+      if (
+        startAt !== null &&
+        Math.abs(startAt - player.currentTime()) * 1000 > this.seekLatency.estimateMs
+      ) {
+        this.#seekTo(startAt);
+      }
       this.#startAt();
       return;
     }
@@ -422,7 +441,9 @@ export class PlaybackSync {
     const player = this.#player!;
     player.setRate(this.#roomRate);
     this.#guard.play++;
-    this.#measure = {
+    // A start that waits for a seek of ours costs the seek too: it says nothing of the
+    // start-up latency, and learned as one it would make the next starts early.
+    this.#measure = this.#guard.seek > 0 ? null : {
       kind: "start",
       atMs: this.#ctx.clock.now(),
       assumedMs: this.startLatency.estimateMs,
@@ -463,6 +484,8 @@ export class PlaybackSync {
   #seekTo(position: number): void {
     const player = this.#player!;
     if (Math.abs(player.currentTime() - position) <= SAME_POSITION_S / 2) return;
+    // Only a lone seek of a paused player is measured: with two, which "seeked" is whose?
+    this.#pausedSeekFrom = player.paused && this.#guard.seek === 0 ? this.#ctx.clock.now() : null;
     this.#guard.seek++;
     player.seek(Math.max(0, position));
   }
@@ -528,13 +551,16 @@ export class PlaybackSync {
     const player = this.#player;
     if (!player || this.#role !== "host") return;
     const at = this.#ctx.serverNow();
+    const playState: PlayState = player.paused ? "paused" : "playing";
     // Not while a start or seek has the media standing still (its position would be stale),
-    // nor while another's command is about to change it.
+    // nor while another's command is about to change it, nor before the room has been told
+    // the play state (between the user's play() and "playing", the media is not running: the
+    // room relays a new play state at once, and members would start on a standing position).
     if (
       at !== null && !this.#stallReported && this.#movingTell === null &&
-      this.#commandTimer === null
+      this.#commandTimer === null && playState === this.#hostTold
     ) {
-      this.#ctx.sendState(player.currentTime(), player.paused ? "paused" : "playing", at);
+      this.#ctx.sendState(player.currentTime(), playState, at);
     }
     this.#later(() => this.#hostTick(), this.#stateIntervalMs);
   }
@@ -675,6 +701,12 @@ export class PlaybackSync {
   #onPlayerEvent(event: PlayerEventType): void {
     if (this.#ours(event)) {
       if (event === "seeked" || event === "playing") this.#drift.seeked(this.#ctx.clock.now());
+      if (event === "seeked" && this.#pausedSeekFrom !== null) {
+        if (this.#guard.seek === 0 && this.#player?.paused) {
+          this.pausedSeekLatency.add(this.#ctx.clock.now() - this.#pausedSeekFrom);
+        }
+        this.#pausedSeekFrom = null;
+      }
       // A browser says "waiting" while our own start or seek fetches data, and the "playing"
       // that ends it is ours: the player moves again, so the stall is over.
       if (event === "playing" && this.#follow === "buffering") this.#stallEnded();

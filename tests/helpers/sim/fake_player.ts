@@ -31,6 +31,16 @@ export interface FakePlayerOptions {
   readonly falseStartMs: number;
   /** A seek's latency by where it lands, when that matters (what is buffered, keyframes). */
   readonly seekLatencyAt?: (position: number) => number;
+  /**
+   * A seek while paused takes this long instead (no start-up to wait for: Chromium's say
+   * "seeked" after 20–70 ms, where one while playing runs again after 85–200).
+   */
+  readonly pausedSeekLatencyMs?: number;
+  /**
+   * A play() while a seek is under way starts up only once the seek is done (Chromium: a seek
+   * and a start called together cost about the seek plus the start-up).
+   */
+  readonly startWaitsForSeek?: boolean;
   /** The first play() takes this much longer (a browser opens its audio output then). */
   readonly firstStartExtraMs?: number;
   /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
@@ -119,7 +129,10 @@ export class FakePlayer implements Player {
     this.#paused = false;
     this.#fire("play");
     if (this.#options.waitsOnStart) this.#fire("waiting");
-    const startLatencyMs = this.#options.startLatencyMs +
+    const seekLeftMs = this.#options.startWaitsForSeek
+      ? Math.max(0, this.#seekingUntil - this.#clock.now())
+      : 0;
+    const startLatencyMs = this.#options.startLatencyMs + seekLeftMs +
       (this.#started ? 0 : this.#options.firstStartExtraMs ?? 0);
     this.#started = true;
     const early = Math.min(this.#options.eventsEarlyMs, startLatencyMs);
@@ -159,7 +172,8 @@ export class FakePlayer implements Player {
     this.#settle();
     this.#position = Math.max(0, position);
     this.#since = this.#clock.now();
-    const seekLatencyMs = this.#options.seekLatencyAt?.(position) ?? this.#options.seekLatencyMs;
+    const seekLatencyMs = (this.#paused ? this.#options.pausedSeekLatencyMs : undefined) ??
+      this.#options.seekLatencyAt?.(position) ?? this.#options.seekLatencyMs;
     this.#seekingUntil = this.#clock.now() + seekLatencyMs;
     this.#fire("seeking");
     const early = Math.min(this.#options.eventsEarlyMs, seekLatencyMs);

@@ -30,6 +30,11 @@ export interface SimClientOptions {
   readonly playback?: PlaybackSyncOptions;
   /** A session to take back (a reloaded page's ticket). */
   readonly session?: SessionTicket;
+  /**
+   * Each of the client's timers fires this much later than asked (ms), as a browser's do
+   * when its main thread or the machine is busy (Chromium in the sync benchmark: 0–17 ms).
+   */
+  readonly timerLateMs?: number;
 }
 
 export interface SimClient {
@@ -77,7 +82,8 @@ export class SimWorld {
     const path = options.path ?? LOOPBACK;
     const localClock: LocalClock = {
       now: () => this.clock.now() + offset,
-      setTimeout: (fire, delayMs) => this.clock.setTimer(delayMs, fire) as number,
+      setTimeout: (fire, delayMs) =>
+        this.clock.setTimer(Math.max(0, delayMs) + (options.timerLateMs ?? 0), fire) as number,
       clearTimeout: (handle) => this.clock.clearTimer(handle),
     };
     const errors: string[] = [];
