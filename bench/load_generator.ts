@@ -7,7 +7,14 @@ import { BenchClient } from "./bench_client.ts";
 import { prepareOutput, resolveOutputPath } from "./output_path.ts";
 import { type BenchReport, delivery, renderTable } from "./report.ts";
 import { parseScenario, type Scenario, USAGE } from "./scenario.ts";
-import { cpuPercent, type ProcessSample, sampleProcess, startOurServer } from "./server_process.ts";
+import {
+  cpuPercent,
+  type ProcessSample,
+  sampleProcess,
+  type StartedServer,
+  startServer,
+} from "./server_process.ts";
+import { type IdleFigures, renderComparison, renderIdleComparison, type Row } from "./compare.ts";
 import { LatencySamples, summarize, Tally } from "./stats.ts";
 import type {
   FromWorker,
@@ -162,7 +169,17 @@ function buildReport(
   const opened = setups.reduce((n, s) => n + s.opened, 0);
   const framesIn = results.reduce((n, r) => n + r.framesIn, 0);
   const framesOut = results.reduce((n, r) => n + r.framesOut, 0);
-  const { serverEnv: _e, json: _j, label: _l, cpuProf: _c, ...shape } = scenario;
+  const {
+    serverEnv: _e,
+    json: _j,
+    label: _l,
+    cpuProf: _c,
+    compare: _m,
+    comparePid: _p,
+    floor: _f,
+    rounds: _r,
+    ...shape
+  } = scenario;
   const { rssStart, afterConnect, peak, cpuFrom, cpuTo } = server;
   const mb = (sample: ProcessSample | null) => (sample ? sample.rssBytes / MB : null);
   return {
@@ -196,13 +213,22 @@ function buildReport(
           ? (afterConnect.rssBytes - rssStart.rssBytes) / opened / 1024
           : null,
         cpuPercentOfOneCore: cpuFrom && cpuTo ? cpuPercent(cpuFrom, cpuTo) : null,
+        cpuSeconds: cpuFrom && cpuTo ? cpuTo.cpuSeconds - cpuFrom.cpuSeconds : null,
+        cpuMicrosPerDelivered: cpuFrom && cpuTo && framesOut > 0
+          ? ((cpuTo.cpuSeconds - cpuFrom.cpuSeconds) * 1e6) / framesOut
+          : null,
       }
       : null,
   };
 }
 
 /** Idle mode: N bare connections, no rooms: what one connection costs the server. */
-async function runIdle(count: number, url: string, pid: number | undefined, rampPerS: number) {
+async function runIdle(
+  count: number,
+  url: string,
+  pid: number | undefined,
+  rampPerS: number,
+): Promise<IdleFigures> {
   const before = pid ? await sampleProcess(pid) : null;
   const clients: BenchClient[] = [];
   let failed = 0;
@@ -224,7 +250,7 @@ async function runIdle(count: number, url: string, pid: number | undefined, ramp
     ? (after.rssBytes - before.rssBytes) / clients.length / 1024
     : null;
   const figures = {
-    mode: "idle",
+    mode: "idle" as const,
     connections: clients.length,
     failed,
     rssBeforeMB: before ? before.rssBytes / MB : null,
@@ -242,6 +268,67 @@ async function runIdle(count: number, url: string, pid: number | undefined, ramp
   return figures;
 }
 
+/** One server a run measures: ours, the floor, or an external one. */
+interface Target {
+  readonly name: string;
+  readonly url: string;
+  /** Unknown for an external server unless given: its CPU and RSS are then "?". */
+  readonly pid: number | undefined;
+}
+
+function runOnce(scenario: Scenario, target: Target) {
+  return scenario.idle > 0
+    ? runIdle(scenario.idle, target.url, target.pid, scenario.rampPerS)
+    : runScenario(scenario, target.url, target.pid);
+}
+
+/**
+ * Every target in turn, `rounds` times, alternating (ours, other, ours, other…), so a slow
+ * spell of the shared machine does not land on one server only.
+ */
+export async function runTargets(scenario: Scenario, targets: readonly Target[]) {
+  const scenarioRows: Row<BenchReport>[] = [];
+  const idleRows: Row<IdleFigures>[] = [];
+  for (let round = 1; round <= scenario.rounds; round++) {
+    for (const target of targets) {
+      console.error(`— ${target.name}${scenario.rounds > 1 ? `, round ${round}` : ""}`);
+      const output = await runOnce(scenario, target);
+      if ("mode" in output) idleRows.push({ server: target.name, round, figures: output });
+      else {
+        console.log(renderTable(output));
+        scenarioRows.push({ server: target.name, round, figures: output });
+      }
+    }
+  }
+  return { scenarioRows, idleRows };
+}
+
+/** Starts what the scenario asks for (ours unless --url; the floor with --floor). */
+export async function startTargets(scenario: Scenario) {
+  const started: StartedServer[] = [];
+  const targets: Target[] = [];
+  try {
+    if (scenario.url) targets.push({ name: scenario.url, url: scenario.url, pid: scenario.pid });
+    else {
+      const ours = await startServer("ours", scenario.serverEnv, scenario.cpuProf);
+      started.push(ours);
+      targets.push({ name: "ours", url: ours.url, pid: scenario.pid ?? ours.pid });
+    }
+    if (scenario.floor) {
+      const floor = await startServer("floor", []);
+      started.push(floor);
+      targets.push({ name: "floor", url: floor.url, pid: floor.pid });
+    }
+  } catch (error) {
+    await Promise.all(started.map((server) => server.stop()));
+    throw error;
+  }
+  if (scenario.compare) {
+    targets.push({ name: scenario.compare, url: scenario.compare, pid: scenario.comparePid });
+  }
+  return { targets, stop: () => Promise.all(started.map((server) => server.stop())) };
+}
+
 async function main(): Promise<void> {
   let scenario: Scenario;
   try {
@@ -257,18 +344,25 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exit(2);
   }
-  const ours = scenario.url ? null : await startOurServer(scenario.serverEnv, scenario.cpuProf);
-  const url = scenario.url ?? ours!.url;
-  const pid = scenario.pid ?? ours?.pid;
+  const { targets, stop } = await startTargets(scenario);
   try {
-    const output = scenario.idle > 0
-      ? await runIdle(scenario.idle, url, pid, scenario.rampPerS)
-      : await runScenario(scenario, url, pid);
-    if (!("mode" in output)) console.log(renderTable(output));
+    const { scenarioRows, idleRows } = await runTargets(scenario, targets);
+    const single = targets.length === 1 && scenario.rounds === 1;
+    if (idleRows.length > 0 && !single) console.log(renderIdleComparison(idleRows));
+    if (scenarioRows.length > 0 && !single) console.log(renderComparison(scenarioRows));
+    if (targets.some((t) => t.pid === undefined)) {
+      console.log(
+        "(no pid for " + targets.filter((t) => t.pid === undefined).map((t) => t.name).join(", ") +
+          ": its CPU and RSS are unknown; pass --pid / --compare-pid for a server on this machine)",
+      );
+    }
+    const output = single
+      ? (scenarioRows[0]?.figures ?? idleRows[0]?.figures)
+      : { runs: [...scenarioRows, ...idleRows] };
     await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
     console.error(`results written to ${jsonPath}`);
   } finally {
-    await ours?.stop();
+    await stop();
   }
 }
 
