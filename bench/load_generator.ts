@@ -284,23 +284,32 @@ function runOnce(scenario: Scenario, target: Target) {
 
 /**
  * Every target in turn, `rounds` times, alternating (ours, other, ours, other…), so a slow
- * spell of the shared machine does not land on one server only.
+ * spell of the shared machine does not land on one server only. The servers we start are
+ * started afresh for each round: a process that already carried a run has a grown heap to
+ * reuse, and its memory figures would not be a new server's.
  */
-export async function runTargets(scenario: Scenario, targets: readonly Target[]) {
+export async function runTargets(scenario: Scenario) {
   const scenarioRows: Row<BenchReport>[] = [];
   const idleRows: Row<IdleFigures>[] = [];
+  const unknownPids = new Set<string>();
   for (let round = 1; round <= scenario.rounds; round++) {
-    for (const target of targets) {
-      console.error(`— ${target.name}${scenario.rounds > 1 ? `, round ${round}` : ""}`);
-      const output = await runOnce(scenario, target);
-      if ("mode" in output) idleRows.push({ server: target.name, round, figures: output });
-      else {
-        console.log(renderTable(output));
-        scenarioRows.push({ server: target.name, round, figures: output });
+    const { targets, stop } = await startTargets(scenario);
+    try {
+      for (const target of targets) {
+        if (target.pid === undefined) unknownPids.add(target.name);
+        console.error(`— ${target.name}${scenario.rounds > 1 ? `, round ${round}` : ""}`);
+        const output = await runOnce(scenario, target);
+        if ("mode" in output) idleRows.push({ server: target.name, round, figures: output });
+        else {
+          console.log(renderTable(output));
+          scenarioRows.push({ server: target.name, round, figures: output });
+        }
       }
+    } finally {
+      await stop();
     }
   }
-  return { scenarioRows, idleRows };
+  return { scenarioRows, idleRows, unknownPids: [...unknownPids] };
 }
 
 /** Starts what the scenario asks for (ours unless --url; the floor with --floor). */
@@ -344,26 +353,21 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exit(2);
   }
-  const { targets, stop } = await startTargets(scenario);
-  try {
-    const { scenarioRows, idleRows } = await runTargets(scenario, targets);
-    const single = targets.length === 1 && scenario.rounds === 1;
-    if (idleRows.length > 0 && !single) console.log(renderIdleComparison(idleRows));
-    if (scenarioRows.length > 0 && !single) console.log(renderComparison(scenarioRows));
-    if (targets.some((t) => t.pid === undefined)) {
-      console.log(
-        "(no pid for " + targets.filter((t) => t.pid === undefined).map((t) => t.name).join(", ") +
-          ": its CPU and RSS are unknown; pass --pid / --compare-pid for a server on this machine)",
-      );
-    }
-    const output = single
-      ? (scenarioRows[0]?.figures ?? idleRows[0]?.figures)
-      : { runs: [...scenarioRows, ...idleRows] };
-    await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
-    console.error(`results written to ${jsonPath}`);
-  } finally {
-    await stop();
+  const { scenarioRows, idleRows, unknownPids } = await runTargets(scenario);
+  const single = scenarioRows.length + idleRows.length === 1;
+  if (idleRows.length > 0 && !single) console.log(renderIdleComparison(idleRows));
+  if (scenarioRows.length > 0 && !single) console.log(renderComparison(scenarioRows));
+  if (unknownPids.length > 0) {
+    console.log(
+      `(no pid for ${unknownPids.join(", ")}: its CPU and RSS are unknown; pass --pid or ` +
+        "--compare-pid for a server on this machine)",
+    );
   }
+  const output = single
+    ? (scenarioRows[0]?.figures ?? idleRows[0]?.figures)
+    : { runs: [...scenarioRows, ...idleRows] };
+  await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
+  console.error(`results written to ${jsonPath}`);
 }
 
 if (import.meta.main) {
