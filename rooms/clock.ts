@@ -11,21 +11,35 @@ export interface Clock {
   now(): number;
   setTimer(delayMs: number, fire: () => void): TimerId;
   clearTimer(id: TimerId): void;
+  /** Timers set and not yet fired nor cleared (a gauge on /metrics: leaks show as growth). */
+  readonly liveTimers?: number;
 }
 
 export class SystemClock implements Clock {
   readonly #anchor = Date.now() - performance.now();
+  /** Ids of the timers still to fire: a set, so clearing a fired or unknown id counts nothing. */
+  readonly #live = new Set<TimerId>();
 
   now(): number {
     return Math.floor(this.#anchor + performance.now());
   }
 
   setTimer(delayMs: number, fire: () => void): TimerId {
-    return setTimeout(fire, Math.max(0, delayMs));
+    const id = setTimeout(() => {
+      this.#live.delete(id);
+      fire();
+    }, Math.max(0, delayMs));
+    this.#live.add(id);
+    return id;
   }
 
   clearTimer(id: TimerId): void {
+    this.#live.delete(id);
     clearTimeout(id as ReturnType<typeof setTimeout>);
+  }
+
+  get liveTimers(): number {
+    return this.#live.size;
   }
 }
 
@@ -61,6 +75,10 @@ export class ManualClock implements Clock {
 
   /** Timers not yet fired nor cleared. */
   get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  get liveTimers(): number {
     return this.#timers.length;
   }
 
