@@ -12,6 +12,8 @@ export interface IdleFigures {
   readonly rssBeforeMB: number | null;
   readonly rssAfterMB: number | null;
   readonly rssPerIdleConnectionKB: number | null;
+  /** RSS growth over the second half of the connections, per connection. */
+  readonly rssMarginalKB: number | null;
 }
 
 export interface Row<T> {
@@ -105,7 +107,15 @@ export function renderComparison(rows: readonly Row<BenchReport>[]): string {
 }
 
 export function renderIdleComparison(rows: readonly Row<IdleFigures>[]): string {
-  const header = ["server", "connections", "failed", "RSS before", "RSS after", "KB/connection"];
+  const header = [
+    "server",
+    "connections",
+    "failed",
+    "RSS before",
+    "RSS after",
+    "KB/connection",
+    "second half KB/conn",
+  ];
   const body = rows.map(({ server, round, figures: f }) => [
     rows.some((x) => x.round > 1) ? `${server} #${round}` : server,
     String(f.connections),
@@ -113,6 +123,7 @@ export function renderIdleComparison(rows: readonly Row<IdleFigures>[]): string 
     fixed(f.rssBeforeMB, 1, " MB"),
     fixed(f.rssAfterMB, 1, " MB"),
     fixed(f.rssPerIdleConnectionKB, 1),
+    fixed(f.rssMarginalKB, 1),
   ]);
   const servers = [...new Set(rows.map((r) => r.server))];
   const lines = [table(header, body)];
@@ -121,7 +132,7 @@ export function renderIdleComparison(rows: readonly Row<IdleFigures>[]): string 
       "",
       `${servers[0]} / ${servers[1]} (medians): KB per idle connection ${
         ratio(rows, (f) => f.rssPerIdleConnectionKB)
-      }`,
+      }, second half ${ratio(rows, (f) => f.rssMarginalKB)}`,
     );
   }
   return lines.join("\n");

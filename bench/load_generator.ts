@@ -233,6 +233,8 @@ async function runIdle(
   const clients: BenchClient[] = [];
   let failed = 0;
   const started = performance.now();
+  let half: ProcessSample | null = null;
+  let halfCount = 0;
   for (let i = 0; i < count; i++) {
     const due = started + (i * 1_000) / rampPerS;
     const wait = due - performance.now();
@@ -241,6 +243,13 @@ async function runIdle(
       clients.push((await BenchClient.connect(url)).client);
     } catch {
       failed++;
+    }
+    if (i + 1 === Math.ceil(count / 2) && pid) {
+      // Halfway, the heap has grown to its working size: the second half's growth is what one
+      // more connection costs, without the one-off growth of a fresh process.
+      await sleep(2_000);
+      half = await sampleProcess(pid);
+      halfCount = clients.length;
     }
   }
   await sleep(2_000);
@@ -256,6 +265,9 @@ async function runIdle(
     rssBeforeMB: before ? before.rssBytes / MB : null,
     rssAfterMB: after ? after.rssBytes / MB : null,
     rssPerIdleConnectionKB: perConnection,
+    rssMarginalKB: half && after && clients.length > halfCount
+      ? (after.rssBytes - half.rssBytes) / (clients.length - halfCount) / 1024
+      : null,
   };
   console.log(
     `idle connections ${clients.length} (failed ${failed}): RSS ${
@@ -263,7 +275,7 @@ async function runIdle(
     } → ` +
       `${figures.rssAfterMB?.toFixed(1)} MB, ${
         perConnection?.toFixed(1) ?? "?"
-      } KB per idle connection`,
+      } KB per idle connection (second half: ${figures.rssMarginalKB?.toFixed(1) ?? "?"} KB each)`,
   );
   return figures;
 }
