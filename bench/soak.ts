@@ -32,7 +32,7 @@ const SERVER_ENV = [
   "RATE_LIMIT_PER_SECOND=100000",
   "ROOM_CREATIONS_PER_MINUTE=100000",
   // Short, so the end of the run can wait for every away session's grace to run out.
-  "RESUME_GRACE_MS=1000",
+  "RESUME_GRACE_MS=10000",
 ];
 /** After the run: how long counts may take to return (grace timers, address budget refills). */
 const SETTLE_MAX_MS = 90_000;
@@ -85,7 +85,7 @@ async function reconnect(lane: Lane, url: string): Promise<void> {
       lane.guest = client;
       return;
     }
-    if (attempt >= 50) throw new Error(`resume refused: ${frame.payload?.message}`);
+    if (attempt >= 200) throw new Error(`resume refused: ${frame.payload?.message}`);
     await sleep(10);
   }
 }
