@@ -19,6 +19,8 @@ export interface ServerFrame {
 
 export class BenchClient {
   id = "";
+  /** From client_hello: what a later connection sends in `resume` to take this session back. */
+  resumeToken = "";
   sent = 0;
   received = 0;
   /** Every frame, with the generator's clock at receipt (performance.now()). */
@@ -74,6 +76,7 @@ export class BenchClient {
     });
     const frame = await Promise.race([hello, failed]);
     client.id = frame.payload?.client_id ?? frame.client ?? "";
+    client.resumeToken = frame.payload?.resume_token ?? "";
     return { client, ms: performance.now() - started };
   }
 

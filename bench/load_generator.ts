@@ -8,7 +8,14 @@ import { startInstances } from "./instances.ts";
 import { prepareOutput, resolveOutputPath } from "./output_path.ts";
 import { type BenchReport, delivery, renderTable } from "./report.ts";
 import { parseScenario, type Scenario, USAGE } from "./scenario.ts";
-import { cpuPercent, type ProcessSample, sampleProcess, startOurServer } from "./server_process.ts";
+import {
+  cpuPercent,
+  type ProcessSample,
+  sampleProcess,
+  type StartedServer,
+  startServer,
+} from "./server_process.ts";
+import { type IdleFigures, renderComparison, renderIdleComparison, type Row } from "./compare.ts";
 import { LatencySamples, summarize, Tally } from "./stats.ts";
 import type {
   FromWorker,
@@ -165,7 +172,17 @@ function buildReport(
   const opened = setups.reduce((n, s) => n + s.opened, 0);
   const framesIn = results.reduce((n, r) => n + r.framesIn, 0);
   const framesOut = results.reduce((n, r) => n + r.framesOut, 0);
-  const { serverEnv: _e, json: _j, label: _l, cpuProf: _c, ...shape } = scenario;
+  const {
+    serverEnv: _e,
+    json: _j,
+    label: _l,
+    cpuProf: _c,
+    compare: _m,
+    comparePid: _p,
+    floor: _f,
+    rounds: _r,
+    ...shape
+  } = scenario;
   const { rssStart, afterConnect, peak, cpuFrom, cpuTo } = server;
   const mb = (sample: ProcessSample | null) => (sample ? sample.rssBytes / MB : null);
   return {
@@ -199,17 +216,28 @@ function buildReport(
           ? (afterConnect.rssBytes - rssStart.rssBytes) / opened / 1024
           : null,
         cpuPercentOfOneCore: cpuFrom && cpuTo ? cpuPercent(cpuFrom, cpuTo) : null,
+        cpuSeconds: cpuFrom && cpuTo ? cpuTo.cpuSeconds - cpuFrom.cpuSeconds : null,
+        cpuMicrosPerDelivered: cpuFrom && cpuTo && framesOut > 0
+          ? ((cpuTo.cpuSeconds - cpuFrom.cpuSeconds) * 1e6) / framesOut
+          : null,
       }
       : null,
   };
 }
 
 /** Idle mode: N bare connections, no rooms: what one connection costs the server. */
-async function runIdle(count: number, url: string, pid: number | undefined, rampPerS: number) {
+async function runIdle(
+  count: number,
+  url: string,
+  pid: number | undefined,
+  rampPerS: number,
+): Promise<IdleFigures> {
   const before = pid ? await sampleProcess(pid) : null;
   const clients: BenchClient[] = [];
   let failed = 0;
   const started = performance.now();
+  let half: ProcessSample | null = null;
+  let halfCount = 0;
   for (let i = 0; i < count; i++) {
     const due = started + (i * 1_000) / rampPerS;
     const wait = due - performance.now();
@@ -219,6 +247,13 @@ async function runIdle(count: number, url: string, pid: number | undefined, ramp
     } catch {
       failed++;
     }
+    if (i + 1 === Math.ceil(count / 2) && pid) {
+      // Halfway, the heap has grown to its working size: the second half's growth is what one
+      // more connection costs, without the one-off growth of a fresh process.
+      await sleep(2_000);
+      half = await sampleProcess(pid);
+      halfCount = clients.length;
+    }
   }
   await sleep(2_000);
   const after = pid ? await sampleProcess(pid) : null;
@@ -227,12 +262,15 @@ async function runIdle(count: number, url: string, pid: number | undefined, ramp
     ? (after.rssBytes - before.rssBytes) / clients.length / 1024
     : null;
   const figures = {
-    mode: "idle",
+    mode: "idle" as const,
     connections: clients.length,
     failed,
     rssBeforeMB: before ? before.rssBytes / MB : null,
     rssAfterMB: after ? after.rssBytes / MB : null,
     rssPerIdleConnectionKB: perConnection,
+    rssMarginalKB: half && after && clients.length > halfCount
+      ? (after.rssBytes - half.rssBytes) / (clients.length - halfCount) / 1024
+      : null,
   };
   console.log(
     `idle connections ${clients.length} (failed ${failed}): RSS ${
@@ -240,9 +278,98 @@ async function runIdle(count: number, url: string, pid: number | undefined, ramp
     } → ` +
       `${figures.rssAfterMB?.toFixed(1)} MB, ${
         perConnection?.toFixed(1) ?? "?"
-      } KB per idle connection`,
+      } KB per idle connection (second half: ${figures.rssMarginalKB?.toFixed(1) ?? "?"} KB each)`,
   );
   return figures;
+}
+
+/** One server a run measures: ours, the floor, or an external one. */
+interface Target {
+  readonly name: string;
+  readonly url: string;
+  /** Unknown for an external server unless given: its CPU and RSS are then "?". */
+  readonly pid: number | undefined;
+  /** Several instances (--instances): members are spread over these; CPU and RSS are url's. */
+  readonly urls?: readonly string[];
+}
+
+function runOnce(scenario: Scenario, target: Target) {
+  return scenario.idle > 0
+    ? runIdle(scenario.idle, target.url, target.pid, scenario.rampPerS)
+    : runScenario(scenario, target.url, target.pid, target.urls);
+}
+
+/**
+ * Every target in turn, `rounds` times, alternating (ours, other, ours, other…), so a slow
+ * spell of the shared machine does not land on one server only. The servers we start are
+ * started afresh for each round: a process that already carried a run has a grown heap to
+ * reuse, and its memory figures would not be a new server's.
+ */
+export async function runTargets(scenario: Scenario) {
+  const scenarioRows: Row<BenchReport>[] = [];
+  const idleRows: Row<IdleFigures>[] = [];
+  const unknownPids = new Set<string>();
+  for (let round = 1; round <= scenario.rounds; round++) {
+    const { targets, stop } = await startTargets(scenario);
+    try {
+      for (const target of targets) {
+        if (target.pid === undefined) unknownPids.add(target.name);
+        console.error(`— ${target.name}${scenario.rounds > 1 ? `, round ${round}` : ""}`);
+        const output = await runOnce(scenario, target);
+        if ("mode" in output) idleRows.push({ server: target.name, round, figures: output });
+        else {
+          console.log(renderTable(output));
+          scenarioRows.push({ server: target.name, round, figures: output });
+        }
+      }
+    } finally {
+      await stop();
+    }
+  }
+  return { scenarioRows, idleRows, unknownPids: [...unknownPids] };
+}
+
+/** Starts what the scenario asks for (ours unless --url; the floor with --floor). */
+export async function startTargets(scenario: Scenario) {
+  const started: StartedServer[] = [];
+  const targets: Target[] = [];
+  try {
+    if (scenario.url) targets.push({ name: scenario.url, url: scenario.url, pid: scenario.pid });
+    else if (scenario.instances > 1) {
+      const cluster = await startInstances(
+        scenario.instances,
+        scenario.serverEnv,
+        scenario.cpuProf,
+      );
+      started.push({
+        url: cluster.servers[0]!.url,
+        pid: cluster.servers[0]!.pid,
+        stop: cluster.stop,
+      });
+      targets.push({
+        name: `ours ×${scenario.instances}`,
+        url: cluster.servers[0]!.url,
+        pid: cluster.servers[0]!.pid,
+        urls: cluster.servers.map((server) => server.url),
+      });
+    } else {
+      const ours = await startServer("ours", scenario.serverEnv, scenario.cpuProf);
+      started.push(ours);
+      targets.push({ name: "ours", url: ours.url, pid: scenario.pid ?? ours.pid });
+    }
+    if (scenario.floor) {
+      const floor = await startServer("floor", []);
+      started.push(floor);
+      targets.push({ name: "floor", url: floor.url, pid: floor.pid });
+    }
+  } catch (error) {
+    await Promise.all(started.map((server) => server.stop()));
+    throw error;
+  }
+  if (scenario.compare) {
+    targets.push({ name: scenario.compare, url: scenario.compare, pid: scenario.comparePid });
+  }
+  return { targets, stop: () => Promise.all(started.map((server) => server.stop())) };
 }
 
 async function main(): Promise<void> {
@@ -260,26 +387,21 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : String(error));
     Deno.exit(2);
   }
-  const cluster = scenario.instances > 1 && !scenario.url
-    ? await startInstances(scenario.instances, scenario.serverEnv, scenario.cpuProf)
-    : null;
-  const ours = scenario.url || cluster
-    ? null
-    : await startOurServer(scenario.serverEnv, scenario.cpuProf);
-  const url = scenario.url ?? cluster?.servers[0]?.url ?? ours!.url;
-  // With several instances the figures for CPU and memory are the first instance's.
-  const pid = scenario.pid ?? cluster?.servers[0]?.pid ?? ours?.pid;
-  try {
-    const output = scenario.idle > 0
-      ? await runIdle(scenario.idle, url, pid, scenario.rampPerS)
-      : await runScenario(scenario, url, pid, cluster?.servers.map((s) => s.url));
-    if (!("mode" in output)) console.log(renderTable(output));
-    await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
-    console.error(`results written to ${jsonPath}`);
-  } finally {
-    await ours?.stop();
-    await cluster?.stop();
+  const { scenarioRows, idleRows, unknownPids } = await runTargets(scenario);
+  const single = scenarioRows.length + idleRows.length === 1;
+  if (idleRows.length > 0 && !single) console.log(renderIdleComparison(idleRows));
+  if (scenarioRows.length > 0 && !single) console.log(renderComparison(scenarioRows));
+  if (unknownPids.length > 0) {
+    console.log(
+      `(no pid for ${unknownPids.join(", ")}: its CPU and RSS are unknown; pass --pid or ` +
+        "--compare-pid for a server on this machine)",
+    );
   }
+  const output = single
+    ? (scenarioRows[0]?.figures ?? idleRows[0]?.figures)
+    : { runs: [...scenarioRows, ...idleRows] };
+  await Deno.writeTextFile(jsonPath, JSON.stringify(output, null, 2) + "\n");
+  console.error(`results written to ${jsonPath}`);
 }
 
 if (import.meta.main) {

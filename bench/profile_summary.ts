@@ -1,6 +1,8 @@
 /**
  * Self time per function in a V8 .cpuprofile (from `deno task bench --cpu-prof DIR`):
- * `deno run --allow-read bench/profile_summary.ts FILE [TOP]`.
+ * `deno run --allow-read bench/profile_summary.ts FILE [TOP] [FROM_S] [TO_S]`. FROM_S and TO_S
+ * keep only the samples that far into the profile (seconds), so the measured window can be told
+ * apart from ramp-up and closing, which cost differently.
  */
 interface ProfileNode {
   readonly id: number;
@@ -12,7 +14,7 @@ interface Profile {
   readonly timeDeltas: number[];
 }
 
-export function selfTimes(profile: Profile): Map<string, number> {
+export function selfTimes(profile: Profile, fromS = 0, toS = Infinity): Map<string, number> {
   const names = new Map<number, string>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
@@ -20,7 +22,10 @@ export function selfTimes(profile: Profile): Map<string, number> {
     names.set(node.id, `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`);
   }
   const totals = new Map<string, number>();
+  let at = 0;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromS * 1e6 || at > toS * 1e6) return;
     const name = names.get(id) ?? "?";
     totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
@@ -28,9 +33,9 @@ export function selfTimes(profile: Profile): Map<string, number> {
 }
 
 if (import.meta.main) {
-  const [file, top = "25"] = Deno.args;
-  if (!file) throw new Error("usage: profile_summary.ts FILE.cpuprofile [TOP]");
-  const totals = selfTimes(JSON.parse(await Deno.readTextFile(file)));
+  const [file, top = "25", from = "0", to = "Infinity"] = Deno.args;
+  if (!file) throw new Error("usage: profile_summary.ts FILE.cpuprofile [TOP] [FROM_S] [TO_S]");
+  const totals = selfTimes(JSON.parse(await Deno.readTextFile(file)), Number(from), Number(to));
   const all = [...totals.values()].reduce((a, b) => a + b, 0);
   const busy = [...totals.entries()].filter(([name]) => !name.startsWith("(idle)"));
   const busyTotal = busy.reduce((a, [, v]) => a + v, 0);

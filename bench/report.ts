@@ -15,7 +15,10 @@ export interface BenchReport {
   readonly date: string;
   readonly machine: { readonly cpus: number; readonly os: string; readonly deno: string };
   readonly target: string;
-  readonly scenario: Omit<Scenario, "serverEnv" | "json" | "label" | "cpuProf">;
+  readonly scenario: Omit<
+    Scenario,
+    "serverEnv" | "json" | "label" | "cpuProf" | "compare" | "comparePid" | "floor" | "rounds"
+  >;
   readonly connections: {
     readonly attempted: number;
     readonly opened: number;
@@ -34,6 +37,10 @@ export interface BenchReport {
     readonly rssPeakMB: number | null;
     readonly rssPerConnectionKB: number | null;
     readonly cpuPercentOfOneCore: number | null;
+    /** User + system CPU seconds the server spent in the measured window. */
+    readonly cpuSeconds: number | null;
+    /** That CPU time over the frames the clients received in the window, in µs. */
+    readonly cpuMicrosPerDelivered: number | null;
   } | null;
 }
 
@@ -111,7 +118,9 @@ export function renderTable(report: BenchReport): string {
         }` +
         `CPU ${
           server.cpuPercentOfOneCore === null ? "?" : server.cpuPercentOfOneCore.toFixed(0)
-        }% of one core`,
+        }% of one core, ${
+          server.cpuMicrosPerDelivered === null ? "?" : server.cpuMicrosPerDelivered.toFixed(1)
+        } µs per delivered frame`,
     );
   }
   return lines.join("\n");

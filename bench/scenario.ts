@@ -44,6 +44,17 @@ export const ScenarioSchema = z.object({
   label: z.string().default(""),
   /** Start our server with `--cpu-prof` and write the profile to this folder. */
   cpuProf: z.string().optional(),
+  /**
+   * A second server to run the same scenario against, one after the other, with both in one
+   * table. Its CPU and RSS need `comparePid` (unknown for a server we did not start).
+   */
+  compare: z.string().regex(/^wss?:\/\//, { error: "compare must start with ws:// or wss://" })
+    .optional(),
+  comparePid: z.coerce.number().int().positive().optional(),
+  /** Compare with the runtime's floor (bench/floor_server.ts), started by the bench. */
+  floor: z.boolean().default(false),
+  /** With a comparison: run both servers this many times, alternating (noise shows). */
+  rounds: int(1, 1),
   /** Extra environment for the server we start, as KEY=VALUE. */
   serverEnv: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*=/)).default([]),
 });
@@ -69,6 +80,9 @@ const FLAGS: Record<string, keyof Scenario> = {
   json: "json",
   label: "label",
   "cpu-prof": "cpuProf",
+  compare: "compare",
+  "compare-pid": "comparePid",
+  rounds: "rounds",
 };
 
 export const USAGE = `deno task bench [options]
@@ -89,18 +103,29 @@ export const USAGE = `deno task bench [options]
   --json PATH                  results file (bench/results/latest.json)
   --label TEXT                 a name for this run in the results
   --cpu-prof DIR               profile our server with --cpu-prof into DIR
-  --server-env KEY=VALUE       environment for our server (repeatable)`;
+  --server-env KEY=VALUE       environment for our server (repeatable)
+  --floor                      also run the runtime's floor (bench/floor_server.ts), one table
+  --compare ws://host:port/ws  also run this server, one table (CPU/RSS only with --compare-pid)
+  --compare-pid PID            the compared server's pid, for its CPU and RSS
+  --rounds N                   with --floor/--compare: alternate the servers N times (1)`;
 
 export function parseScenario(args: string[]): Scenario {
   const options: Record<string, { type: "string"; multiple?: boolean }> = {};
   for (const flag of Object.keys(FLAGS)) options[flag] = { type: "string" };
   options["server-env"] = { type: "string", multiple: true };
-  const { values } = parseArgs({ args, options, strict: true, allowPositionals: false });
+  const booleans: Record<string, { type: "boolean" }> = { floor: { type: "boolean" } };
+  const { values } = parseArgs({
+    args,
+    options: { ...options, ...booleans },
+    strict: true,
+    allowPositionals: false,
+  });
   const raw: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAGS)) {
     if (values[flag] !== undefined) raw[key] = values[flag];
   }
   if (values["server-env"] !== undefined) raw.serverEnv = values["server-env"];
+  if (values.floor === true) raw.floor = true;
   const parsed = ScenarioSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);

@@ -1,6 +1,7 @@
 /**
- * Our server as a child process for `deno task bench`, and the process figures the report
- * wants (RSS and CPU time), read from /proc for any server pid.
+ * The servers `deno task bench` starts as child processes (ours, and the runtime's floor for
+ * `--floor` / `bench:check`), and the process figures the report wants (RSS and CPU time), read
+ * from /proc for any server pid.
  */
 const ROOT = new URL("../", import.meta.url);
 
@@ -10,13 +11,27 @@ export interface StartedServer {
   stop(): Promise<void>;
 }
 
-export async function startOurServer(
+/** Which server to start: its entry file and the permissions it needs. */
+export type ServerKind = "ours" | "floor";
+
+const ENTRY: Record<ServerKind, readonly string[]> = {
+  ours: ["--allow-net", "--allow-env", "--allow-read", "main.ts"],
+  floor: ["--allow-net", "--allow-env", "bench/floor_server.ts"],
+};
+
+export function startOurServer(env: readonly string[], cpuProfDir?: string) {
+  return startServer("ours", env, cpuProfDir);
+}
+
+export async function startServer(
+  kind: ServerKind,
   env: readonly string[],
   cpuProfDir?: string,
 ): Promise<StartedServer> {
   const profile = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const [entry, ...permissions] = [ENTRY[kind].at(-1)!, ...ENTRY[kind].slice(0, -1)];
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", ...profile, "main.ts"],
+    args: ["run", ...permissions, ...profile, entry],
     cwd: ROOT,
     env: {
       PORT: "0",

@@ -11,10 +11,14 @@ export interface Clock {
   now(): number;
   setTimer(delayMs: number, fire: () => void): TimerId;
   clearTimer(id: TimerId): void;
+  /** Timers set and not yet fired nor cleared (a gauge on /metrics: leaks show as growth). */
+  readonly liveTimers?: number;
 }
 
 export class SystemClock implements Clock {
   readonly #anchor: number;
+  /** Ids of the timers still to fire: a set, so clearing a fired or unknown id counts nothing. */
+  readonly #live = new Set<TimerId>();
 
   /**
    * `skewMs` moves this clock away from the host's (CLOCK_SKEW_MS): a test aid that makes
@@ -29,11 +33,21 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, fire: () => void): TimerId {
-    return setTimeout(fire, Math.max(0, delayMs));
+    const id = setTimeout(() => {
+      this.#live.delete(id);
+      fire();
+    }, Math.max(0, delayMs));
+    this.#live.add(id);
+    return id;
   }
 
   clearTimer(id: TimerId): void {
+    this.#live.delete(id);
     clearTimeout(id as ReturnType<typeof setTimeout>);
+  }
+
+  get liveTimers(): number {
+    return this.#live.size;
   }
 }
 
@@ -69,6 +83,10 @@ export class ManualClock implements Clock {
 
   /** Timers not yet fired nor cleared. */
   get pendingTimers(): number {
+    return this.#timers.length;
+  }
+
+  get liveTimers(): number {
     return this.#timers.length;
   }
 

@@ -71,19 +71,7 @@ export class AddressBook {
     if (record.dropTimer !== null) this.clock.clearTimer(record.dropTimer);
     record.dropTimer = null;
     record.connections++;
-    const held = record;
-    let released = false;
-    return {
-      address,
-      allowRoomCreation: () => held.roomCreations.take(this.clock.now()),
-      mayTryPassword: () => held.passwordGuesses.level(this.clock.now()) >= 1,
-      wrongPassword: () => void held.passwordGuesses.take(this.clock.now()),
-      release: () => {
-        if (released) return;
-        released = true;
-        this.#release(address, held);
-      },
-    };
+    return new Lease(this, address, record);
   }
 
   /** Forgets every address and its timer (the server is draining). */
@@ -94,7 +82,8 @@ export class AddressBook {
     this.#records.clear();
   }
 
-  #release(address: string, record: AddressRecord): void {
+  /** @internal A lease gives its place back (once). */
+  release(address: string, record: AddressRecord): void {
     record.connections--;
     // A record from before clear() is no longer the book's.
     if (record.connections > 0 || this.#records.get(address) !== record) return;
@@ -113,5 +102,37 @@ export class AddressBook {
         this.#records.delete(address);
       }
     });
+  }
+}
+
+/**
+ * One connection's place in its address's record. A small object with methods rather than four
+ * closures: one lives as long as each connection does, so its size is paid per idle socket.
+ */
+class Lease implements AddressLease {
+  #released = false;
+
+  constructor(
+    readonly book: AddressBook,
+    readonly address: string,
+    readonly record: AddressRecord,
+  ) {}
+
+  allowRoomCreation(): boolean {
+    return this.record.roomCreations.take(this.book.clock.now());
+  }
+
+  mayTryPassword(): boolean {
+    return this.record.passwordGuesses.level(this.book.clock.now()) >= 1;
+  }
+
+  wrongPassword(): void {
+    this.record.passwordGuesses.take(this.book.clock.now());
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.book.release(this.address, this.record);
   }
 }

@@ -17,6 +17,7 @@ import { Connection } from "./connection.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
 import { InviteTokens } from "./invites.ts";
+import { processGauges } from "./process_gauges.ts";
 import { ResumeTokens } from "./resume_tokens.ts";
 import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
 import { webAssets } from "./web_assets.ts";
@@ -181,6 +182,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
         () => Math.floor((clock.now() - startedAt) / 1000),
       ),
       ...(cluster ? clusterGauges(cluster) : []),
+      ...processGauges({ clock, lobbySize: () => registry.lobbySize }),
     ];
     return c.text(metrics.render(gauges), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

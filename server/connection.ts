@@ -73,27 +73,21 @@ export class Connection implements Session {
   #state: State = "connecting";
   #socket: Socket | null = null;
   #authTimer: TimerId | null = null;
+  // Made when first needed, not per connection: an idle socket pays for what it holds, and most
+  // never send a client_log, a sync_report or a frame that awaits (bench/README.md, idle cost).
   /** With auth on: closes the socket when the last accepted token expires (moved by re-auth). */
-  readonly #tokenExpiry: DeadlineTimer;
+  #tokenExpiry: DeadlineTimer | null = null;
   readonly #limiter: WindowRateLimiter;
-  readonly #logLimiter = new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
-  readonly #reportLimiter = new WindowRateLimiter(SYNC_REPORTS_PER_SECOND);
-  /** Frames in arrival order, even behind a token check. */
-  readonly #inbox: OrderedInbox;
+  #logLimiter: WindowRateLimiter | null = null;
+  #reportLimiter: WindowRateLimiter | null = null;
+  /** Frames in arrival order behind a token or password check; null until a handling awaits. */
+  #inbox: OrderedInbox | null = null;
 
   constructor(ctx: ConnectionContext, address: AddressLease) {
     this.#ctx = ctx;
     this.#address = address;
     this.#authenticated = ctx.authenticator === null;
     this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
-    this.#tokenExpiry = new DeadlineTimer(ctx.clock, () => this.close("tokenExpired"));
-    this.#inbox = new OrderedInbox({
-      handle: (data) => this.#handle(data),
-      dropped: () => ctx.metrics.rateLimited.inc(),
-      overflow: () => this.sendError(ERRORS.rateLimited),
-      isOpen: () => this.#state === "open",
-      failed: (error) => ctx.log.error("frame handling failed", { client: this.id, error }),
-    });
   }
 
   get id(): string {
@@ -209,7 +203,21 @@ export class Connection implements Session {
   /** One frame from the socket, as the runtime delivered it. */
   receive(data: unknown): void {
     if (this.#state !== "open") return;
-    this.#inbox.receive(data);
+    if (this.#inbox !== null) return this.#inbox.receive(data);
+    const pending = this.#handle(data);
+    // The first handling that awaits: from now on frames queue behind it, in order.
+    if (pending) this.#orderedInbox().after(pending);
+  }
+
+  #orderedInbox(): OrderedInbox {
+    const ctx = this.#ctx;
+    return this.#inbox ??= new OrderedInbox({
+      handle: (data) => this.#handle(data),
+      dropped: () => ctx.metrics.rateLimited.inc(),
+      overflow: () => this.sendError(ERRORS.rateLimited),
+      isOpen: () => this.#state === "open",
+      failed: (error) => ctx.log.error("frame handling failed", { client: this.id, error }),
+    });
   }
 
   #handle(data: unknown): Promise<void> | void {
@@ -261,8 +269,12 @@ export class Connection implements Session {
    * use up the budget of real messages, nor earn an error.
    */
   #silentBudgetFor(type: string | undefined): WindowRateLimiter | null {
-    if (type === "client_log") return this.#logLimiter;
-    if (type === "sync_report") return this.#reportLimiter;
+    if (type === "client_log") {
+      return this.#logLimiter ??= new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
+    }
+    if (type === "sync_report") {
+      return this.#reportLimiter ??= new WindowRateLimiter(SYNC_REPORTS_PER_SECOND);
+    }
     return null;
   }
 
@@ -301,6 +313,7 @@ export class Connection implements Session {
         return;
       }
       // A re-auth with a fresh token updates the identity in place, and its expiry.
+      this.#tokenExpiry ??= new DeadlineTimer(this.#ctx.clock, () => this.close("tokenExpired"));
       this.#tokenExpiry.set(acceptedUntil(result.identity));
       this.#userId = result.identity.userId;
       this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
@@ -338,8 +351,8 @@ export class Connection implements Session {
     const wasOpen = this.#state === "open";
     this.#state = "closed";
     this.#clearAuthTimer();
-    this.#tokenExpiry.clear();
-    this.#inbox.clear();
+    this.#tokenExpiry?.clear();
+    this.#inbox?.clear();
     this.#ctx.registry.removeListener(this);
     // Not a leave: the member is away for the resume grace, and may come back on a new
     // connection (docs/protocol.md 5.10). An explicit leave_room has already left.

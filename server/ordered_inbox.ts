@@ -43,7 +43,12 @@ export class OrderedInbox {
       return;
     }
     const pending = this.#handlers.handle(data);
-    if (pending) void this.#drainAfter(pending);
+    if (pending) this.after(pending);
+  }
+
+  /** A handling already started elsewhere: frames received until it settles wait behind it. */
+  after(pending: Promise<void>): void {
+    void this.#drainAfter(pending);
   }
 
   /** Forgets the frames still waiting (the connection is gone). */

@@ -93,6 +93,12 @@ Deno.test("/metrics: a scripted session moves every counter by the right amount"
     assert.equal(sample(after, "owp_connections_closed_total", `code="1000"`), 2);
     assert.equal(sample(after, "owp_connections"), 0);
     assert.equal(sample(after, "owp_rooms"), 0);
+    // The leak gauges (the soak reads them): nobody in the lobby, memory reported.
+    assert.equal(sample(after, "owp_lobby_connections"), 0);
+    assert.equal(sample(live, "owp_lobby_connections"), 0);
+    assert.ok(sample(after, "owp_resident_memory_bytes") > 0);
+    assert.ok(sample(after, "owp_heap_used_bytes") > 0);
+    assert.equal(sample(after, "owp_timers"), clock.liveTimers);
   } finally {
     await test.close();
   }
