@@ -11,20 +11,13 @@ import { SystemClock } from "../rooms/clock.ts";
 import { createSessionServer } from "../server/app.ts";
 import { defaultConfig } from "../server/config.ts";
 import { silentLogger } from "../server/log.ts";
+import { startRedisServer } from "./instances.ts";
 import { summarize } from "./stats.ts";
 
 const SKEWS = [0, 400, -300];
 const PLAYS = Number(Deno.args[0] ?? 20);
 
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const redisPort = (listener.addr as Deno.NetAddr).port;
-listener.close();
-const redis = new Deno.Command("redis-server", {
-  args: ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-  stdout: "null",
-  stderr: "null",
-}).spawn();
-await new Promise((resolve) => setTimeout(resolve, 300));
+const { port: redisPort, process: redis } = await startRedisServer();
 
 const instances = SKEWS.map((skew, i) => {
   const clock = new SystemClock(skew);

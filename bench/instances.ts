@@ -10,20 +10,27 @@ export interface StartedInstances {
   stop(): Promise<void>;
 }
 
+/** Debian's redis-server on a free loopback port, nothing persisted; stop it by its process. */
+export async function startRedisServer(): Promise<{ port: number; process: Deno.ChildProcess }> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const process = new Deno.Command("redis-server", {
+    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // The instances reconnect on their own; this only spares them a failed first attempt.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return { port, process };
+}
+
 export async function startInstances(
   count: number,
   env: readonly string[],
   cpuProfDir?: string,
 ): Promise<StartedInstances> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const redis = new Deno.Command("redis-server", {
-    args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const { port, process: redis } = await startRedisServer();
   const servers: StartedServer[] = [];
   for (let i = 0; i < count; i++) {
     servers.push(

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { OWNER_GONE_REASON } from "../../cluster/cluster.ts";
 import { ERRORS } from "../../protocol/mod.ts";
 import { redisAvailable, sharedRedis, startRedis } from "../helpers/redis_server.ts";
+import { partyAcross } from "../helpers/party.ts";
 import { TestClient } from "../helpers/test_client.ts";
 
 const ignore = !redisAvailable();
@@ -110,21 +111,8 @@ Deno.test({
 });
 
 /** Host on the first instance, one member on each of the others, all ready. */
-async function party(instances: readonly Instance[]) {
-  const host = await TestClient.connect(instances[0]!.wsUrl);
-  host.send("create_room", { name: "Processes", start_pos: 0 });
-  const roomId = (await host.next("room_state")).room!;
-  const members: TestClient[] = [];
-  for (const instance of instances.slice(1)) {
-    const member = await TestClient.connect(instance.wsUrl);
-    await member.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
-    member.send("join_room", {}, roomId);
-    await member.next("room_state");
-    member.send("ready", {}, roomId);
-    members.push(member);
-  }
-  return { host, members, roomId };
-}
+const party = (instances: readonly Instance[]) =>
+  partyAcross(instances.map((instance) => instance.wsUrl), { name: "Processes" });
 
 Deno.test({
   name: "three processes: play, pause, seek, chat and leave reach every instance",

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { SystemClock } from "../../rooms/clock.ts";
 import { ERRORS } from "../../protocol/mod.ts";
 import { redisAvailable, sharedRedis, startRedis } from "../helpers/redis_server.ts";
+import { partyAcross } from "../helpers/party.ts";
 import { TestClient } from "../helpers/test_client.ts";
 import { startTestServer, type TestServer } from "../helpers/test_server.ts";
 
@@ -80,21 +81,8 @@ Deno.test({ name: "a party spread over three instances: play, chat, leave", igno
 });
 
 /** A room on A with a host there, members joining from B and C, all ready. */
-async function partyOver(servers: TestServer[], options: Record<string, unknown> = {}) {
-  const host = await TestClient.connect(servers[0]!.wsUrl);
-  host.send("create_room", { name: "Party", start_pos: 0, ...options });
-  const roomId = (await host.next("room_state")).room!;
-  const members: TestClient[] = [];
-  for (const server of servers.slice(1)) {
-    const member = await TestClient.connect(server.wsUrl);
-    await member.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
-    member.send("join_room", {}, roomId);
-    await member.next("room_state");
-    member.send("ready", {}, roomId);
-    members.push(member);
-  }
-  return { host, members, roomId };
-}
+const partyOver = (servers: TestServer[], options: Record<string, unknown> = {}) =>
+  partyAcross(servers.map((server) => server.wsUrl), options);
 
 Deno.test(
   { name: "the contract's rules hold for a client of a non-owner instance", ignore },
