@@ -1,14 +1,14 @@
 /**
  * Resume tokens: a compact HS256 JWT (`sub` = the client id; `uid` = the user, with auth on;
  * `exp`) that lets a client take its session back on a new connection. Signed and checked
- * synchronously with Node's HMAC (jose's API is asynchronous only), so issuing one in
- * client_hello and checking one in `resume` never reorders a connection's frames, and the
- * whole flow stays deterministic on a manual clock. The key is RESUME_SECRET, or a random one
+ * synchronously (jose's API is asynchronous only), so issuing one in client_hello and checking
+ * one in `resume` never reorders a connection's frames, and the whole flow stays deterministic
+ * on a manual clock. One is signed per connection, so the HMAC is our own allocation-free one
+ * (server/hmac_sha256.ts), not node:crypto's. The key is RESUME_SECRET, or a random one
  * per process (then tokens do not survive a restart, and neither do rooms).
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { Buffer } from "node:buffer";
 import { RESUME_TOKEN_TTL_S } from "../protocol/mod.ts";
+import { base64urlOfText, equalInConstantTime, HmacSha256 } from "./hmac_sha256.ts";
 
 export interface ResumeClaims {
   /** The session's client id. */
@@ -21,13 +21,15 @@ export type ResumeCheck =
   | { readonly ok: true; readonly claims: ResumeClaims }
   | { readonly ok: false; readonly reason: string };
 
-const HEADER = base64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
+const HEADER = base64urlOfText(JSON.stringify({ alg: "HS256", typ: "JWT" }));
 
 export class ResumeTokens {
-  readonly #key: Buffer;
+  readonly #hmac: HmacSha256;
 
   constructor(secret: string, readonly ttlS = RESUME_TOKEN_TTL_S) {
-    this.#key = secret ? Buffer.from(secret, "utf8") : randomBytes(32);
+    this.#hmac = new HmacSha256(
+      secret ? new TextEncoder().encode(secret) : crypto.getRandomValues(new Uint8Array(32)),
+    );
   }
 
   issue(claims: ResumeClaims, nowMs: number): string {
@@ -36,22 +38,20 @@ export class ResumeTokens {
       exp: Math.floor(nowMs / 1000) + this.ttlS,
     };
     if (claims.userId !== null) payload.uid = claims.userId;
-    const body = `${HEADER}.${base64url(JSON.stringify(payload))}`;
-    return `${body}.${this.#sign(body)}`;
+    const body = `${HEADER}.${base64urlOfText(JSON.stringify(payload))}`;
+    return `${body}.${this.#hmac.signToBase64url(body)}`;
   }
 
   check(token: string, nowMs: number): ResumeCheck {
     const parts = token.split(".");
     if (parts.length !== 3 || parts[0] !== HEADER) return { ok: false, reason: "malformed" };
     const body = `${parts[0]}.${parts[1]}`;
-    const expected = Buffer.from(this.#sign(body));
-    const given = Buffer.from(parts[2]!);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    if (!equalInConstantTime(this.#hmac.signToBase64url(body), parts[2]!)) {
       return { ok: false, reason: "bad signature" };
     }
     let payload: { sub?: unknown; uid?: unknown; exp?: unknown };
     try {
-      payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
+      payload = JSON.parse(textOfBase64url(parts[1]!));
     } catch {
       return { ok: false, reason: "malformed" };
     }
@@ -62,12 +62,13 @@ export class ResumeTokens {
     const userId = typeof payload.uid === "string" ? payload.uid : null;
     return { ok: true, claims: { clientId: payload.sub, userId } };
   }
-
-  #sign(body: string): string {
-    return createHmac("sha256", this.#key).update(body).digest("base64url");
-  }
 }
 
-function base64url(text: string): string {
-  return Buffer.from(text, "utf8").toString("base64url");
+/** Decodes base64url (padding optional) to UTF-8 text; throws on anything malformed. */
+function textOfBase64url(encoded: string): string {
+  // atob takes standard base64, padding optional (forgiving-base64), and throws on bad input.
+  const binary = atob(encoded.replaceAll("-", "+").replaceAll("_", "/"));
+  return new TextDecoder("utf-8", { fatal: true }).decode(
+    Uint8Array.from(binary, (char) => char.charCodeAt(0)),
+  );
 }
