@@ -14,6 +14,13 @@ export interface IdleFigures {
   readonly rssPerIdleConnectionKB: number | null;
   /** RSS growth over the second half of the connections, per connection. */
   readonly rssMarginalKB: number | null;
+  /**
+   * With --settle: per connection, from the samples in the second half of the settle window
+   * (median, lowest, highest); null without it.
+   */
+  readonly settledKB:
+    | { readonly median: number; readonly min: number; readonly max: number }
+    | null;
 }
 
 export interface Row<T> {
@@ -115,6 +122,7 @@ export function renderIdleComparison(rows: readonly Row<IdleFigures>[]): string 
     "RSS after",
     "KB/connection",
     "second half KB/conn",
+    "settled KB/conn (range)",
   ];
   const body = rows.map(({ server, round, figures: f }) => [
     rows.some((x) => x.round > 1) ? `${server} #${round}` : server,
@@ -124,6 +132,11 @@ export function renderIdleComparison(rows: readonly Row<IdleFigures>[]): string 
     fixed(f.rssAfterMB, 1, " MB"),
     fixed(f.rssPerIdleConnectionKB, 1),
     fixed(f.rssMarginalKB, 1),
+    f.settledKB
+      ? `${f.settledKB.median.toFixed(1)} (${f.settledKB.min.toFixed(1)}–${
+        f.settledKB.max.toFixed(1)
+      })`
+      : "—",
   ]);
   const servers = [...new Set(rows.map((r) => r.server))];
   const lines = [table(header, body)];
@@ -132,7 +145,9 @@ export function renderIdleComparison(rows: readonly Row<IdleFigures>[]): string 
       "",
       `${servers[0]} / ${servers[1]} (medians): KB per idle connection ${
         ratio(rows, (f) => f.rssPerIdleConnectionKB)
-      }, second half ${ratio(rows, (f) => f.rssMarginalKB)}`,
+      }, second half ${ratio(rows, (f) => f.rssMarginalKB)}, settled ${
+        ratio(rows, (f) => f.settledKB?.median ?? null)
+      }`,
     );
   }
   return lines.join("\n");

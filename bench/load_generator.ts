@@ -231,6 +231,7 @@ async function runIdle(
   url: string,
   pid: number | undefined,
   rampPerS: number,
+  settleS: number,
 ): Promise<IdleFigures> {
   const before = pid ? await sampleProcess(pid) : null;
   const clients: BenchClient[] = [];
@@ -257,6 +258,13 @@ async function runIdle(
   }
   await sleep(2_000);
   const after = pid ? await sampleProcess(pid) : null;
+  const settled = pid && before && clients.length > 0
+    ? await sampleWhileSettling(
+      pid,
+      settleS,
+      (rss) => (rss - before.rssBytes) / clients.length / 1024,
+    )
+    : null;
   await Promise.all(clients.map((client) => client.close()));
   const perConnection = before && after && clients.length > 0
     ? (after.rssBytes - before.rssBytes) / clients.length / 1024
@@ -271,6 +279,7 @@ async function runIdle(
     rssMarginalKB: half && after && clients.length > halfCount
       ? (after.rssBytes - half.rssBytes) / (clients.length - halfCount) / 1024
       : null,
+    settledKB: settled,
   };
   console.log(
     `idle connections ${clients.length} (failed ${failed}): RSS ${
@@ -278,9 +287,40 @@ async function runIdle(
     } → ` +
       `${figures.rssAfterMB?.toFixed(1)} MB, ${
         perConnection?.toFixed(1) ?? "?"
-      } KB per idle connection (second half: ${figures.rssMarginalKB?.toFixed(1) ?? "?"} KB each)`,
+      } KB per idle connection (second half: ${figures.rssMarginalKB?.toFixed(1) ?? "?"} KB each)` +
+      (settled
+        ? `; settled ${settled.median.toFixed(1)} KB (${settled.min.toFixed(1)}–${
+          settled.max.toFixed(1)
+        })`
+        : ""),
   );
   return figures;
+}
+
+/**
+ * RSS once a second for `seconds` with the connections held open; the figures (per connection,
+ * by `perConnection`) are from the window's second half, after V8 has given back the young
+ * generation a ramp grew. Null with no window.
+ */
+async function sampleWhileSettling(
+  pid: number,
+  seconds: number,
+  perConnection: (rssBytes: number) => number,
+): Promise<IdleFigures["settledKB"]> {
+  if (seconds <= 0) return null;
+  const figures: number[] = [];
+  for (let s = 1; s <= seconds; s++) {
+    await sleep(1_000);
+    const sample = await sampleProcess(pid);
+    if (sample && s > seconds / 2) figures.push(perConnection(sample.rssBytes));
+  }
+  if (figures.length === 0) return null;
+  const sorted = figures.toSorted((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!,
+    max: sorted.at(-1)!,
+  };
 }
 
 /** One server a run measures: ours, the floor, or an external one. */
@@ -295,7 +335,7 @@ interface Target {
 
 function runOnce(scenario: Scenario, target: Target) {
   return scenario.idle > 0
-    ? runIdle(scenario.idle, target.url, target.pid, scenario.rampPerS)
+    ? runIdle(scenario.idle, target.url, target.pid, scenario.rampPerS, scenario.settleS)
     : runScenario(scenario, target.url, target.pid, target.urls);
 }
 

@@ -34,6 +34,12 @@ export const ScenarioSchema = z.object({
   /** Idle mode: open this many connections, no rooms, and report memory per connection. */
   idle: int(0, 0),
   /**
+   * Idle mode: keep the connections this many seconds after the ramp, sampling RSS each second.
+   * Just after a fast ramp V8's young generation is still sized for it; it gives that back after
+   * some seconds of quiet (~30 s on Deno 2.9), which is the cost a long-idle server pays.
+   */
+  settleS: int(0, 0),
+  /**
    * Start this many instances of our server sharing one Redis (a redis-server the bench starts):
    * each party's host and members are spread over them.
    */
@@ -75,6 +81,7 @@ const FLAGS: Record<string, keyof Scenario> = {
   drain: "drainMs",
   pid: "pid",
   idle: "idle",
+  settle: "settleS",
   instances: "instances",
   "command-cooldown": "commandCooldownMs",
   json: "json",
@@ -99,6 +106,7 @@ export const USAGE = `deno task bench [options]
   --drain MS                   wait for late deliveries (2000)
   --pid PID                    server pid for RSS/CPU (automatic for our server)
   --idle N                     idle mode: N connections, memory per connection
+  --settle S                   idle mode: also sample RSS for S s after the ramp (0)
   --instances N                N instances of our server on one Redis, members spread (1)
   --json PATH                  results file (bench/results/latest.json)
   --label TEXT                 a name for this run in the results
