@@ -15,13 +15,14 @@ import {
   type Timings,
 } from "../protocol/mod.ts";
 import {
+  advance,
   commandAnchor,
   type CommandTiming,
   judgeStateUpdate,
   legacyPlayPoint,
   type Playback,
   positionAt,
-  positionAtTarget,
+  rateAt,
   type StateUpdateVerdict,
 } from "./policy.ts";
 
@@ -116,19 +117,18 @@ export class PlaybackController {
       ? "paused"
       : command.playState ?? previous ?? this.#playback.playState;
     const p = command.position;
-    const rate = this.#playback.rate;
     // A paused room's position holds from whenever; a playing one advances from the anchor
     // (a deferred sender starts at the target); a buffering host's player is stalled at p.
     const moving = playState === "playing" && command.action !== "buffering";
     const t0 = moving ? anchorTs ?? target : command.action === "buffering" ? null : target;
-    this.#playback = { position: p, playState, anchorTs: t0, rate };
+    this.#playback = { ...this.#playback, position: p, playState, anchorTs: t0 };
     this.#lastTargetTs = target;
     const payload: PlayerEventPayload = {
       action: command.action,
       position: p,
       play_state: playState,
       target_server_ts: target,
-      position_at_target: moving ? positionAtTarget(p, t0, target, rate) : p,
+      position_at_target: moving && t0 !== null ? advance(p, t0, target, this.#playback) : p,
     };
     const message = build.playerEvent(this.#roomId, sender.id, payload, target);
     effects.push({ kind: "broadcast", message, except: sender.echo ? null : sender.id });
@@ -137,23 +137,30 @@ export class PlaybackController {
 
   /**
    * A new playback rate, scheduled like a seek: the timeline runs at the old rate until the
-   * sender's instant (its `at_server_ts`, else the target) and at the new one from there. A
-   * waiting play keeps its own anchor, rebased the same way.
+   * sender's instant (its `at_server_ts`) and at the new one from there. Without that instant,
+   * until the target, when the players switch (they are told to): anchored at the arrival, the
+   * timeline would run ahead of every player by (target − arrival) × (new − old rate), and a
+   * command anchored before the target (a play right behind the change) still runs at the old
+   * rate until it. The timeline and a waiting play are re-anchored at the change.
    */
   setRate(now: number, sender: Sender, rate: number, timing: CommandTiming): PlaybackEffect[] {
     const target = now + this.#timings.controlScheduleMs;
-    const t0 = commandAnchor(timing, now) ?? target;
+    const switchTs = timing.atServerTs === null ? target : commandAnchor(timing, now) ?? target;
     const before = this.#playback;
-    const position = positionAt(before, t0);
+    // Re-anchored at the switch when it is past, else now (an anchor must not be in the future);
+    // a change still pending from before is folded in at its rate now.
+    const t0 = Math.min(switchTs, now);
+    const rateSwitch = switchTs > t0 ? { atTs: switchTs, rateBefore: rateAt(before, t0) } : null;
     this.#playback = {
-      position,
+      position: positionAt(before, t0),
       playState: before.playState,
       anchorTs: before.anchorTs === null ? null : t0,
       rate,
+      rateSwitch,
     };
     const pending = this.#pendingPlay;
     if (pending && pending.anchorTs !== null) {
-      const rebased = positionAtTarget(pending.position, pending.anchorTs, t0, before.rate);
+      const rebased = advance(pending.position, pending.anchorTs, t0, before);
       this.#pendingPlay = { ...pending, position: rebased, anchorTs: t0 };
     }
     this.#lastTargetTs = Math.max(this.#lastTargetTs ?? 0, target);
@@ -195,7 +202,7 @@ export class PlaybackController {
     );
     if (verdict !== "accept") return { verdict, effects: NOTHING };
     const anchorTs = commandAnchor({ atServerTs, deferred: false }, now);
-    this.#playback = { position, playState, anchorTs, rate: this.#playback.rate };
+    this.#playback = { ...this.#playback, position, playState, anchorTs };
     this.#lastStateTs = now;
     const state = { position: positionAt(this.#playback, now), play_state: playState };
     const message = build.stateUpdate(this.#roomId, hostId, state, now);
@@ -257,7 +264,7 @@ export class PlaybackController {
     this.#pendingPlay = { id, senderId, position, anchorTs, previousPlayState };
     // Playing: a sender that acted at once is playing now; a deferred one's timeline starts
     // only when the play fires, so its position holds until then.
-    this.#playback = { position, playState: "playing", anchorTs, rate: this.#playback.rate };
+    this.#playback = { ...this.#playback, position, playState: "playing", anchorTs };
     return existing ? NOTHING : [{ kind: "arm_ready_wait", playId: id, waitMs }];
   }
 
@@ -275,8 +282,12 @@ export class PlaybackController {
     const effects: PlaybackEffect[] = [];
     this.#cancelPendingPlay(effects);
     const target = now + this.#timings.playScheduleMs;
-    const rate = this.#playback.rate;
-    this.#playback = { position, playState: "playing", anchorTs: anchorTs ?? target, rate };
+    this.#playback = {
+      ...this.#playback,
+      position,
+      playState: "playing",
+      anchorTs: anchorTs ?? target,
+    };
     this.#lastTargetTs = target;
     effects.push({ kind: "broadcast", message: this.#playMessage(senderId, target), except: null });
     return effects;
@@ -285,7 +296,7 @@ export class PlaybackController {
   /** A play for `target` on the current timeline, with the upstream client's point too. */
   #playMessage(senderId: string, target: number): ServerMessage {
     const atTarget = positionAt(this.#playback, target);
-    const legacy = legacyPlayPoint(atTarget, target, this.#timings, this.#playback.rate);
+    const legacy = legacyPlayPoint(atTarget, target, this.#timings, rateAt(this.#playback, target));
     const payload: PlayerEventPayload = {
       action: "play",
       position: legacy.position,

@@ -25,6 +25,16 @@ export interface Playback {
   readonly anchorTs: number | null;
   /** Media seconds per second while playing (extension: the room's playback rate). */
   readonly rate: number;
+  /**
+   * A rate change not yet in effect: the timeline ran at `rateBefore` until `atTs`, when every
+   * player switches (a `set_rate` without the sender's instant switches at its target).
+   */
+  readonly rateSwitch?: RateSwitch | null;
+}
+
+export interface RateSwitch {
+  readonly atTs: number;
+  readonly rateBefore: number;
 }
 
 /** Milliseconds of media time are as fine as any player seeks. */
@@ -35,10 +45,32 @@ export function roundPosition(seconds: number): number {
 /** The position at `now`: a playing room advances from its anchor; it never runs backwards. */
 export function positionAt(playback: Playback, now: number): number {
   if (playback.playState !== "playing" || playback.anchorTs === null) return playback.position;
-  const elapsedS = Math.max(0, now - playback.anchorTs) / 1000;
-  return roundPosition(
-    Math.min(MAX_POSITION_SECONDS, playback.position + elapsedS * playback.rate),
-  );
+  return advance(playback.position, playback.anchorTs, now, playback);
+}
+
+/**
+ * `position`, held at `fromTs`, moved on to `toTs` at the timeline's rate: the rate before a
+ * pending switch up to its instant, the room's rate after it. Never backwards.
+ */
+export function advance(
+  position: number,
+  fromTs: number,
+  toTs: number,
+  rates: Pick<Playback, "rate" | "rateSwitch">,
+): number {
+  const seconds = (from: number, to: number) => Math.max(0, to - from) / 1000;
+  const change = rates.rateSwitch;
+  const media = change && fromTs < change.atTs
+    ? seconds(fromTs, Math.min(toTs, change.atTs)) * change.rateBefore +
+      seconds(change.atTs, toTs) * rates.rate
+    : seconds(fromTs, toTs) * rates.rate;
+  return roundPosition(Math.min(MAX_POSITION_SECONDS, position + media));
+}
+
+/** The rate the timeline runs at, at `ts`. */
+export function rateAt(playback: Playback, ts: number): number {
+  const change = playback.rateSwitch;
+  return change && ts < change.atTs ? change.rateBefore : playback.rate;
 }
 
 /** How a host says when its player was at the commanded position. */
@@ -58,18 +90,6 @@ export function commandAnchor(timing: CommandTiming, arrival: number): number | 
   if (timing.deferred) return null;
   if (timing.atServerTs === null) return arrival;
   return Math.min(arrival, Math.max(arrival - MAX_AT_SERVER_TS_AGE_MS, timing.atServerTs));
-}
-
-/** The position a player following the anchor (position, t0, rate) is at on `target`. */
-export function positionAtTarget(
-  position: number,
-  anchorTs: number | null,
-  target: number,
-  rate = 1,
-) {
-  if (anchorTs === null) return position;
-  const elapsedS = (target - anchorTs) / 1000;
-  return roundPosition(Math.min(MAX_POSITION_SECONDS, position + elapsedS * rate));
 }
 
 /**

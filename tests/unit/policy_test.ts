@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TIMINGS } from "../../protocol/mod.ts";
-import { judgeStateUpdate, type Playback, positionAt } from "../../rooms/policy.ts";
+import {
+  advance,
+  judgeStateUpdate,
+  type Playback,
+  positionAt,
+  rateAt,
+} from "../../rooms/policy.ts";
 
 const T = DEFAULT_TIMINGS;
 const NOW = 1_000_000;
@@ -27,6 +33,26 @@ Deno.test("positionAt extrapolates a playing room from its anchor and freezes a 
   );
   // At the room's playback rate.
   assert.equal(positionAt({ ...playing, rate: 1.5 }, NOW), 115);
+});
+
+Deno.test("a pending rate switch: the old rate up to its instant, the new one after", () => {
+  // 1.5 from NOW + 300 (a set_rate's target); 1 before it.
+  const switching: Playback = {
+    ...playing,
+    anchorTs: NOW,
+    rate: 1.5,
+    rateSwitch: { atTs: NOW + 300, rateBefore: 1 },
+  };
+  assert.equal(positionAt(switching, NOW + 200), 100.2);
+  assert.equal(positionAt(switching, NOW + 1_300), 100 + 0.3 + 1.5);
+  assert.equal(rateAt(switching, NOW + 299), 1);
+  assert.equal(rateAt(switching, NOW + 300), 1.5);
+  // An anchor after the switch: the new rate all the way.
+  assert.equal(advance(50, NOW + 500, NOW + 1_500, switching), 51.5);
+  // A command anchored before the switch (a play right behind the change).
+  assert.equal(advance(50, NOW + 100, NOW + 1_100, switching), 51.4); // 0.2 s at 1, 0.8 at 1.5
+  // Never backwards.
+  assert.equal(advance(50, NOW + 1_000, NOW, switching), 50);
 });
 
 Deno.test("state_update filter 1: a change of play_state is always accepted", () => {

@@ -265,16 +265,24 @@ Deno.test("playback rate: scheduled like a seek; the timeline and room_state run
   const target = clock.now() + DEFAULT_TIMINGS.controlScheduleMs;
   assert.equal(changed.payload.rate, 2);
   assert.equal(changed.payload.target_server_ts, target);
-  // Like a command without at_server_ts, it holds from its arrival: 11.5, then 0.3 s at 2.
-  assert.equal(changed.payload.position_at_target, 12.1);
+  // Without at_server_ts every player switches at the target, and so does the timeline:
+  // 11.5 now, 0.3 s more at the old rate.
+  assert.equal(changed.payload.position_at_target, 11.8);
   assert.equal(host.last("rate_changed")!.payload.rate, 2, "the setter hears it too");
   clock.advance(300 + 5_000);
   const late = new FakeMember("late");
   room.post({ kind: "join", from: late });
   assert.equal(late.last("room_state")!.payload.playback_rate, 2);
-  assert.equal(late.last("room_state")!.payload.state.position, 11.5 + 5.3 * 2);
+  assert.equal(late.last("room_state")!.payload.state.position, 11.8 + 5 * 2);
   room.post({ kind: "set_rate", from: members[0]!, rate: 1, atServerTs: null });
   assert.equal(members[0]!.last("error")!.payload.message, ERRORS.notHostPlayback.message);
+  // With the sender's instant (its player switched then), the new rate runs from there:
+  // 21.8 + 0.2 s at 2 until 0.1 s ago, then 0.1 + 0.3 s at 1.
+  clock.advance(200);
+  room.post({ kind: "set_rate", from: host, rate: 1, atServerTs: clock.now() - 100 });
+  const sent = members[0]!.last("rate_changed")!.payload;
+  assert.equal(sent.rate, 1);
+  assert.equal(sent.position_at_target, 21.8 + 0.1 * 2 + 0.4);
 });
 
 Deno.test("race: a rate change during a pending play: the play fires on the new rate's timeline", () => {
@@ -284,9 +292,9 @@ Deno.test("race: a rate change during a pending play: the play fires on the new 
   room.post({ kind: "set_rate", from: host, rate: 1.5, atServerTs: null });
   clock.advance(1_000); // the wait ends 2 s after the play
   const play = host.last("player_event")!;
-  // Rate 1 for the first second (to the rate change), then 1.5 for the rest of the wait and
-  // the 1.5 s schedule.
-  assert.equal(play.payload.position_at_target, 50 + 1 + (1 + 1.5) * 1.5);
+  // Rate 1 until the rate change's target (1 s + its 0.3 s schedule), then 1.5 until the
+  // play's target (the wait's end at 2 s + the play's 1.5 s schedule).
+  assert.equal(play.payload.position_at_target, 54.6); // 50 + 1.3 + 2.2 × 1.5
 });
 
 Deno.test("room list pages: filters, a page at a time, a cursor that survives rooms closing", () => {
