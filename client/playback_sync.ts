@@ -116,8 +116,12 @@ const INITIAL_SEEK_LATENCY_MS = 60;
 const INITIAL_PAUSED_SEEK_LATENCY_MS = 60;
 /** A seek while playing is prepared ahead when there is this much time beyond what it costs. */
 const SEEK_PREPARE_MARGIN_MS = 30;
-/** A start or seek is measured this long after it, once the player has settled. */
-const MEASURE_AFTER_MS = 300;
+/**
+ * A seek is measured this long after it, once the player has settled; a start sooner, before
+ * the drift controller's first trim (its startSettleMs), which would hide what the start cost.
+ */
+const SEEK_MEASURE_AFTER_MS = 300;
+const START_MEASURE_AFTER_MS = 200;
 /**
  * Host: how often to look whether a started or seeked player's media runs; how long it must
  * then have advanced with real time (each look within the step tolerance, the whole run within
@@ -448,6 +452,7 @@ export class PlaybackSync {
       atMs: this.#ctx.clock.now(),
       assumedMs: this.startLatency.estimateMs,
     };
+    this.#drift.started(this.#ctx.clock.now());
     player.play().then(() => {
       if (this.#readiness === "autoplay_blocked") this.#setReadiness("ready");
     }, () => {
@@ -522,7 +527,11 @@ export class PlaybackSync {
     this.#learn(drift, now);
     const decision = this.#drift.decide(drift, now, anchor.rate);
     if (decision.kind === "seek") this.#seekWhilePlaying(expected);
-    if (decision.kind === "rate" && decision.rate !== player.rate) player.setRate(decision.rate);
+    if (decision.kind === "rate" && decision.rate !== player.rate) {
+      // A correction around rate 1 may bend the pitch (see Player.setRate); a room that plays
+      // at another rate keeps it, as its people chose.
+      player.setRate(decision.rate, decision.rate === anchor.rate || anchor.rate !== 1);
+    }
     if (now - this.#lastReportMs >= this.#reportIntervalMs && decision.kind === "rate") {
       this.#lastReportMs = now;
       this.#ctx.sendReport({ drift_ms: Math.round(drift * 1000 * 10) / 10, rate: player.rate });
@@ -534,7 +543,8 @@ export class PlaybackSync {
   /** A start or seek of ours has settled: what it really cost tunes the next one. */
   #learn(driftS: number, nowMs: number): void {
     const measure = this.#measure;
-    if (!measure || nowMs - measure.atMs < MEASURE_AFTER_MS) return;
+    const after = measure?.kind === "start" ? START_MEASURE_AFTER_MS : SEEK_MEASURE_AFTER_MS;
+    if (!measure || nowMs - measure.atMs < after) return;
     this.#measure = null;
     if (measure.kind === "start" && this.#coldStart) {
       this.#coldStart = false;

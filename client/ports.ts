@@ -49,7 +49,12 @@ export interface Player {
   play(): Promise<void>;
   pause(): void;
   seek(position: number): void;
-  setRate(rate: number): void;
+  /**
+   * `keepPitch` false (a short correction around rate 1): the rate may change the pitch. A
+   * browser that keeps the pitch time-stretches, and Chromium's time-stretching sets the media
+   * clock back 25 ms each time it engages, more than a small correction is worth.
+   */
+  setRate(rate: number, keepPitch?: boolean): void;
   readonly rate: number;
   /**
    * How long this kind of player typically takes from play() until its media runs, and from

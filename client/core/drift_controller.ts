@@ -5,7 +5,14 @@
  * pitch or see as jumps; a drift too large for that is a hard seek. Hysteresis: once
  * correcting, it keeps going until the drift is well inside the dead zone, so the rate does
  * not flap at the edge. After a seek, the player needs a moment before its position means
- * anything again. Pure: time comes in as arguments.
+ * anything again.
+ *
+ * Right after a start or a seek the offset left is what the player's start-up latency varied by
+ * (Chromium: sd 7–8 ms from start to start, which no prediction beats), so for a short window
+ * the dead zone is a few ms and the gain closes the offset in about one check: a trim. Trims
+ * and leans are meant to be applied without pitch preservation (Player.setRate): Chromium's
+ * time-stretching sets the media clock back 25 ms each time it engages (bench/README.md), more
+ * than a trim corrects. Pure: time comes in as arguments.
  */
 export interface DriftOptions {
   /** Start correcting beyond this drift (s). */
@@ -20,6 +27,17 @@ export interface DriftOptions {
   readonly hardSeekS: number;
   /** After a seek, judge again only after this long (ms). */
   readonly seekSettleMs: number;
+  /** After a start, judge only after this long (ms): the media runs for good by then. */
+  readonly startSettleMs: number;
+  /** For this long after a start or a seek's settle (ms), small offsets are trimmed. */
+  readonly trimWindowMs: number;
+  /** While trimming: correct beyond this (s), stop inside this (s). */
+  readonly trimDeadZoneS: number;
+  readonly trimSettleS: number;
+  /** While trimming: rate change per second of drift (4 closes it in one 250 ms check). */
+  readonly trimGainPerS: number;
+  /** While trimming the rate stays within 1 ± this (a trim is short; it should not be heard). */
+  readonly trimMaxRateChange: number;
 }
 
 export const DEFAULT_DRIFT_OPTIONS: DriftOptions = Object.freeze({
@@ -29,6 +47,12 @@ export const DEFAULT_DRIFT_OPTIONS: DriftOptions = Object.freeze({
   maxRateChange: 0.1,
   hardSeekS: 0.5,
   seekSettleMs: 400,
+  startSettleMs: 200,
+  trimWindowMs: 1_500,
+  trimDeadZoneS: 0.003,
+  trimSettleS: 0.001,
+  trimGainPerS: 4,
+  trimMaxRateChange: 0.05,
 });
 
 export type DriftDecision =
@@ -40,6 +64,7 @@ export class DriftController {
   readonly #options: DriftOptions;
   #correcting = false;
   #quietUntilMs = Number.NEGATIVE_INFINITY;
+  #trimUntilMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: Partial<DriftOptions> = {}) {
     this.#options = { ...DEFAULT_DRIFT_OPTIONS, ...options };
@@ -54,24 +79,40 @@ export class DriftController {
       this.seeked(nowMs);
       return { kind: "seek" };
     }
-    if (this.#correcting ? size < o.settleS : size < o.deadZoneS) {
+    const trimming = nowMs < this.#trimUntilMs;
+    const deadZone = trimming ? o.trimDeadZoneS : o.deadZoneS;
+    const settle = trimming ? o.trimSettleS : o.settleS;
+    if (this.#correcting ? size < settle : size < deadZone) {
       this.#correcting = false;
       return { kind: "rate", rate: baseRate };
     }
     this.#correcting = true;
-    const change = Math.max(-o.maxRateChange, Math.min(o.maxRateChange, driftS * o.gainPerS));
+    const max = trimming ? o.trimMaxRateChange : o.maxRateChange;
+    const gain = trimming ? o.trimGainPerS : o.gainPerS;
+    const change = Math.max(-max, Math.min(max, driftS * gain));
     return { kind: "rate", rate: baseRate * (1 + change) };
   }
 
-  /** A seek happened (ours or anyone's): wait for the player to settle before judging. */
+  /** A seek happened (ours or anyone's): wait for the player to settle, then trim. */
   seeked(nowMs: number): void {
+    this.#quiet(nowMs, this.#options.seekSettleMs);
+  }
+
+  /** The player was started: wait for its media to run, then trim. */
+  started(nowMs: number): void {
+    this.#quiet(nowMs, this.#options.startSettleMs);
+  }
+
+  #quiet(nowMs: number, settleMs: number): void {
     this.#correcting = false;
-    this.#quietUntilMs = nowMs + this.#options.seekSettleMs;
+    this.#quietUntilMs = nowMs + settleMs;
+    this.#trimUntilMs = this.#quietUntilMs + this.#options.trimWindowMs;
   }
 
   /** Playback stopped or the timeline changed: start afresh. */
   reset(): void {
     this.#correcting = false;
     this.#quietUntilMs = Number.NEGATIVE_INFINITY;
+    this.#trimUntilMs = Number.NEGATIVE_INFINITY;
   }
 }

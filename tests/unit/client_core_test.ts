@@ -128,6 +128,29 @@ Deno.test("drift: dead zone, proportional lean within bounds, hysteresis, hard s
   assert.deepEqual(drift.decide(0.6, 1_000 + o.seekSettleMs), { kind: "seek" });
 });
 
+Deno.test("drift: after a start, a quiet moment, then a trim window with a small dead zone", () => {
+  const o = DEFAULT_DRIFT_OPTIONS;
+  const drift = new DriftController();
+  drift.started(1_000);
+  assert.deepEqual(drift.decide(0.01, 1_000 + o.startSettleMs - 1), { kind: "wait" });
+  // 10 ms behind: inside the steady dead zone, but trimmed now, at the trim's gain.
+  const trim = drift.decide(0.01, 1_000 + o.startSettleMs);
+  assert.ok(trim.kind === "rate" && Math.abs(trim.rate - (1 + 0.01 * o.trimGainPerS)) < 1e-9);
+  // Capped lower than a steady lean.
+  const capped = drift.decide(-0.1, 1_000 + o.startSettleMs + 10);
+  assert.ok(capped.kind === "rate" && Math.abs(capped.rate - (1 - o.trimMaxRateChange)) < 1e-9);
+  assert.deepEqual(drift.decide(0.0005, 1_000 + o.startSettleMs + 20), { kind: "rate", rate: 1 });
+  // After the window, the steady dead zone again: 10 ms is left alone.
+  const after = 1_000 + o.startSettleMs + o.trimWindowMs;
+  assert.deepEqual(drift.decide(0.01, after), { kind: "rate", rate: 1 });
+  // A seek opens a window too, after its own settle; a reset closes it.
+  drift.seeked(10_000);
+  assert.deepEqual(drift.decide(0.01, 10_000 + o.seekSettleMs - 1), { kind: "wait" });
+  assert.ok(drift.decide(0.01, 10_000 + o.seekSettleMs).kind === "rate");
+  drift.reset();
+  assert.deepEqual(drift.decide(0.01, 10_000 + o.seekSettleMs + 1), { kind: "rate", rate: 1 });
+});
+
 Deno.test("backoff: exponential, capped, fully jittered, never below the minimum", () => {
   assert.equal(backoffDelay(0, () => 1), DEFAULT_BACKOFF.baseMs);
   assert.equal(backoffDelay(3, () => 1), DEFAULT_BACKOFF.baseMs * 8);

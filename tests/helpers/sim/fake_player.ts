@@ -45,6 +45,11 @@ export interface FakePlayerOptions {
   readonly firstStartExtraMs?: number;
   /** What the player says of its typical latencies (Player.typicalLatencyMs), if anything. */
   readonly typicalLatencyMs?: { readonly start: number; readonly seek: number };
+  /**
+   * Each time it starts time-stretching (a rate other than 1 with the pitch kept), the media
+   * clock falls back this long (Chromium: 25 ms, measured in bench/README.md).
+   */
+  readonly pitchKeepingSetsBackMs?: number;
   /** It cannot play until this long after it was made (the media still loading), then "canplay". */
   readonly loadMs?: number;
   /** play() is refused (autoplay policy) until the user gives a gesture (grantGesture). */
@@ -188,8 +193,21 @@ export class FakePlayer implements Player {
     this.#clock.setTimer(seekLatencyMs - early, () => this.#fire("seeked"));
   }
 
-  setRate(rate: number): void {
+  /** Every rate set, with whether the pitch was kept, for tests to read. */
+  readonly rateChanges: { readonly rate: number; readonly keepPitch: boolean }[] = [];
+  #stretching = false;
+
+  setRate(rate: number, keepPitch = true): void {
     this.#settle();
+    this.rateChanges.push({ rate, keepPitch });
+    const stretching = rate !== 1 && keepPitch;
+    if (stretching && !this.#stretching && this.#moving) {
+      this.#position = Math.max(
+        0,
+        this.#position - (this.#options.pitchKeepingSetsBackMs ?? 0) / 1000,
+      );
+    }
+    this.#stretching = stretching;
     this.#rate = rate;
   }
 
