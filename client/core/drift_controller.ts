@@ -87,10 +87,12 @@ export class DriftController {
       return { kind: "rate", rate: baseRate };
     }
     this.#correcting = true;
-    const max = trimming ? o.trimMaxRateChange : o.maxRateChange;
-    const gain = trimming ? o.trimGainPerS : o.gainPerS;
-    const change = Math.max(-max, Math.min(max, driftS * gain));
-    return { kind: "rate", rate: baseRate * (1 + change) };
+    const lean = Math.min(o.maxRateChange, size * o.gainPerS);
+    // A trim is quick but gentle; a miss too large for it (a cold start) still gets the lean.
+    const change = trimming
+      ? Math.max(lean, Math.min(o.trimMaxRateChange, size * o.trimGainPerS))
+      : lean;
+    return { kind: "rate", rate: baseRate * (1 + Math.sign(driftS) * change) };
   }
 
   /** A seek happened (ours or anyone's): wait for the player to settle, then trim. */

@@ -136,9 +136,12 @@ Deno.test("drift: after a start, a quiet moment, then a trim window with a small
   // 10 ms behind: inside the steady dead zone, but trimmed now, at the trim's gain.
   const trim = drift.decide(0.01, 1_000 + o.startSettleMs);
   assert.ok(trim.kind === "rate" && Math.abs(trim.rate - (1 + 0.01 * o.trimGainPerS)) < 1e-9);
-  // Capped lower than a steady lean.
-  const capped = drift.decide(-0.1, 1_000 + o.startSettleMs + 10);
+  // Gentler than a steady lean may be: 20 ms ahead is trimmed at the trim's cap...
+  const capped = drift.decide(-0.02, 1_000 + o.startSettleMs + 10);
   assert.ok(capped.kind === "rate" && Math.abs(capped.rate - (1 - o.trimMaxRateChange)) < 1e-9);
+  // ...but a miss too large for a trim (a cold start) gets the steady lean.
+  const large = drift.decide(-0.1, 1_000 + o.startSettleMs + 15);
+  assert.ok(large.kind === "rate" && Math.abs(large.rate - (1 - o.maxRateChange)) < 1e-9);
   assert.deepEqual(drift.decide(0.0005, 1_000 + o.startSettleMs + 20), { kind: "rate", rate: 1 });
   // After the window, the steady dead zone again: 10 ms is left alone.
   const after = 1_000 + o.startSettleMs + o.trimWindowMs;
