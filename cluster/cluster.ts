@@ -10,11 +10,16 @@
  *   after an instance whose lease ran out (its rooms close, its members leave ours).
  * Without REDIS_URL none of this exists and nothing of it is on the hot path.
  */
-import type { Clock, TimerId } from "../rooms/clock.ts";
+import type { TimerId } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import type { Room } from "../rooms/room.ts";
 import type { RoomFederation, RoomHandle } from "../rooms/room_handle.ts";
+import type {
+  InstanceLink,
+  InstanceLinkLog,
+  InstanceLinkOptions,
+} from "../server/instance_link.ts";
 import { HEARTBEATS_PER_LEASE } from "./constants.ts";
 import {
   DirectoryMirror,
@@ -30,21 +35,8 @@ import { type MemberRef, parsePeer, PeerMessageSchema, type WireCommand } from "
 import { RedisLink } from "./redis_link.ts";
 import { RemoteRoom, type RemoteRoomLink } from "./remote_room.ts";
 
-/** Structurally the server's logger (cluster/ does not import server/). */
-export interface ClusterLog {
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  debug(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export interface ClusterOptions {
-  readonly redisUrl: string;
-  readonly instanceId: string;
-  readonly leaseMs: number;
-  readonly clock: Clock;
-  readonly registry: RoomRegistry;
-  readonly log: ClusterLog;
-}
+export type ClusterLog = InstanceLinkLog;
+export type ClusterOptions = InstanceLinkOptions;
 
 /** For createSessionServer's `cluster` option. */
 export function createCluster(options: ClusterOptions): Cluster {
@@ -54,7 +46,7 @@ export function createCluster(options: ClusterOptions): Cluster {
 /** Said to members of a room whose owner instance stopped without closing it. */
 export const OWNER_GONE_REASON = "The room's server stopped";
 
-export class Cluster implements RoomFederation, RemoteRoomLink {
+export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   readonly self: string;
   readonly clocks = new PeerClocks();
   readonly #options: ClusterOptions;

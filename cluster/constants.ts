@@ -1,11 +1,7 @@
 /** The multi-instance knobs, named once (docs/deployment.md explains them). */
 
-/**
- * An instance renews its lease this often in its lease period; missing it that long means the
- * instance is gone (its rooms close; its members leave their rooms elsewhere). Long enough to
- * ride out a GC pause or a slow Redis, short enough that a dead owner's members are told soon.
- */
-export const INSTANCE_LEASE_MS = 10_000;
+// The lease period's default, INSTANCE_LEASE_MS, is in server/instance_link.ts: the
+// configuration reads it, and the server never imports cluster/.
 
 /** Heartbeats per lease period: two can be lost before the lease runs out. */
 export const HEARTBEATS_PER_LEASE = 3;

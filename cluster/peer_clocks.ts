@@ -7,14 +7,11 @@
  */
 
 /** How many recent samples per peer are kept to choose from. */
+import type { PeerOffset } from "../server/instance_link.ts";
+
 export const CLOCK_SAMPLES_KEPT = 8;
 
-export interface PeerOffset {
-  /** The peer's clock minus ours, ms. */
-  readonly offsetMs: number;
-  /** The round trip of the sample it came from: the offset is good to about half of it. */
-  readonly rttMs: number;
-}
+export type { PeerOffset };
 
 export class PeerClocks {
   readonly #samples = new Map<string, PeerOffset[]>();

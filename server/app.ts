@@ -8,12 +8,12 @@ import { cors } from "hono/cors";
 import denoJson from "../deno.json" with { type: "json" };
 import { type Clock, SystemClock } from "../rooms/clock.ts";
 import { RoomRegistry } from "../rooms/registry.ts";
-import type { Cluster, ClusterOptions } from "../cluster/cluster.ts";
 import { AddressBook } from "./addresses.ts";
 import { createJwtAuthenticator } from "./auth.ts";
 import { clientAddress, TrustedProxies } from "./client_address.ts";
 import type { Config } from "./config.ts";
 import { Connection } from "./connection.ts";
+import type { InstanceLink, InstanceLinkFactory } from "./instance_link.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { Gauge, ServerMetrics } from "./metrics.ts";
 import { InviteTokens } from "./invites.ts";
@@ -35,7 +35,7 @@ export interface SessionServerOptions {
    * Builds the link to other instances when REDIS_URL is set. Passed in (main.ts imports
    * cluster/ only then), so a single in-memory server loads no Redis code at all.
    */
-  readonly cluster?: (options: ClusterOptions) => Cluster;
+  readonly cluster?: InstanceLinkFactory;
 }
 
 const DEFAULT_WEB_ROOT = new URL("../web/", import.meta.url);
@@ -45,7 +45,7 @@ export interface SessionServer {
   readonly fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
   readonly registry: RoomRegistry;
   /** The link to other instances (REDIS_URL set), or null: one in-memory process. */
-  readonly cluster: Cluster | null;
+  readonly cluster: InstanceLink | null;
   readonly metrics: ServerMetrics;
   readonly connections: ReadonlySet<Connection>;
   readonly draining: boolean;
@@ -300,7 +300,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
 }
 
 /** What /metrics shows of the link to other instances. */
-function clusterGauges(cluster: Cluster): Gauge[] {
+function clusterGauges(cluster: InstanceLink): Gauge[] {
   return [
     new Gauge("owp_cluster_redis_up", "1 while Redis is reachable.", () => cluster.redisUp ? 1 : 0),
     new Gauge("owp_cluster_peers", "Other live instances.", () => cluster.peerCount),

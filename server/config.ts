@@ -20,7 +20,7 @@ import {
   ROOM_LIST_MAX_BYTES_PER_SECOND,
   type Timings,
 } from "../protocol/mod.ts";
-import { INSTANCE_LEASE_MS } from "../cluster/constants.ts";
+import { INSTANCE_LEASE_MS } from "./instance_link.ts";
 import { formatRange, parseRange } from "./ip.ts";
 import { LOG_LEVELS, type LogLevel } from "./log.ts";
 

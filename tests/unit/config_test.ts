@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { INSTANCE_LEASE_MS } from "../../cluster/constants.ts";
+import { INSTANCE_LEASE_MS } from "../../server/instance_link.ts";
 import {
   DEFAULT_TIMINGS,
   MAX_CLIENTS_PER_ROOM,
