@@ -1,14 +1,21 @@
 /**
  * Entry point: read the environment, build the session server, serve it, and shut down
- * cleanly on SIGTERM/SIGINT. On Deno Deploy the same file works: Deno.serve is the entry.
+ * cleanly on SIGTERM/SIGINT. Deno Deploy runs this same file (deno.json "deploy"): it needs
+ * no flag beyond the permissions, never writes a file, and its eviction's SIGINT is handled
+ * like Docker's SIGTERM.
  */
-import { createSessionServer } from "./server/app.ts";
+import { createSessionServer, VERSION } from "./server/app.ts";
 import { loadConfig } from "./server/config.ts";
-import { createLogger } from "./server/log.ts";
+import { createLogger, resolveLogFormat } from "./server/log.ts";
+import { listenUrls } from "./server/listen_url.ts";
 import { MIN_SECRET_CHARS } from "./server/auth.ts";
 
-/** How long shutdown may wait for sockets and requests before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * Everything shutdown does (close frames out, then the listener) fits in this, so the process
+ * exits on its own well before a platform's kill: Deno Deploy sends SIGKILL 5 s after SIGINT,
+ * and Docker (compose's stop_grace_period: 10s here) 10 s after SIGTERM.
+ */
+const SHUTDOWN_BUDGET_MS = 3_000;
 
 const result = loadConfig(Deno.env.toObject());
 if (!result.ok) {
@@ -16,7 +23,8 @@ if (!result.ok) {
   Deno.exit(1);
 }
 const config = result.config;
-const log = createLogger(config.logLevel);
+const logFormat = resolveLogFormat(config.logFormat);
+const log = createLogger(config.logLevel, undefined, logFormat);
 
 if (config.allowedOrigins.includes("*")) {
   log.warn("ALLOWED_ORIGINS is *: any web page may open sessions on this server");
@@ -45,12 +53,17 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const deadline = performance.now() + SHUTDOWN_BUDGET_MS;
+  const left = () => Math.max(0, deadline - performance.now());
   log.info("shutting down", { signal, connections: server.connections.size });
-  // Our 1001 close frames go out first (clients reconnect); then the listener stops.
-  await server.drain(SHUTDOWN_GRACE_MS);
-  const grace = new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS));
-  await Promise.race([http?.shutdown(), grace]);
-  log.info("stopped");
+  // Our 1001 close frames go out first (clients reconnect); then the listener stops, in
+  // whatever the budget has left.
+  await server.drain(left());
+  let budgetTimer: ReturnType<typeof setTimeout> | undefined;
+  const budget = new Promise((resolve) => (budgetTimer = setTimeout(resolve, left())));
+  await Promise.race([http?.shutdown(), budget]);
+  clearTimeout(budgetTimer);
+  log.info("stopped", { ms: Math.round(SHUTDOWN_BUDGET_MS - left()) });
   Deno.exit(0);
 }
 
@@ -58,12 +71,23 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
   try {
     Deno.addSignalListener(signal, () => void shutdown(signal));
   } catch {
-    // Some hosts (Deno Deploy) have no signals; the platform stops the isolate itself.
+    // A host without this signal (Windows has no SIGTERM): the platform stops the process.
   }
 }
 
 http = Deno.serve({
   port: config.port,
   hostname: config.host,
-  onListen: ({ hostname, port }) => log.info("listening", { host: hostname, port }),
+  onListen: ({ hostname, port }) => {
+    const urls = listenUrls(hostname, port);
+    if (logFormat.format === "text") {
+      // For a person at a terminal: one line that says where to go.
+      console.log(
+        `OpenWatchParty session server ${VERSION}: open ${urls.page} ` +
+          `(WebSocket ${urls.ws}; PORT and HOST change it)`,
+      );
+    } else {
+      log.info("listening", { host: hostname, port, url: urls.page, ws: urls.ws });
+    }
+  },
 }, server.fetch);

@@ -22,7 +22,7 @@ import {
 } from "../protocol/mod.ts";
 import { INSTANCE_LEASE_MS } from "./instance_link.ts";
 import { formatRange, parseRange } from "./ip.ts";
-import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 
 export const DEFAULT_ALLOWED_ORIGINS = "http://localhost:8096,https://localhost:8096";
 
@@ -84,6 +84,10 @@ const EnvSchema = z.object({
     (value) => (typeof value === "string" ? unsetIfEmpty(value.toLowerCase()) : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   ),
+  LOG_FORMAT: z.preprocess(
+    (value) => (typeof value === "string" ? unsetIfEmpty(value.toLowerCase()) : value),
+    z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(", ")}` }).default("auto"),
+  ),
   METRICS_TOKEN: z.string().default(""),
   TRUSTED_PROXIES: ipRanges,
   MAX_FRAME_BYTES: integer(1_024, 16 * 1_048_576, MAX_FRAME_BYTES),
@@ -123,6 +127,8 @@ export interface Config {
   readonly allowedOrigins: readonly string[];
   readonly jwt: { readonly secret: string; readonly audience: string; readonly issuer: string };
   readonly logLevel: LogLevel;
+  /** `auto`: readable text on a terminal, one JSON object a line otherwise (log collectors). */
+  readonly logFormat: LogFormat;
   /** When set, /metrics wants `Authorization: Bearer <token>`. */
   readonly metricsToken: string;
   /**
@@ -186,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       allowedOrigins: e.ALLOWED_ORIGINS,
       jwt: { secret: e.JWT_SECRET, audience: e.JWT_AUDIENCE, issuer: e.JWT_ISSUER },
       logLevel: e.LOG_LEVEL,
+      logFormat: e.LOG_FORMAT,
       metricsToken: e.METRICS_TOKEN,
       trustedProxies: e.TRUSTED_PROXIES,
       resume: { graceMs: e.RESUME_GRACE_MS, secret: e.RESUME_SECRET },
