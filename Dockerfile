@@ -6,37 +6,44 @@
 # exactly the files its COPY lines name, its RUN lines, and its CMD. Keep every RUN line
 # relative to WORKDIR so the rehearsal runs it as written.
 
-# ---- Stage 1: bundle the watch page (needs hls.js and the browser code; nothing of it ships
-# but the bundles).
-FROM denoland/deno:debian-2.9.6 AS page
+# ---- Stage 1: bundle the watch page (hls.js and the browser code; nothing of it ships but the
+# bundles), and write the server's own lock: deno.lock restricted to what main.ts imports,
+# because Deno installs every package a lock holds, whatever the entrypoint.
+FROM denoland/deno:debian-2.9.6 AS build
 WORKDIR /build
-COPY deno.json deno.lock ./
+COPY deno.json deno.lock main.ts ./
+COPY protocol ./protocol
+COPY rooms ./rooms
+COPY server ./server
+COPY cluster ./cluster
 COPY client ./client
 COPY web ./web
-RUN deno install --frozen --entrypoint web/client.ts web/app.ts && deno task build
+COPY tools/image/server_lock.ts ./tools/image/
+RUN deno install --frozen && deno task build \
+ && deno run --allow-read --allow-run --allow-write=runtime tools/image/server_lock.ts runtime/deno.lock
 
-# ---- Stage 2: the server. Only what main.ts imports is installed (hono, zod, jose; ioredis
-# for REDIS_URL), never the test, bench or page-build packages.
+# ---- Stage 2: the server, with only hono, zod, jose (and ioredis for REDIS_URL) installed.
 FROM denoland/deno:debian-2.9.6
 WORKDIR /app
-# The image's unprivileged "deno" user owns DENO_DIR and, from here, the app folder.
-RUN chown deno:deno /app
+# The code belongs to root and is read-only for the server, which runs as the image's
+# unprivileged "deno" user (DENO_DIR, the package cache, is deno's own).
 USER deno
 
-# Dependencies in their own layer, rebuilt only when deno.json or deno.lock change; the lock
-# is frozen (deno.json), so an install that would change it fails.
-COPY --chown=deno:deno deno.json deno.lock ./
-COPY --chown=deno:deno main.ts ./
-COPY --chown=deno:deno protocol ./protocol
-COPY --chown=deno:deno rooms ./rooms
-COPY --chown=deno:deno server ./server
-COPY --chown=deno:deno cluster ./cluster
+# Installed from main.ts's module graph and the server's lock, frozen (deno.json): an install
+# that would change the lock fails; deno check proves the file set is whole.
+COPY deno.json ./
+COPY --from=build /build/runtime/deno.lock ./
+COPY main.ts ./
+COPY protocol ./protocol
+COPY rooms ./rooms
+COPY server ./server
+COPY cluster ./cluster
 RUN deno install --frozen --entrypoint main.ts && deno check main.ts
 
 # The page: index.html and app.css as written, the bundles from stage 1. Served from memory.
-COPY --chown=deno:deno web/index.html web/app.css ./web/
-COPY --chown=deno:deno --from=page /build/web/dist ./web/dist
-COPY --chown=deno:deno docker/healthcheck.sh ./docker/
+COPY web/index.html web/app.css ./web/
+COPY --from=build /build/web/dist ./web/dist
+COPY docker/healthcheck.sh ./docker/
 
 ENV PORT=3000 \
     HOST=0.0.0.0 \

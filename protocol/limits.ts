@@ -84,7 +84,7 @@ export const CHAT_HISTORY_MESSAGES = 50;
 /** Room passwords, in code points. */
 export const MAX_PASSWORD_CHARS = 128;
 /**
- * PBKDF2-HMAC-SHA256 iterations for room passwords (OWASP's 2023 figure): about 100 ms of one
+ * PBKDF2-HMAC-SHA256 iterations for room passwords (OWASP's 2023 figure): about 80 ms of one
  * core per check, off the event loop, and failed checks are rate-limited per address.
  */
 export const PASSWORD_HASH_ITERATIONS = 600_000;

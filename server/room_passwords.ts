@@ -1,7 +1,7 @@
 /**
  * Room passwords, kept only as a salted PBKDF2-HMAC-SHA256 hash (WebCrypto: it runs off the
- * event loop). 600,000 iterations (OWASP's figure for this hash, 2023) cost about 100 ms of one
- * core per check on this project's machine; wrong guesses are budgeted per client address. The
+ * event loop). 600,000 iterations (OWASP's figure for this hash, 2023) cost about 85 ms of one
+ * core per check (deno task bench:password); wrong guesses are budgeted per client address. The
  * comparison takes the same time whatever the bytes. The text is never stored nor logged.
  */
 import { timingSafeEqual } from "node:crypto";
