@@ -16,6 +16,19 @@ import {
   type SyncStatus,
 } from "./playback_sync.ts";
 import type { LocalClock, Player, SocketFactory } from "./ports.ts";
+import { ROOM_CLOSE_CODES, type RoomCloseCode } from "../protocol/room_close.ts";
+
+/**
+ * Why a room is gone for us: the server's code, "not_found" when a (re-)join found no such
+ * room, "unknown" from a server that sends no code (the upstream one).
+ */
+export type RoomClosedCode = RoomCloseCode | "not_found" | "unknown";
+
+function closeCodeOf(value: unknown): RoomClosedCode {
+  return (ROOM_CLOSE_CODES as readonly unknown[]).includes(value)
+    ? value as RoomCloseCode
+    : "unknown";
+}
 
 export interface RoomSummary {
   readonly id: string;
@@ -130,8 +143,11 @@ export interface SyncClientEvents extends Record<string, unknown> {
   hello: { clientId: string };
   rooms: readonly RoomSummary[];
   room: RoomView | null;
-  /** The room closed under us (the host left) or could not be re-joined. */
-  roomClosed: { roomId: string; reason: string };
+  /**
+   * The room closed under us (the host left, the server stopped...) or could not be re-joined
+   * ("not_found"); `code` says which, `reason` is the server's text.
+   */
+  roomClosed: { roomId: string; reason: string; code: RoomClosedCode };
   /** The host role passed to another member. */
   hostChanged: { hostId: string; previousHostId: string; reason: string };
   /** A new resume ticket: keep the latest to come back after a reload. */
@@ -570,7 +586,11 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.#playback.leaveRoom();
         this.#lastSeq = null;
         this.#emitSession();
-        this.emit("roomClosed", { roomId: room ?? "", reason: String(payload.reason ?? "") });
+        this.emit("roomClosed", {
+          roomId: room ?? "",
+          reason: String(payload.reason ?? ""),
+          code: closeCodeOf(payload.code),
+        });
         return;
       case "chat_message":
         if (room !== this.#room?.id) return;
@@ -686,7 +706,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     // The room we tried to (re-)join is gone: stop trying.
     if (error.code === "room_not_found" && room !== null && room === this.#wantedRoom) {
       this.#wantedRoom = null;
-      if (!this.#room) this.emit("roomClosed", { roomId: room, reason: error.message });
+      if (!this.#room) {
+        this.emit("roomClosed", { roomId: room, reason: error.message, code: "not_found" });
+      }
     }
     // A join refused (full, locked, a wrong password): we stay where we were, and a reconnect
     // must not try that room again.

@@ -10,6 +10,7 @@
  *   after an instance whose lease ran out (its rooms close, its members leave ours).
  * Without REDIS_URL none of this exists and nothing of it is on the hot path.
  */
+import type { RoomCloseCode } from "../protocol/mod.ts";
 import type { TimerId } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
@@ -42,9 +43,6 @@ export type ClusterOptions = InstanceLinkOptions;
 export function createCluster(options: ClusterOptions): Cluster {
   return new Cluster(options);
 }
-
-/** Said to members of a room whose owner instance stopped without closing it. */
-export const OWNER_GONE_REASON = "The room's server stopped";
 
 export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   readonly self: string;
@@ -314,7 +312,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     await Promise.all([redis.srem(KEYS.instances, peer), redis.del(KEYS.sessions(peer))]);
     for (const roomId of this.#mirror.ownedBy(peer)) {
       await redis.hdel(KEYS.rooms, roomId);
-      this.#remoteRoomGone(roomId, OWNER_GONE_REASON);
+      this.#remoteRoomGone(roomId, "owner_gone");
     }
     this.#owner.instanceGone(peer);
     this.clocks.forget(peer);
@@ -340,15 +338,15 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     }
     if (!prune) return;
     for (const roomId of this.#mirror.ids()) {
-      if (!seen.has(roomId)) this.#remoteRoomGone(roomId, OWNER_GONE_REASON);
+      if (!seen.has(roomId)) this.#remoteRoomGone(roomId, "owner_gone");
     }
   }
 
   /** A remote room is gone without its owner telling our members: we tell them. */
-  #remoteRoomGone(roomId: string, reason: string): void {
+  #remoteRoomGone(roomId: string, code: RoomCloseCode): void {
     this.#mirror.delete(roomId);
     this.#registry.hideRemote(roomId);
-    this.#member.roomGone(roomId, reason);
+    this.#member.roomGone(roomId, code);
   }
 
   // ---- the directory: our rooms, written once per turn ----
@@ -396,7 +394,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       case "out":
         return this.#member.deliver(message.from, message.items, (room, memberId) => {
           const ref = { id: memberId, name: "", rtt: null };
-          this.sendCommand(message.from, room, ref, { kind: "leave", hostReason: null });
+          this.sendCommand(message.from, room, ref, { kind: "leave", hostCode: null });
         });
       case "clock_ping":
         this.#link.publish(

@@ -6,7 +6,7 @@
  * resync after a Redis outage starts from), and holds the leaves and aways that could not be
  * sent while Redis was away.
  */
-import { build, encode, type ServerMessage } from "../protocol/mod.ts";
+import { build, encode, type RoomCloseCode, type ServerMessage } from "../protocol/mod.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import { convertTimes, type PeerClocks } from "./peer_clocks.ts";
 import type { MemberRef, OutItem, WireCommand } from "./peer_messages.ts";
@@ -158,10 +158,10 @@ export class MemberSide {
   }
 
   /** A remote room is gone without its owner telling our members (it died): we tell them. */
-  roomGone(roomId: string, reason: string): void {
+  roomGone(roomId: string, code: RoomCloseCode): void {
     const members = this.#inRemote.get(roomId);
     if (!members) return;
-    const frame = encode(build.roomClosed(roomId, reason, this.#now()));
+    const frame = encode(build.roomClosed(roomId, code, this.#now()));
     for (const id of [...members]) {
       this.#registry.listener(id)?.send(frame);
       this.#left(roomId, id);

@@ -15,6 +15,7 @@ import {
   PlayerActionSchema,
   PlayStateSchema,
   ReadinessSchema,
+  ROOM_CLOSE_CODES,
   RoomSummarySchema,
 } from "../protocol/mod.ts";
 
@@ -33,7 +34,7 @@ export type MemberRef = z.infer<typeof MemberRefSchema>;
 /** A room command without its Member objects (they are rebuilt on the owner). */
 export const WireCommandSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("join"), admitted: z.boolean() }),
-  z.object({ kind: z.literal("leave"), hostReason: z.string().max(200).nullable() }),
+  z.object({ kind: z.literal("leave"), hostCode: z.enum(ROOM_CLOSE_CODES).nullable() }),
   z.object({ kind: z.literal("ready"), readiness: ReadinessSchema }),
   z.object({
     kind: z.literal("player_event"),

@@ -17,7 +17,7 @@ export function toWire(command: RoomCommand): { member: MemberRef; cmd: WireComm
     case "join":
       return on(command.from, { kind: "join", admitted: command.admitted ?? false });
     case "leave":
-      return on(command.from, { kind: "leave", hostReason: command.hostReason ?? null });
+      return on(command.from, { kind: "leave", hostCode: command.hostCode ?? null });
     case "ready":
       return on(command.from, { kind: "ready", readiness: command.readiness ?? "ready" });
     case "player_event":
@@ -85,7 +85,7 @@ export function fromWire(
     case "join":
       return { kind: "join", from: member, admitted: cmd.admitted };
     case "leave":
-      return { kind: "leave", from: member, hostReason: cmd.hostReason ?? undefined };
+      return { kind: "leave", from: member, hostCode: cmd.hostCode ?? undefined };
     case "ready":
       return { kind: "ready", from: member, readiness: cmd.readiness };
     case "player_event":

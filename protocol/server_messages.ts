@@ -3,6 +3,7 @@
  * and the one place a message becomes text. Every builder stamps `server_ts`.
  */
 import type { ErrorInfo } from "./errors.ts";
+import { ROOM_CLOSE_REASONS, type RoomCloseCode } from "./room_close.ts";
 import type { ControlPolicy, PlayerAction, PlayState, Readiness } from "./client_messages.ts";
 
 export interface RoomSummary {
@@ -147,7 +148,7 @@ export type ServerMessage =
   | Envelope<"participants_update", MembershipPayload> & InRoom & About
   | Envelope<"player_event", PlayerEventPayload> & InRoom & About
   | Envelope<"state_update", PlaybackSnapshot> & InRoom & About
-  | Envelope<"room_closed", { reason: string }> & InRoom
+  | Envelope<"room_closed", { reason: string; code: RoomCloseCode }> & InRoom
   | Envelope<"client_left", MembershipPayload> & InRoom & About
   | Envelope<"pong", unknown> & About
   | Envelope<"chat_message", { username: string; text: string }> & InRoom & About
@@ -302,10 +303,10 @@ export const build = {
     payload: state,
     server_ts: now,
   }),
-  roomClosed: (room: string, reason: string, now: number): ServerMessage => ({
+  roomClosed: (room: string, code: RoomCloseCode, now: number): ServerMessage => ({
     type: "room_closed",
     room,
-    payload: { reason },
+    payload: { reason: ROOM_CLOSE_REASONS[code], code },
     server_ts: now,
   }),
   clientLeft: (

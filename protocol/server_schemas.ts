@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { MAX_POSITION_SECONDS } from "./limits.ts";
+import { ROOM_CLOSE_CODES } from "./room_close.ts";
 import type { ServerMessage } from "./server_messages.ts";
 
 const serverTs = z.number().meta({ description: "Server time (epoch ms) of the message." });
@@ -225,9 +226,9 @@ export const SERVER_MESSAGE_SCHEMAS = {
   ),
   room_closed: envelope(
     "room_closed",
-    z.object({ reason: z.string() }),
+    z.object({ reason: z.string(), code: z.enum(ROOM_CLOSE_CODES) }),
     room,
-    "The room is gone; you are back in no room.",
+    "The room is gone; you are back in no room. `code` (extension) says why, for machines.",
   ),
   client_left: envelope(
     "client_left",

@@ -25,11 +25,18 @@ export class Membership {
   /** Members that joined (or fell behind) while the room played: they hold no play back. */
   readonly #catchingUp = new Set<string>();
   readonly #cohosts = new Set<string>();
+  /**
+   * The name each member is shown by, as the room recorded it: a connection's own name may
+   * change (a join refused elsewhere, a re-auth) without the room hearing of it; the room's
+   * copy changes only through a room command, which tells everyone.
+   */
+  readonly #names = new Map<string, string>();
   #hostId: string;
 
-  constructor(host: Member) {
+  constructor(host: Member, hostName: string = host.name) {
     this.#hostId = host.id;
     this.#members.set(host.id, host);
+    this.#names.set(host.id, hostName);
     // The creator is host, a member, and already ready.
     this.#readiness.set(host.id, "ready");
     this.#everReady.add(host.id);
@@ -71,15 +78,29 @@ export class Membership {
     return this.#members.values();
   }
 
+  /** The name the room shows `id` by. */
+  nameOf(id: string): string | undefined {
+    return this.#names.get(id);
+  }
+
+  /** Records a member's new name; true when it changed. */
+  rename(id: string, name: string): boolean {
+    if (!this.#members.has(id) || this.#names.get(id) === name) return false;
+    this.#names.set(id, name);
+    return true;
+  }
+
   /** A new member: loading until it says otherwise. */
-  add(member: Member, catchingUp: boolean): void {
+  add(member: Member, catchingUp: boolean, name: string = member.name): void {
     this.#members.set(member.id, member);
+    this.#names.set(member.id, name);
     this.#readiness.set(member.id, "loading");
     if (catchingUp) this.#catchingUp.add(member.id);
   }
 
   remove(id: string): void {
     this.#members.delete(id);
+    this.#names.delete(id);
     this.#readiness.delete(id);
     this.#everReady.delete(id);
     this.#away.delete(id);
@@ -124,7 +145,7 @@ export class Membership {
     if (this.#members.has(id)) this.#away.add(id);
   }
 
-  /** A member resumed on a new connection: same id, same place, readiness kept. */
+  /** A member resumed on a new connection: same id, same place, name and readiness kept. */
   return(member: Member): void {
     this.#away.delete(member.id);
     this.#members.set(member.id, member);
@@ -153,7 +174,11 @@ export class Membership {
     for (const member of this.#members.values()) {
       const id = member.id;
       if (this.isReady(id) || this.#away.has(id) || this.#catchingUp.has(id)) continue;
-      waiting.push({ id, name: member.name, readiness: this.#readiness.get(id) ?? "loading" });
+      waiting.push({
+        id,
+        name: this.#names.get(id) ?? "",
+        readiness: this.#readiness.get(id) ?? "loading",
+      });
     }
     return waiting;
   }
@@ -188,7 +213,7 @@ export class Membership {
   participants(): ParticipantInfo[] {
     return [...this.#members.values()].map((member) => ({
       id: member.id,
-      name: member.name,
+      name: this.#names.get(member.id) ?? "",
       is_host: member.id === this.#hostId,
       is_cohost: this.#cohosts.has(member.id),
       ready: this.isReady(member.id),

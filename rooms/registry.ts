@@ -12,6 +12,7 @@ import {
   type OutboundFrame,
   ROOM_LIST_COALESCE_MS,
   ROOM_LIST_MAX_BYTES_PER_SECOND,
+  type RoomCloseCode,
   type RoomSummary,
   type Timings,
 } from "../protocol/mod.ts";
@@ -22,18 +23,12 @@ import type { Member } from "./member.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
 import type { PasswordHash } from "./room_types.ts";
 import type { RoomFederation, RoomHandle } from "./room_handle.ts";
-import {
-  HOST_NEW_ROOM_REASON,
-  Room,
-  type RoomCommand,
-  type RoomObserver,
-  SERVER_SHUTDOWN_REASON,
-} from "./room.ts";
+import { Room, type RoomCommand, type RoomObserver } from "./room.ts";
 
 /** Hooks for logs and metrics; all optional. */
 export interface RegistryEvents {
   roomCreated?(roomId: string): void;
-  roomClosed?(roomId: string, reason: string): void;
+  roomClosed?(roomId: string, code: RoomCloseCode): void;
   stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
   fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
 }
@@ -105,11 +100,11 @@ export class RoomRegistry {
         this.#federation?.roomChanged(room);
         this.#listChanged();
       },
-      closed: (roomId, reason) => {
+      closed: (roomId, code) => {
         this.#rooms.delete(roomId);
         this.#listing.remove(roomId);
         this.#federation?.roomClosed(roomId);
-        events.roomClosed?.(roomId, reason);
+        events.roomClosed?.(roomId, code);
         this.#listChanged();
       },
       stateUpdateJudged: events.stateUpdateJudged,
@@ -242,7 +237,7 @@ export class RoomRegistry {
     const freesARoom = current?.hostId === spec.host.id;
     if (!this.hasRoomFor(freesARoom ? 1 : 0)) return ERRORS.serverFull;
     let room: Room | null = null;
-    this.#move(spec.host, HOST_NEW_ROOM_REASON, () => room = this.create(spec));
+    this.#move(spec.host, "host_new_room", () => room = this.create(spec));
     return room ? null : ERRORS.serverFull;
   }
 
@@ -250,17 +245,22 @@ export class RoomRegistry {
    * `member` joins room `roomId`, leaving the room it is in first (protocol 3.3). A full room is
    * refused before the member leaves, so it does not cost the member the room it is in.
    */
-  join(member: Member, roomId: string | null, admitted = false): ErrorInfo | null {
+  join(
+    member: Member,
+    roomId: string | null,
+    admitted = false,
+    name: string = member.name,
+  ): ErrorInfo | null {
     const room = roomId === null ? undefined : this.handle(roomId);
     if (!room) return ERRORS.roomNotFound;
     if (this.#memberRooms.get(member.id) === room.id) {
-      room.post({ kind: "join", from: member }); // re-sends room_state
+      room.post({ kind: "join", from: member, name }); // re-sends room_state
       return null;
     }
     if (room.memberCount >= room.maxMembers) return ERRORS.roomFull;
     // Refused before leaving, so a locked room does not cost the member the room it is in.
     if (room.password !== null && !admitted) return ERRORS.passwordRequired;
-    this.#move(member, undefined, () => room.post({ kind: "join", from: member, admitted }));
+    this.#move(member, undefined, () => room.post({ kind: "join", from: member, admitted, name }));
     return null;
   }
 
@@ -353,27 +353,27 @@ export class RoomRegistry {
   }
 
   /** Closes every room (their members hear why) and stops the list pushes. */
-  shutdown(reason = SERVER_SHUTDOWN_REASON): void {
+  shutdown(code: RoomCloseCode = "server_shutdown"): void {
     this.#lobby.stop();
     this.#listeners.clear();
-    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", reason });
+    for (const room of [...this.#rooms.values()]) room.post({ kind: "close", code });
   }
 
   /** Leaves the current room and enters another, without a stop in the lobby in between. */
-  #move(member: Member, hostReason: string | undefined, enter: () => void): void {
+  #move(member: Member, hostCode: RoomCloseCode | undefined, enter: () => void): void {
     this.#moving.add(member.id);
     try {
-      this.#leave(member, hostReason);
+      this.#leave(member, hostCode);
       enter();
     } finally {
       this.#moving.delete(member.id);
     }
   }
 
-  #leave(member: Member, hostReason: string | undefined): void {
+  #leave(member: Member, hostCode: RoomCloseCode | undefined): void {
     const roomId = this.#memberRooms.get(member.id);
     if (roomId === undefined) return;
-    this.handle(roomId)?.post({ kind: "leave", from: member, hostReason });
+    this.handle(roomId)?.post({ kind: "leave", from: member, hostCode });
   }
 
   /** The list changed: new entrants get it now, the rest of the lobby coalesced. */

@@ -32,10 +32,6 @@ import {
 import type { RoomCommand, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
 export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
-export { HOST_LEFT_REASON, ROOM_EMPTY_REASON } from "./room_membership.ts";
-
-export const HOST_NEW_ROOM_REASON = "Host started a new room";
-export const SERVER_SHUTDOWN_REASON = "Server shutting down";
 
 export class Room {
   readonly id: string;
@@ -131,62 +127,60 @@ export class Room {
   }
 
   #apply(command: RoomCommand): void {
-    const core = this.#core;
-    switch (command.kind) {
-      case "open":
-        return onOpen(core);
-      case "join":
-        return onJoin(core, command.from, command.admitted ?? false);
-      case "leave":
-        return onLeave(core, command.from.id, command.hostReason ?? "Host left the room");
-      case "ready":
-        return onReady(core, command.from, command.readiness ?? "ready");
-      case "player_event":
-        return onPlayerEvent(core, command);
-      case "state_update":
-        return onStateUpdate(core, command);
-      case "chat":
-        return this.#onChat(command.from, command.text);
-      case "ready_wait_expired":
-        return core.act(core.playback.readyWaitExpired(core.now(), command.playId));
-      case "close":
-        return core.close(command.reason, null);
-      case "away":
-        return onAway(core, command.memberId);
-      case "grace_expired":
-        return onGraceExpired(core, command.memberId, command.awaySince);
-      case "resume":
-        return onResume(core, command);
-      case "resync":
-        return onResync(core, command.from, command.lastSeq);
-      case "transfer_host":
-        return onTransferHost(core, command.from, command.to);
-      case "start_anyway":
-        return onStartAnyway(core, command.from);
-      case "set_rate":
-        return onSetRate(core, command);
-      case "set_control":
-        return onSetControl(core, command.from, command.control);
-      case "set_cohost":
-        return onSetCohost(core, command.from, command.to, command.cohost);
-    }
+    // TypeScript cannot pair a union's member with its key's handler; the table's type does.
+    const handler = ROOM_COMMAND_HANDLERS[command.kind] as CommandHandler<RoomCommand["kind"]>;
+    handler(this.#core, command);
   }
+}
 
-  /** Chat goes to every member, and into the room's short history for later joiners. */
-  #onChat(sender: Member, rawText: string): void {
-    const core = this.#core;
-    if (!core.members.has(sender.id)) return core.reply(sender, ERRORS.notInRoom);
-    const text = sanitizeChatText(rawText);
-    if (!text.ok) {
-      return core.reply(sender, text.reason === "empty" ? ERRORS.chatEmpty : ERRORS.chatTooLong);
-    }
-    const now = core.now();
-    core.broadcast(build.chatMessage(this.id, sender.id, sender.name, text.text, now));
-    core.rememberChat({
-      client: sender.id,
-      username: sender.name,
-      text: text.text,
-      server_ts: now,
-    });
+type CommandOf<K extends RoomCommand["kind"]> = Extract<RoomCommand, { kind: K }>;
+type CommandHandler<K extends RoomCommand["kind"]> = (
+  core: RoomCore,
+  command: CommandOf<K>,
+) => void;
+
+/**
+ * One handler for every room command: a command kind added to RoomCommand without one here
+ * fails `deno check` (tests/unit/handler_tables_test.ts shows it).
+ */
+export type RoomCommandHandlers = { readonly [K in RoomCommand["kind"]]: CommandHandler<K> };
+
+export const ROOM_COMMAND_HANDLERS: RoomCommandHandlers = {
+  open: (core) => onOpen(core),
+  join: (core, command) => onJoin(core, command.from, command.admitted ?? false, command.name),
+  leave: (core, command) => onLeave(core, command.from.id, command.hostCode ?? "host_left"),
+  ready: (core, command) => onReady(core, command.from, command.readiness ?? "ready"),
+  player_event: onPlayerEvent,
+  state_update: onStateUpdate,
+  chat: (core, command) => onChat(core, command.from, command.text),
+  ready_wait_expired: (core, command) =>
+    core.act(core.playback.readyWaitExpired(core.now(), command.playId)),
+  close: (core, command) => core.close(command.code, null),
+  away: (core, command) => onAway(core, command.memberId),
+  grace_expired: (core, command) => onGraceExpired(core, command.memberId, command.awaySince),
+  resume: onResume,
+  resync: (core, command) => onResync(core, command.from, command.lastSeq),
+  transfer_host: (core, command) => onTransferHost(core, command.from, command.to),
+  start_anyway: (core, command) => onStartAnyway(core, command.from),
+  set_rate: onSetRate,
+  set_control: (core, command) => onSetControl(core, command.from, command.control),
+  set_cohost: (core, command) => onSetCohost(core, command.from, command.to, command.cohost),
+};
+
+/** Chat goes to every member, and into the room's short history for later joiners. */
+function onChat(core: RoomCore, sender: Member, rawText: string): void {
+  if (!core.members.has(sender.id)) return core.reply(sender, ERRORS.notInRoom);
+  const text = sanitizeChatText(rawText);
+  if (!text.ok) {
+    return core.reply(sender, text.reason === "empty" ? ERRORS.chatEmpty : ERRORS.chatTooLong);
   }
+  const now = core.now();
+  const name = core.members.nameOf(sender.id) ?? sender.name;
+  core.broadcast(build.chatMessage(core.id, sender.id, name, text.text, now));
+  core.rememberChat({
+    client: sender.id,
+    username: name,
+    text: text.text,
+    server_ts: now,
+  });
 }

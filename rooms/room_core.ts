@@ -14,6 +14,7 @@ import {
   type MembershipPayload,
   REPLAY_BUFFER_MESSAGES,
   RESUME_GRACE_MS,
+  type RoomCloseCode,
   type RoomSummary,
   type ServerMessage,
 } from "../protocol/mod.ts";
@@ -216,15 +217,15 @@ export class RoomCore {
   }
 
   /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
-  close(reason: string, exceptId: string | null): void {
+  close(code: RoomCloseCode, exceptId: string | null): void {
     this.act(this.playback.stop());
     this.timers.clearAll();
     this.closed = true;
-    this.broadcast(build.roomClosed(this.id, reason, this.now()), exceptId);
+    this.broadcast(build.roomClosed(this.id, code, this.now()), exceptId);
     for (const id of this.members.ids()) this.options.observer.memberLeft(this.id, id);
     this.members.clear();
     this.awaySince.clear();
     this.chat.length = 0;
-    this.options.observer.closed(this.id, reason);
+    this.options.observer.closed(this.id, code);
   }
 }

@@ -3,13 +3,16 @@
  * history), leaving (with hand-off), readiness, going away, the resume grace and resuming.
  * Each runs inside the room's queue on its RoomCore.
  */
-import { build, ERRORS, type OutboundFrame, type Readiness } from "../protocol/mod.ts";
+import {
+  build,
+  ERRORS,
+  type OutboundFrame,
+  type Readiness,
+  type RoomCloseCode,
+} from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
 import { graceTimer, type RoomCore } from "./room_core.ts";
 import type { RoomCommand } from "./room_types.ts";
-
-export const HOST_LEFT_REASON = "Host left the room";
-export const ROOM_EMPTY_REASON = "Everyone left the room";
 
 export function onOpen(room: RoomCore): void {
   const host = room.members.get(room.hostId);
@@ -19,8 +22,20 @@ export function onOpen(room: RoomCore): void {
   room.summaryDirty = true;
 }
 
-export function onJoin(room: RoomCore, joiner: Member, admitted: boolean): void {
+export function onJoin(
+  room: RoomCore,
+  joiner: Member,
+  admitted: boolean,
+  name: string = joiner.name,
+): void {
   if (room.members.has(joiner.id)) {
+    // A join to the room it is in: its room_state again, and a new name if it asks for one.
+    if (room.members.rename(joiner.id, name)) {
+      room.broadcast(
+        build.participantsUpdate(room.id, joiner.id, room.membership(), room.now()),
+        joiner.id,
+      );
+    }
     room.send(joiner, room.roomState());
     return;
   }
@@ -29,7 +44,7 @@ export function onJoin(room: RoomCore, joiner: Member, admitted: boolean): void 
   // A joiner is NOT ready: it must say so once its player can play (protocol 3.3). One that
   // joins while the room plays catches up on its own and holds no play back.
   const playing = room.playback.playback.playState === "playing";
-  room.members.add(joiner, playing && !room.playback.hasPendingPlay);
+  room.members.add(joiner, playing && !room.playback.hasPendingPlay, name);
   room.options.observer.memberJoined(room.id, joiner.id);
   room.send(joiner, room.roomState());
   if (room.chat.length > 0) room.send(joiner, build.chatHistory(room.id, room.chat, room.now()));
@@ -41,14 +56,19 @@ export function onJoin(room: RoomCore, joiner: Member, admitted: boolean): void 
 }
 
 /** A member leaves for good: by leave_room, by disconnecting for too long, or by a switch. */
-export function onLeave(room: RoomCore, leaverId: string, hostReason: string, graceOver = false) {
+export function onLeave(
+  room: RoomCore,
+  leaverId: string,
+  hostCode: RoomCloseCode,
+  graceOver = false,
+) {
   if (!room.members.has(leaverId)) return;
   if (leaverId === room.hostId) {
     const successor = room.members.successor();
     // The host's room closes when it leaves (the upstream behaviour), unless it was made to be
     // handed over, or the host lost its connection and never came back.
     if (successor === null || !(room.handoff || graceOver)) {
-      room.close(successor === null && graceOver ? ROOM_EMPTY_REASON : hostReason, leaverId);
+      room.close(successor === null && graceOver ? "room_empty" : hostCode, leaverId);
       return;
     }
     room.setHost(successor, graceOver ? "host_timeout" : "host_left");
@@ -91,7 +111,7 @@ export function onAway(room: RoomCore, memberId: string): void {
 
 export function onGraceExpired(room: RoomCore, memberId: string, awaySince: number): void {
   if (!room.members.isAway(memberId) || room.awaySince.get(memberId) !== awaySince) return;
-  onLeave(room, memberId, HOST_LEFT_REASON, true);
+  onLeave(room, memberId, "host_left", true);
 }
 
 export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "resume" }>) {

@@ -3,7 +3,14 @@
  * how it is built, and the read-only snapshot it gives. Kept apart from the actor so a room on
  * another instance (or its proxy) can share the same types.
  */
-import type { ControlPolicy, PlayState, Readiness, RoomSummary, Timings } from "../protocol/mod.ts";
+import type {
+  ControlPolicy,
+  PlayState,
+  Readiness,
+  RoomCloseCode,
+  RoomSummary,
+  Timings,
+} from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
 import type { Member } from "./member.ts";
 import type { HostCommand } from "./playback_controller.ts";
@@ -11,9 +18,19 @@ import type { Playback, StateUpdateVerdict } from "./policy.ts";
 
 export type RoomCommand =
   | { readonly kind: "open" }
-  /** `admitted`: a locked room's password or invite was checked before posting. */
-  | { readonly kind: "join"; readonly from: Member; readonly admitted?: boolean }
-  | { readonly kind: "leave"; readonly from: Member; readonly hostReason?: string }
+  /**
+   * `admitted`: a locked room's password or invite was checked before posting. `name`: the
+   * name the joiner asks to be shown by (default: its own); a member already in the room is
+   * renamed by it, and everyone is told.
+   */
+  | {
+    readonly kind: "join";
+    readonly from: Member;
+    readonly admitted?: boolean;
+    readonly name?: string;
+  }
+  /** `hostCode`: why the room closes if the leaver is its host (default: host_left). */
+  | { readonly kind: "leave"; readonly from: Member; readonly hostCode?: RoomCloseCode }
   | { readonly kind: "ready"; readonly from: Member; readonly readiness?: Readiness }
   | ({ readonly kind: "player_event"; readonly from: Member } & HostCommand)
   | {
@@ -27,7 +44,7 @@ export type RoomCommand =
   | { readonly kind: "chat"; readonly from: Member; readonly text: string }
   /** The ready-wait timer of pending play `playId` fired. */
   | { readonly kind: "ready_wait_expired"; readonly playId: number }
-  | { readonly kind: "close"; readonly reason: string }
+  | { readonly kind: "close"; readonly code: RoomCloseCode }
   /** The member's connection dropped: it is away until it resumes or its grace runs out. */
   | { readonly kind: "away"; readonly memberId: string }
   /** The resume grace of `memberId` ran out (a stale firing does nothing). */
@@ -80,7 +97,7 @@ export interface RoomObserver {
   /** A member resumed on a new connection (the same id). */
   memberResumed?(roomId: string, member: Member): void;
   summaryChanged(summary: RoomSummary): void;
-  closed(roomId: string, reason: string): void;
+  closed(roomId: string, code: RoomCloseCode): void;
   /** A state update the room dropped, and why (for metrics and debugging). */
   stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
   /** A handler threw: a bug. The room logs it and carries on with the next command. */

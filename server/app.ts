@@ -283,8 +283,11 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     },
     drain(graceMs = 2_000) {
       draining = true;
-      for (const connection of [...connections]) connection.close("goingAway");
+      // Rooms first: every member hears room_closed "server_shutdown" (and a page can say the
+      // server restarted) before its socket closes with 1001. Closing the sockets first would
+      // make each host's departure close its room as "host_left", to members already gone.
       registry.shutdown();
+      for (const connection of [...connections]) connection.close("goingAway");
       addresses.clear();
       const socketsClosed = openSockets === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);

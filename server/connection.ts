@@ -316,6 +316,7 @@ export class Connection implements Session {
       this.#tokenExpiry ??= new DeadlineTimer(this.#ctx.clock, () => this.close("tokenExpired"));
       this.#tokenExpiry.set(acceptedUntil(result.identity));
       this.#userId = result.identity.userId;
+      const previousName = this.#name;
       this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
       const now = this.#ctx.clock.now();
       // A resume token bound to this user: a session can only be taken back by its own user.
@@ -328,6 +329,13 @@ export class Connection implements Session {
         this.#authenticated = true;
         this.#clearAuthTimer();
         this.#enterLobby();
+        return;
+      }
+      // A re-auth under a new name renames us in our room the only way a room allows: a join
+      // to it with that name, so everyone hears of it (participants_update).
+      const roomId = this.#ctx.registry.roomOf(this.id);
+      if (roomId !== undefined && previousName !== this.#name) {
+        this.#ctx.registry.join(this, roomId);
       }
     });
   }

@@ -53,6 +53,107 @@ export interface DispatchContext {
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 
+type Handler<T extends ClientMessage["type"]> = (
+  ctx: DispatchContext,
+  session: Session,
+  message: Of<T>,
+) => Promise<void> | void;
+
+/**
+ * One handler for every client message type, keyed by the schema table's types: a message
+ * added to PAYLOAD_SCHEMAS without a handler here fails `deno check` (tests/unit/
+ * handler_tables_test.ts shows it), instead of being validated and then answered by nothing.
+ */
+export type MessageHandlers = { readonly [T in ClientMessage["type"]]: Handler<T> };
+
+export const MESSAGE_HANDLERS: MessageHandlers = {
+  list_rooms: (ctx, session, message) => listRooms(ctx, session, message),
+  create_room: (ctx, session, message) => {
+    // Over budget, nothing changes: no room, no leaving the current one, no renaming.
+    if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
+    return createRoom(ctx, session, message);
+  },
+  join_room: joinRoom,
+  create_invite: createInvite,
+  leave_room: (ctx, session) => ctx.registry.leaveCurrentRoom(session),
+  ready: (ctx, session, message) => {
+    // A ready for a room that is gone (the host just left) is a normal race: ignore it.
+    targetRoom(ctx, session, message.room)?.post({
+      kind: "ready",
+      from: session,
+      readiness: message.payload.state,
+    });
+  },
+  start_anyway: (ctx, session, message) =>
+    toRoom(ctx, session, message.room, { kind: "start_anyway", from: session }),
+  set_control: (ctx, session, message) =>
+    toRoom(ctx, session, message.room, {
+      kind: "set_control",
+      from: session,
+      control: message.payload.control,
+    }),
+  set_cohost: (ctx, session, message) =>
+    toRoom(ctx, session, message.room, {
+      kind: "set_cohost",
+      from: session,
+      to: message.payload.client_id,
+      cohost: message.payload.cohost,
+    }),
+  set_rate: (ctx, session, message) =>
+    toRoom(ctx, session, message.room, {
+      kind: "set_rate",
+      from: session,
+      rate: message.payload.rate,
+      atServerTs: message.payload.at_server_ts,
+    }),
+  player_event: (ctx, session, message) => {
+    const { action, position, play_state, at_server_ts, deferred } = message.payload;
+    toRoom(ctx, session, message.room, {
+      kind: "player_event",
+      from: session,
+      action,
+      position,
+      playState: play_state,
+      timing: { atServerTs: at_server_ts, deferred },
+    });
+  },
+  state_update: (ctx, session, message) => {
+    const { position, play_state, at_server_ts } = message.payload;
+    toRoom(ctx, session, message.room, {
+      kind: "state_update",
+      from: session,
+      position,
+      playState: play_state,
+      atServerTs: at_server_ts,
+    });
+  },
+  chat_message: (ctx, session, message) => {
+    if (!message.room) return session.sendError(ERRORS.chatRoomRequired);
+    const room = ctx.registry.handle(message.room);
+    if (!room) return session.sendError(ERRORS.notInRoom, message.room);
+    room.post({ kind: "chat", from: session, text: message.payload.text });
+  },
+  resume,
+  transfer_host: (ctx, session, message) =>
+    toRoom(ctx, session, message.room, {
+      kind: "transfer_host",
+      from: session,
+      to: message.payload.client_id,
+    }),
+  ping: (ctx, session, message) => {
+    session.noteRtt(message.payload.rtt_ms);
+    session.send(
+      encode(build.pong(message.room, session.id, message.rawPayload, ctx.clock.now())),
+    );
+  },
+  sync_report: syncReport,
+  client_log: clientLog,
+  auth: () => {
+    // The connection owns authentication; reaching here is a wiring bug.
+    throw new Error("auth must be handled by the connection");
+  },
+};
+
 /**
  * Routes one message. A promise back means an asynchronous step (a password or token check):
  * the connection handles its next frames only once it is done, so frames keep their order.
@@ -62,106 +163,9 @@ export function dispatch(
   session: Session,
   message: ClientMessage,
 ): Promise<void> | void {
-  switch (message.type) {
-    case "list_rooms":
-      return listRooms(ctx, session, message);
-    case "create_room":
-      // Over budget, nothing changes: no room, no leaving the current one, no renaming.
-      if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomCreationLimited);
-      return createRoom(ctx, session, message);
-    case "join_room":
-      return joinRoom(ctx, session, message);
-    case "create_invite":
-      return createInvite(ctx, session, message);
-    case "leave_room":
-      ctx.registry.leaveCurrentRoom(session);
-      return;
-    case "ready":
-      // A ready for a room that is gone (the host just left) is a normal race: ignore it.
-      targetRoom(ctx, session, message.room)?.post({
-        kind: "ready",
-        from: session,
-        readiness: message.payload.state,
-      });
-      return;
-    case "start_anyway":
-      return toRoom(ctx, session, message.room, { kind: "start_anyway", from: session });
-    case "set_control":
-      return toRoom(ctx, session, message.room, {
-        kind: "set_control",
-        from: session,
-        control: message.payload.control,
-      });
-    case "set_cohost":
-      return toRoom(ctx, session, message.room, {
-        kind: "set_cohost",
-        from: session,
-        to: message.payload.client_id,
-        cohost: message.payload.cohost,
-      });
-    case "set_rate":
-      return toRoom(ctx, session, message.room, {
-        kind: "set_rate",
-        from: session,
-        rate: message.payload.rate,
-        atServerTs: message.payload.at_server_ts,
-      });
-    case "player_event": {
-      const room = targetRoom(ctx, session, message.room);
-      if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
-      const { action, position, play_state, at_server_ts, deferred } = message.payload;
-      room.post({
-        kind: "player_event",
-        from: session,
-        action,
-        position,
-        playState: play_state,
-        timing: { atServerTs: at_server_ts, deferred },
-      });
-      return;
-    }
-    case "state_update": {
-      const room = targetRoom(ctx, session, message.room);
-      if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
-      const { position, play_state, at_server_ts } = message.payload;
-      room.post({
-        kind: "state_update",
-        from: session,
-        position,
-        playState: play_state,
-        atServerTs: at_server_ts,
-      });
-      return;
-    }
-    case "chat_message": {
-      if (!message.room) return session.sendError(ERRORS.chatRoomRequired);
-      const room = ctx.registry.handle(message.room);
-      if (!room) return session.sendError(ERRORS.notInRoom, message.room);
-      room.post({ kind: "chat", from: session, text: message.payload.text });
-      return;
-    }
-    case "resume":
-      return resume(ctx, session, message);
-    case "transfer_host": {
-      const room = targetRoom(ctx, session, message.room);
-      if (!room) return session.sendError(ERRORS.roomNotFound, message.room);
-      room.post({ kind: "transfer_host", from: session, to: message.payload.client_id });
-      return;
-    }
-    case "ping":
-      session.noteRtt(message.payload.rtt_ms);
-      session.send(
-        encode(build.pong(message.room, session.id, message.rawPayload, ctx.clock.now())),
-      );
-      return;
-    case "sync_report":
-      return syncReport(ctx, session, message);
-    case "client_log":
-      return clientLog(ctx, session, message);
-    case "auth":
-      // The connection owns authentication; reaching here is a wiring bug.
-      throw new Error("auth must be handled by the connection");
-  }
+  // TypeScript cannot pair a union's member with its key's handler; the table's type does.
+  const handler = MESSAGE_HANDLERS[message.type] as Handler<ClientMessage["type"]>;
+  return handler(ctx, session, message);
 }
 
 /** The room a room-scoped message names, or else the sender's current room. */

@@ -12,7 +12,13 @@
  * A reload takes the session back (same place in the room, same role): the client's session
  * ticket is kept in this tab's sessionStorage.
  */
-import { connect, type Participant, type RoomView, type SessionTicket } from "../client/mod.ts";
+import {
+  connect,
+  type Participant,
+  type RoomClosedCode,
+  type RoomView,
+  type SessionTicket,
+} from "../client/mod.ts";
 import { ChatPanel } from "./chat.ts";
 import { announcer, byId, sessionStore, storage } from "./dom.ts";
 import { Lobby } from "./lobby.ts";
@@ -156,17 +162,12 @@ client.on("hostChanged", ({ hostId }) => {
   }
 });
 client.on("session", (ticket) => sessionStore.set(SESSION_KEY, JSON.stringify(ticket)));
-client.on("roomClosed", ({ roomId, reason }) => {
-  if (reason === "Room not found") {
-    closedByNotFound = roomId;
-    notices.show(
-      lastRoom?.id === roomId && lastRoom.isHost
-        ? "The connection dropped, and a room closes when its host leaves. Start a new one."
-        : "That room is no longer open. A room closes when its host leaves.",
-    );
-  } else {
-    notices.show(closedReason(reason));
-  }
+client.on("roomClosed", ({ roomId, reason, code }) => {
+  if (code === "not_found") closedByNotFound = roomId;
+  const ours = lastRoom?.id === roomId ? lastRoom : null;
+  notices.show(closedText(code, reason, ours));
+  // Whoever may start it again finds the form filled in: the same link, the same name.
+  if (offersRestart(code, ours)) lobby.prefill(ours);
   if (pendingInvite?.roomId === roomId) {
     pendingInvite = null;
     lobby.setInvite(null);
@@ -325,15 +326,32 @@ function whenConnected(): boolean {
   return false;
 }
 
-function closedReason(reason: string): string {
-  switch (reason) {
-    case "Host left the room":
-      return "The host left, so the room closed.";
-    case "Host started a new room":
+/**
+ * Whether the page offers to start a closed room again (its form filled in): for its host,
+ * and for anyone when the room ended for a reason no member chose (a restart, a lost room).
+ */
+function offersRestart(code: RoomClosedCode, room: RoomView | null): room is RoomView {
+  if (!room) return false;
+  return room.isHost || code === "server_shutdown" || code === "owner_gone" || code === "not_found";
+}
+
+/** What a person reads when their room is gone: the server's code, never its English. */
+function closedText(code: RoomClosedCode, reason: string, room: RoomView | null): string {
+  const again = offersRestart(code, room) ? " Start it again: the form below has its link." : "";
+  switch (code) {
+    case "host_left":
+      return `The host left, so the room closed.${again}`;
+    case "host_new_room":
       return "The host started a new room, so this one closed.";
-    case "Server shutting down":
-      return "The server is restarting; the room closed.";
-    default:
+    case "room_empty":
+      return `Everyone had left, so the room closed.${again}`;
+    case "server_shutdown":
+      return `The server restarted, and rooms do not survive a restart yet.${again}`;
+    case "owner_gone":
+      return `The server holding this room stopped.${again}`;
+    case "not_found":
+      return `That room is no longer open.${again}`;
+    case "unknown":
       return reason ? `The room closed: ${reason}` : "The room closed.";
   }
 }

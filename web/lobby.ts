@@ -123,6 +123,15 @@ export class Lobby {
   }
 
   /** Asks for a name before joining the room an invite link named (null: no invite). */
+  /**
+   * Fills the create form with a room that just closed (the server restarted, say), so its
+   * host starts it again without retyping the link. Fields the person already typed in stay.
+   */
+  prefill(room: { readonly name: string; readonly mediaUrl: string | null }): void {
+    if (!this.#mediaUrl.value && room.mediaUrl) this.#mediaUrl.value = room.mediaUrl;
+    if (!this.#roomName.value) this.#roomName.value = room.name;
+  }
+
   setInvite(roomId: string | null, rooms: readonly RoomSummary[] = []): void {
     this.#invite = roomId;
     this.#invitePrompt.hidden = roomId === null;

@@ -73,6 +73,9 @@ Deno.test("auth on: a bad token fails and changes nothing; re-auth updates the i
     const roomId = (await client.next("room_state")).room!;
     client.send("auth", { token: signHs256(claims(clock.now(), { name: "Alice B." })) });
     assert.equal((await client.next("auth_success")).payload.user_name, "Alice B.");
+    // The room hears of the new name through a join to it: the member gets room_state again.
+    const renamed = await client.next("room_state");
+    assert.deepEqual(renamed.payload.participants!.map((p) => p.name), ["Alice B."]);
     client.send("chat_message", { text: "renamed" }, roomId);
     assert.equal((await client.next("chat_message")).payload.username, "Alice B.");
     // A failed refresh keeps the session and the identity it had.

@@ -5,7 +5,6 @@
  * members on the other instances are told the room closed once its lease runs out.
  */
 import assert from "node:assert/strict";
-import { OWNER_GONE_REASON } from "../../cluster/cluster.ts";
 import { ERRORS } from "../../protocol/mod.ts";
 import { redisAvailable, sharedRedis, startRedis } from "../helpers/redis_server.ts";
 import { partyAcross } from "../helpers/party.ts";
@@ -96,7 +95,8 @@ Deno.test({
     for (const member of members) {
       const closed = await member.next("room_closed", 10_000);
       assert.equal(closed.room, roomId);
-      assert.equal(closed.payload.reason, OWNER_GONE_REASON);
+      assert.equal(closed.payload.reason, "The room's server stopped");
+      assert.equal(closed.payload.code, "owner_gone");
       // Back in the lobby: the list it gets no longer has the room.
       const list = await member.next("room_list", 10_000);
       assert.ok(!list.payload.some((r) => r.id === roomId));

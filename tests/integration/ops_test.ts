@@ -89,7 +89,7 @@ Deno.test("/metrics: a scripted session moves every counter by the right amount"
     await guest.close();
     await test.server.whenNoConnections();
     const after = await scrape(test.httpUrl);
-    assert.equal(sample(after, "owp_rooms_closed_total", `reason="Host left the room"`), 1);
+    assert.equal(sample(after, "owp_rooms_closed_total", `reason="host_left"`), 1);
     assert.equal(sample(after, "owp_connections_closed_total", `code="1000"`), 2);
     assert.equal(sample(after, "owp_connections"), 0);
     assert.equal(sample(after, "owp_rooms"), 0);

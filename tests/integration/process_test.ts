@@ -56,7 +56,7 @@ Deno.test("start-up warns about a short JWT_SECRET and ALLOWED_ORIGINS=*", async
 });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  Deno.test(`${signal}: every client sees 1001, /ready stops answering, the process exits 0`, async () => {
+  Deno.test(`${signal}: every member hears room_closed server_shutdown, then 1001; the process exits 0`, async () => {
     const running = await startMain({});
     const url = `ws://127.0.0.1:${running.port}/ws`;
     const host = await TestClient.connect(url);
@@ -74,6 +74,12 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assert.equal(hostClose.code, 1001);
     assert.equal(guestClose.code, 1001);
     assert.equal(hostClose.reason, "server shutting down");
+    // Before the close, each member heard why its room closed: the server, not the host.
+    for (const client of [host, guest]) {
+      const closed = await client.next("room_closed");
+      assert.equal(closed.payload.code, "server_shutdown");
+      assert.equal(closed.payload.reason, "Server shutting down");
+    }
     await running.finished;
     assert.equal((await running.child.status).code, 0);
     assert.ok(running.lines.some((l) => l.msg === "stopped"));

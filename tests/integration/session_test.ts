@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TIMINGS, ROOM_LIST_COALESCE_MS } from "../../protocol/mod.ts";
 import { RESUME_GRACE_MS } from "../../protocol/mod.ts";
-import { HOST_LEFT_REASON } from "../../rooms/room.ts";
 import { closeAll, connectClients, typesOf } from "../helpers/session.ts";
 import { TestClient } from "../helpers/test_client.ts";
 import { manualClockOf, startTestServer } from "../helpers/test_server.ts";
@@ -103,7 +102,8 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
     host.send("leave_room", {}, roomId);
     const closed = await guest.next("room_closed");
     assert.equal(closed.room, roomId);
-    assert.equal(closed.payload.reason, HOST_LEFT_REASON);
+    assert.equal(closed.payload.reason, "Host left the room");
+    assert.equal(closed.payload.code, "host_left");
     assert.deepEqual((await guest.next("room_list")).payload, []);
     assert.deepEqual((await host.next("room_list")).payload, []);
 
@@ -150,7 +150,7 @@ Deno.test("RESUME_GRACE_MS=0: disconnecting runs leave_room at once (the upstrea
     assert.equal(left.client, a!.id);
     assert.equal(left.payload.participant_count, 2);
     await host!.close();
-    assert.equal((await b!.next("room_closed")).payload.reason, HOST_LEFT_REASON);
+    assert.equal((await b!.next("room_closed")).payload.code, "host_left");
     assert.equal(test.server.registry.roomCount, 0);
   } finally {
     await closeAll(test, [host!, a!, b!]);

@@ -63,7 +63,7 @@ Deno.test("every room command a member can send survives the wire, times convert
   from.rttMs = 42;
   const commands: RoomCommand[] = [
     { kind: "join", from, admitted: true },
-    { kind: "leave", from, hostReason: "Host left" },
+    { kind: "leave", from, hostCode: "host_left" },
     { kind: "ready", from, readiness: "buffering" },
     {
       kind: "player_event",
@@ -137,7 +137,7 @@ function backToBack(skewMs: number) {
             from: "B",
             room,
             member: { id: member, name: "", rtt: null },
-            cmd: { kind: "leave", hostReason: null },
+            cmd: { kind: "leave", hostCode: null },
           });
           queue.push(() => ownerSide.onCommand(parsePeer(PeerMessageSchema, text) as never));
         });
@@ -272,7 +272,7 @@ Deno.test("a remote room closing says so to its members, and their instance forg
   const world = backToBack(0);
   const { room } = world.openRoom();
   const member = await world.joinFromB("m1", room.id);
-  room.post({ kind: "close", reason: "Host left the room" });
+  room.post({ kind: "close", code: "host_left" });
   await world.pump();
   assert.equal(member.last("room_closed")?.payload.reason, "Host left the room");
   assert.equal(world.registryB.roomOf("m1"), undefined);
@@ -282,7 +282,7 @@ Deno.test("an owner that died: its rooms close for the members on this instance"
   const world = backToBack(0);
   const { room } = world.openRoom();
   const member = await world.joinFromB("m1", room.id);
-  world.memberSide.roomGone(room.id, "The room's server stopped");
+  world.memberSide.roomGone(room.id, "owner_gone");
   assert.equal(member.last("room_closed")?.payload.reason, "The room's server stopped");
   assert.equal(world.registryB.roomOf("m1"), undefined);
 });
@@ -302,7 +302,7 @@ Deno.test("leaves and aways kept during an outage: sent when either side is back
     owner: "A",
     room: "r1",
     member: ref("m1"),
-    cmd: { kind: "leave", hostReason: null },
+    cmd: { kind: "leave", hostCode: null },
   });
   side.defer({ owner: "A", room: "r1", member: ref("m1"), cmd: { kind: "away" } }); // stale
   side.defer({ owner: "B", room: "r2", member: ref("m2"), cmd: { kind: "away" } });
@@ -329,7 +329,7 @@ Deno.test("a member its instance was told had left, still counted by the owner, 
   const { host, room } = world.openRoom();
   const member = await world.joinFromB("m1", room.id);
   // B lost the owner for a lease (a partition) and closed the room for m1; the owner lived on.
-  world.memberSide.roomGone(room.id, "The room's server stopped");
+  world.memberSide.roomGone(room.id, "owner_gone");
   member.clear();
   room.post({ kind: "chat", from: host, text: "still there?" });
   await world.pump();

@@ -8,7 +8,7 @@ import {
 } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
-import { HOST_LEFT_REASON, type Room } from "../../rooms/room.ts";
+import type { Room } from "../../rooms/room.ts";
 import { participantEntry } from "../helpers/expected.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
 
@@ -131,7 +131,8 @@ Deno.test("the host leaving closes the room: room_closed with reason to the rest
   room.post({ kind: "leave", from: host });
   for (const member of members) {
     const closed = member.last("room_closed")!;
-    assert.equal(closed.payload.reason, HOST_LEFT_REASON);
+    assert.equal(closed.payload.reason, "Host left the room");
+    assert.equal(closed.payload.code, "host_left");
     assert.equal(closed.room, room.id);
   }
   assert.deepEqual(host.types(), []);
@@ -366,9 +367,11 @@ Deno.test("room_state position is extrapolated while playing, from the play's an
   });
 });
 
-Deno.test("chat goes to every member including the sender, with the sender's name", () => {
+Deno.test("chat goes to every member including the sender, with the name the room knows", () => {
   const { room, everyone, members } = party(2);
-  members[0]!.name = "Mia";
+  // A connection renamed behind the room's back changes nothing; a join with a name does.
+  members[0]!.name = "Not told";
+  room.post({ kind: "join", from: members[0]!, name: "Mia" });
   room.post({ kind: "chat", from: members[0]!, text: "  hello 👋  " });
   for (const member of everyone) {
     const chat = member.last("chat_message")!;

@@ -33,6 +33,7 @@ export interface HarnessOptions {
 
 export interface BrowserHarness {
   readonly webRoot: WebRoot;
+  /** The session server now (a new one after `restartServer`). */
   readonly server: SessionServer;
   /** The session server: http://127.0.0.1:<port> (its watch page is at /). */
   readonly serverUrl: string;
@@ -47,6 +48,11 @@ export interface BrowserHarness {
   readonly browser: Browser;
   /** A page in a fresh context of its own: a separate person, with its own storage. */
   newPage(): Promise<Page>;
+  /**
+   * Stops the session server as a SIGTERM does (drain: rooms closed, sockets 1001) and starts
+   * a new one on the same port, with nothing of the old one's memory: a restart.
+   */
+  restartServer(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,21 +84,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Browse
     const files = startStaticServer({ root: webRoot.dir, files: { [VIDEO_PATH]: video } });
     cleanups.push(() => files.close());
 
-    const server = createSessionServer({
-      config: defaultConfig({ ALLOWED_ORIGINS: files.origin, ...options.env }),
-      log: options.log ?? silentLogger,
-      webRoot: webRoot.url,
-      clock: options.clock,
-    });
-    const http = Deno.serve(
-      { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-      (request, info) => server.fetch(request, info),
-    );
-    cleanups.push(async () => {
+    const startServer = () =>
+      createSessionServer({
+        config: defaultConfig({ ALLOWED_ORIGINS: files.origin, ...options.env }),
+        log: options.log ?? silentLogger,
+        webRoot: webRoot.url,
+        clock: options.clock,
+      });
+    let server = startServer();
+    const listen = (port: number) =>
+      Deno.serve(
+        { port, hostname: "127.0.0.1", onListen: () => {} },
+        (request, info) => server.fetch(request, info),
+      );
+    let http = listen(0);
+    const port = http.addr.port;
+    const stopServer = async () => {
       await server.drain(1_000);
       await http.shutdown();
-    });
-    const serverUrl = `http://127.0.0.1:${http.addr.port}`;
+    };
+    cleanups.push(() => stopServer());
+    const serverUrl = `http://127.0.0.1:${port}`;
 
     const browser = await launchChromium(options.chromiumArgs);
     const contexts: BrowserContext[] = [];
@@ -104,9 +116,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Browse
 
     return {
       webRoot,
-      server,
+      get server() {
+        return server;
+      },
       serverUrl,
-      wsUrl: `ws://127.0.0.1:${http.addr.port}/ws`,
+      wsUrl: `ws://127.0.0.1:${port}/ws`,
       files,
       videoUrl: `${files.origin}${VIDEO_PATH}`,
       testPageUrl: `${files.origin}${TEST_PAGE_PATH}`,
@@ -115,6 +129,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Browse
         const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
         contexts.push(context);
         return await context.newPage();
+      },
+      async restartServer() {
+        await stopServer();
+        server = startServer();
+        http = listen(port);
       },
       close,
     };
