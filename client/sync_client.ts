@@ -72,6 +72,8 @@ export interface Participant {
   readonly away: boolean;
   /** Its own measured round trip to the server, when it reports one. */
   readonly rttMs: number | null;
+  /** Away: the server time its resume grace ends (it leaves then; a host hands over). */
+  readonly awayUntil: number | null;
 }
 
 /**
@@ -103,6 +105,8 @@ export interface RoomView {
   readonly playbackRate: number;
   /** Joining needs a password or an invite. */
   readonly locked: boolean;
+  /** When the host leaves, another member hosts and the room goes on. */
+  readonly handoff: boolean;
 }
 
 /** A play waiting for members to be ready, and when it starts anyway (server ms). */
@@ -210,6 +214,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   #rooms: readonly RoomSummary[] = [];
   /** The password of a room being created, kept for rejoining it. */
   #createPassword: string | undefined;
+  /** A create_room is on its way: the room_state of a room we do not know yet is its answer. */
+  #creating = false;
   #roomsPage: RoomsPage = { total: null, next: null };
   /** What a join needs again on a reconnect without resume (a password or invite), by room. */
   readonly #joinOptions = new Map<string, JoinOptions>();
@@ -367,6 +373,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       user_name: this.#userName || undefined,
     });
     this.#createPassword = options.password || undefined;
+    this.#creating = true;
   }
 
   joinRoom(roomId: string, options: JoinOptions = {}): void {
@@ -378,6 +385,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   leaveRoom(): void {
     const room = this.#room?.id ?? this.#wantedRoom;
     this.#wantedRoom = null;
+    this.#creating = false;
     if (room) this.#send("leave_room", {}, room);
     this.#setRoom(null);
     this.#playback.leaveRoom();
@@ -637,6 +645,10 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   #onRoomState(room: string | null, payload: Record<string, unknown>, serverTs: number): void {
     if (!room) return;
+    // Only the room we are in, the one we asked for, or the one we are creating: a room_state
+    // the server sent before it took our leave_room (a hand-over as we left) is not ours.
+    if (room !== this.#room?.id && room !== this.#wantedRoom && !this.#creating) return;
+    this.#creating = false;
     const state = payload.state as { position: number; play_state: PlayState };
     const hostId = String(payload.host_id);
     const isHost = hostId === this.#clientId;
@@ -666,6 +678,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       canControl,
       playbackRate,
       locked: payload.locked === true,
+      handoff: payload.handoff === true,
     });
     this.#playback.setControl(canControl);
     this.#playback.enterRoom(isHost, {
@@ -774,6 +787,7 @@ function participantsOf(value: unknown): Participant[] | null {
     readiness: readinessOf(entry?.readiness),
     away: entry?.away === true,
     rttMs: typeof entry?.rtt_ms === "number" ? entry.rtt_ms : null,
+    awayUntil: typeof entry?.away_until === "number" ? entry.away_until : null,
   }));
 }
 

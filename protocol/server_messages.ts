@@ -32,6 +32,11 @@ export interface ParticipantInfo {
   readonly away: boolean;
   /** The member's own last measured round trip to the server, when it reports one. */
   readonly rtt_ms: number | null;
+  /**
+   * Extension: an away member's resume grace ends at this server time (it leaves then; a host
+   * hands over). Null when not away.
+   */
+  readonly away_until: number | null;
 }
 
 export type HostChangeReason = "transfer" | "host_left" | "host_timeout";
@@ -52,6 +57,8 @@ export interface RoomStatePayload {
   readonly playback_rate: number;
   /** Extension: joining needs a password (or an invite). */
   readonly locked: boolean;
+  /** Extension: when the host leaves, the room goes on with another host (create_room handoff). */
+  readonly handoff: boolean;
 }
 
 export interface WaitingOnPayload {

@@ -49,6 +49,9 @@ const participants = z.array(z.object({
   ready: z.boolean().meta({ description: "Its player can play the room's media." }),
   readiness: readiness.meta({ description: "How its player is, as it last said." }),
   away: z.boolean().meta({ description: "Its connection dropped; it may still resume." }),
+  away_until: z.number().nullable().meta({
+    description: "Extension: when an away member's resume grace ends (server time); else null.",
+  }),
   rtt_ms: z.number().nullable().meta({
     description: "Its own last measured round trip to the server, when it reports one.",
   }),
@@ -189,6 +192,9 @@ export const SERVER_MESSAGE_SCHEMAS = {
       }),
       playback_rate: z.number().meta({ description: "Extension: the room's playback rate." }),
       locked: z.boolean().meta({ description: "Extension: joining needs a password." }),
+      handoff: z.boolean().meta({
+        description: "Extension: when the host leaves, another member hosts and the room goes on.",
+      }),
     }),
     room,
     "The room you created or joined, as it is at server_ts.",

@@ -220,6 +220,8 @@ export class Membership {
       readiness: this.#readiness.get(member.id) ?? "loading",
       away: this.#away.has(member.id),
       rtt_ms: member.rttMs ?? null,
+      // The room's core knows the grace timers: it fills this in.
+      away_until: null,
     }));
   }
 }

@@ -12,6 +12,7 @@ import {
   type ErrorInfo,
   type HostChangeReason,
   type MembershipPayload,
+  type ParticipantInfo,
   REPLAY_BUFFER_MESSAGES,
   RESUME_GRACE_MS,
   type RoomCloseCode,
@@ -175,15 +176,24 @@ export class RoomCore {
       media_id: this.mediaId,
       state: { position: positionAt(playback, now), play_state: playback.playState },
       media_url: this.mediaUrl,
-      participants: this.members.participants(),
+      participants: this.participants(),
       control: this.control,
       playback_rate: playback.rate,
       locked: this.password !== null,
+      handoff: this.handoff,
     }, now);
   }
 
   membership(): MembershipPayload {
-    return { participant_count: this.members.size, participants: this.members.participants() };
+    return { participant_count: this.members.size, participants: this.participants() };
+  }
+
+  /** Every member, with when an away one's grace ends (the page counts it down). */
+  participants(): ParticipantInfo[] {
+    return this.members.participants().map((person) => ({
+      ...person,
+      away_until: person.away ? this.timers.dueAt(graceTimer(person.id)) : null,
+    }));
   }
 
   /** A member is gone for good: out of the members, its grace timer with it. */

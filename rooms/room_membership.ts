@@ -71,9 +71,12 @@ export function onLeave(
       room.close(successor === null && graceOver ? "room_empty" : hostCode, leaverId);
       return;
     }
+    // The leaver goes first: the new host's room_state must not reach it, nor list it.
+    room.forget(leaverId);
     room.setHost(successor, graceOver ? "host_timeout" : "host_left");
+  } else {
+    room.forget(leaverId);
   }
-  room.forget(leaverId);
   room.broadcast(build.clientLeft(room.id, leaverId, room.membership(), room.now()));
   room.summaryDirty = true;
   // A not-ready member leaving may be what completes the ready set.

@@ -25,7 +25,9 @@ import { Lobby } from "./lobby.ts";
 import { Notices } from "./notices.ts";
 import { PasswordDialog } from "./password_dialog.ts";
 import { RoomPlayer } from "./player.ts";
-import { RoomPanel } from "./room_view.ts";
+import { leaveClosesRoom, RoomPanel } from "./room_view.ts";
+import { CloseDialog } from "./close_dialog.ts";
+import { HostAwayLine } from "./host_away.ts";
 import { SpeedControl } from "./speed.ts";
 import { inviteFromHash, type InviteLink, roomFromHash } from "./urls.ts";
 import { StatusLine } from "./status.ts";
@@ -98,9 +100,16 @@ const passwordDialog = new PasswordDialog((roomId, password) => {
   client.joinRoom(roomId, { password });
 });
 
+const closeDialog = new CloseDialog();
 const roomPanel = new RoomPanel({
   leave() {
-    client.leaveRoom();
+    const room = client.room;
+    // Closing ends everyone's evening: asked first when anyone else is there.
+    if (room && leaveClosesRoom(room) && room.participantCount > 1) {
+      closeDialog.ask(room.participantCount - 1, () => client.leaveRoom());
+    } else {
+      client.leaveRoom();
+    }
   },
   setControl(control) {
     client.setControl(control);
@@ -121,6 +130,7 @@ const waitingBar = new WaitingBar({
 });
 
 const speed = new SpeedControl((rate) => client.setRate(rate));
+const hostAway = new HostAwayLine(() => client.serverNow());
 
 const chat = new ChatPanel({
   send(text) {
@@ -152,13 +162,16 @@ client.on("chatHistory", (entries) => {
 });
 client.on("waiting", (waiting) => waitingBar.show(waiting, client.room?.canControl ?? false));
 client.on("invite", ({ roomId, token }) => roomPanel.setInviteToken(roomId, token));
-client.on("hostChanged", ({ hostId }) => {
-  const name = client.room?.participants?.find((person) => person.id === hostId)?.name;
+client.on("hostChanged", ({ hostId, previousHostId, reason }) => {
+  const nameOf = (id: string) =>
+    client.room?.participants?.find((person) => person.id === id)?.name || "Someone";
+  // The host's page did not come back within its grace: say so, not only who hosts now.
+  const why = reason === "host_timeout" ? `${nameOf(previousHostId)} didn’t come back. ` : "";
   if (hostId === client.clientId) {
-    notices.show("You’re the host now: your play, pause and seek are everyone’s.");
-    chat.note("You’re the host now");
+    notices.show(`${why}You’re the host now: your play, pause and seek are everyone’s.`);
+    chat.note(`${why}You’re the host now`);
   } else {
-    chat.note(`${name || "Someone"} is the host now`);
+    chat.note(`${why}${nameOf(hostId)} is the host now`);
   }
 });
 client.on("session", (ticket) => sessionStore.set(SESSION_KEY, JSON.stringify(ticket)));
@@ -204,6 +217,7 @@ function showRoom(room: RoomView | null): void {
   const previous = shownRoom;
   shownRoom = room;
   if (room) lastRoom = room;
+  hostAway.render(room, client.clientId);
   if (!room) {
     player.unload();
     player.setController(false);

@@ -83,8 +83,8 @@ export class RoomPanel {
     this.#room = room;
     setText(this.#title, room.name || "Watch party");
     setText(this.#role, roleText(room));
-    // The host's departure closes the room for everyone (unless it hands over): say so.
-    setText(this.#leave, room.isHost ? "Close room" : "Leave room");
+    // The host's departure closes the room for everyone, unless it hands over: say so.
+    setText(this.#leave, leaveText(room));
     this.#showInvite(room);
     setText(this.#peopleCount, String(room.participantCount));
     this.#settings.hidden = !room.isHost;
@@ -226,4 +226,13 @@ function roleText(room: RoomView): string {
 
 function setText(element: HTMLElement, text: string): void {
   if (element.textContent !== text) element.textContent = text;
+}
+
+/** What the leave button does: a host alone, or whose room does not hand over, closes it. */
+export function leaveClosesRoom(room: RoomView): boolean {
+  return room.isHost && (!room.handoff || room.participantCount <= 1);
+}
+
+function leaveText(room: RoomView): string {
+  return leaveClosesRoom(room) ? "Close room" : "Leave room";
 }

@@ -11,6 +11,7 @@ export interface ExpectedParticipant {
   readiness: "loading" | "ready" | "buffering" | "autoplay_blocked";
   away: boolean;
   rtt_ms: number | null;
+  away_until: number | null;
 }
 
 /** A present member with no reported round trip; a host is ready, anyone else as `ready` says. */
@@ -29,6 +30,7 @@ export function participantEntry(
     readiness: ready ? "ready" : "loading",
     away: false,
     rtt_ms: null,
+    away_until: null,
     ...rest,
   };
 }

@@ -37,6 +37,9 @@ async function startInstances(
   return servers;
 }
 
+/** Two instances' clocks agree to about this (see the play below). */
+const SAME_INSTANT_TOLERANCE_MS = 5;
+
 Deno.test({ name: "a party spread over three instances: play, chat, leave", ignore }, async () => {
   await using redis = await sharedRedis();
   const [a, b, c] = await startInstances(redis.url, 3);
@@ -65,7 +68,11 @@ Deno.test({ name: "a party spread over three instances: play, chat, leave", igno
     const playB = await memberB.next("player_event");
     const playC = await memberC.next("player_event");
     assert.equal(playB.payload.action, "play");
-    assert.equal(playB.payload.target_server_ts, playC.payload.target_server_ts);
+    // The same instant on two instances' clocks: each instance anchors its own clock (Date.now's
+    // whole ms, floored), and an offset within half the probe's round trip is not corrected,
+    // so under load the two may name it a few ms apart.
+    const apartMs = Math.abs(playB.payload.target_server_ts - playC.payload.target_server_ts);
+    assert.ok(apartMs <= SAME_INSTANT_TOLERANCE_MS, `targets ${apartMs} ms apart`);
     memberC.send("chat_message", { text: "hello from C" }, roomId);
     for (const client of [host, memberB, memberC]) {
       const chat = await client.next("chat_message");

@@ -40,10 +40,12 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
         readiness: "ready",
         away: false,
         rtt_ms: null,
+        away_until: null,
       }],
       control: "host",
       playback_rate: 1,
       locked: false,
+      handoff: false,
     });
     // The list is pushed to the lobby only: the guest, not the host who is in the room now.
     const listed = [{

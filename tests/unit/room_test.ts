@@ -69,6 +69,7 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
     media_url: null,
     participants: [participantEntry("host", "Hana", { host: true })],
     control: "host",
+    handoff: false,
     playback_rate: 1,
     locked: false,
   });
