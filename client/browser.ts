@@ -65,6 +65,10 @@ export class MediaElementPlayer implements Player {
     return this.element.paused;
   }
 
+  get ended(): boolean {
+    return this.element.ended;
+  }
+
   get canPlay(): boolean {
     return this.element.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA;
   }

@@ -139,6 +139,11 @@ const SAME_POSITION_S = 0.01;
  * back: the host's updates until then still describe the room before the command.
  */
 const OWN_COMMAND_WINDOW_MS = 3_000;
+/**
+ * How long after a "playing" or "seeked" of its own call a host's position is taken as true
+ * again: Chromium's media clock runs 65–95 ms after either event (see #tellWhenMoving).
+ */
+const OWN_CALL_SETTLE_MS = 150;
 
 interface Guard {
   play: number;
@@ -193,6 +198,10 @@ export class PlaybackSync {
   /** Host: a play or seek to tell once the media moves (#tellWhenMoving). */
   #movingTell: number | null = null;
   #lastReportMs = Number.NEGATIVE_INFINITY;
+  /** Host: its player is still to be brought to the room's timeline (see enterRoom). */
+  #hostCatchesUp = false;
+  /** Local ms of the last "playing" or "seeked" of our own (the media runs a little later). */
+  #ownSettledAt = Number.NEGATIVE_INFINITY;
 
   constructor(ctx: PlaybackSyncContext, options: PlaybackSyncOptions = {}) {
     this.#ctx = ctx;
@@ -243,10 +252,13 @@ export class PlaybackSync {
 
   /**
    * Entered a room, or (`sameRoom`) its state was sent again (a resume, a setting or the host
-   * changed): `point` is the room's timeline now.
+   * changed): `point` is the room's timeline now. `roomLeads`: a host that comes into a room
+   * already under way (its page reloaded) takes the room's timeline, as a member would, rather
+   * than giving the room its fresh player's 0:00; a host that created the room gives it.
    */
-  enterRoom(isHost: boolean, point: TimelinePoint, sameRoom = false): void {
+  enterRoom(isHost: boolean, point: TimelinePoint, sameRoom = false, roomLeads = false): void {
     this.#role = isHost ? "host" : "member";
+    this.#hostCatchesUp = isHost && roomLeads;
     this.#anchor = point;
     this.#roomRate = point.rate;
     this.#nextRate = null;
@@ -336,6 +348,12 @@ export class PlaybackSync {
 
   /** The user asks to be back in step (after holding, or to unblock autoplay). */
   resync(): void {
+    if (this.#role === "host" && this.#follow === "blocked") {
+      // A reloaded host whose catch-up play the browser refused: the click allows it.
+      this.#setFollow("following");
+      this.#hostCatchUp();
+      return;
+    }
     if (this.#role !== "member") return;
     this.#setFollow("following");
     this.#converge();
@@ -432,6 +450,9 @@ export class PlaybackSync {
     }
     const expected = this.#expected();
     if (expected === null) return;
+    // Played to its end before the room got there: it waits there (a start would only end
+    // again), until the room's next command.
+    if (player.ended && expected >= player.currentTime() - SAME_POSITION_S) return;
     if (player.paused) {
       // Start ahead by the start-up latency, so the media moves when the timeline is there.
       this.#seekTo(expected + this.startLatency.estimateMs / 1000);
@@ -568,11 +589,44 @@ export class PlaybackSync {
     // room relays a new play state at once, and members would start on a standing position).
     if (
       at !== null && !this.#stallReported && this.#movingTell === null &&
-      this.#commandTimer === null && playState === this.#hostTold
+      this.#commandTimer === null && playState === this.#hostTold && this.#ownCallsSettled()
     ) {
       this.#ctx.sendState(player.currentTime(), playState, at);
     }
     this.#later(() => this.#hostTick(), this.#stateIntervalMs);
+  }
+
+  /**
+   * No start or seek of ours is under way: its events have come, and the media has had the
+   * time to run from them (Chromium's runs 65–95 ms after "playing" or "seeked").
+   */
+  #ownCallsSettled(): boolean {
+    return this.#guard.play === 0 && this.#guard.seek === 0 &&
+      this.#ctx.clock.now() - this.#ownSettledAt >= OWN_CALL_SETTLE_MS;
+  }
+
+  /**
+   * A host come back into a room under way: its player takes the room's timeline (paused at
+   * its position, or started where it will be), quietly: these are our own calls, not
+   * commands, and the room hears the host's position again once they have settled.
+   */
+  #hostCatchUp(): void {
+    const player = this.#player;
+    const anchor = this.#anchor;
+    if (!player || !anchor) return;
+    this.#hostTold = anchor.playing ? "playing" : "paused";
+    if (!anchor.playing) {
+      this.#pauseAt(anchor.position);
+      return;
+    }
+    const expected = this.#expected();
+    if (expected === null) return;
+    if (player.paused) {
+      this.#seekTo(expected + this.startLatency.estimateMs / 1000);
+      this.#startAt();
+    } else if (Math.abs(expected - player.currentTime()) > SAME_POSITION_S) {
+      this.#seekWhilePlaying(expected);
+    }
   }
 
   /** Tells the room: the player's position and the server instant, read together. */
@@ -676,6 +730,12 @@ export class PlaybackSync {
     switch (event) {
       case "playing":
         this.#clearStall();
+        if (this.#follow === "blocked") {
+          // The user started a player the browser kept from catching up: from where the room is.
+          this.#setFollow("following");
+          this.#hostCatchUp();
+          return;
+        }
         if (this.#hostTold !== "playing" || this.#stallReported) this.#tellWhenMoving("play");
         this.#stallReported = false;
         return;
@@ -710,7 +770,10 @@ export class PlaybackSync {
 
   #onPlayerEvent(event: PlayerEventType): void {
     if (this.#ours(event)) {
-      if (event === "seeked" || event === "playing") this.#drift.seeked(this.#ctx.clock.now());
+      if (event === "seeked" || event === "playing") {
+        this.#drift.seeked(this.#ctx.clock.now());
+        this.#ownSettledAt = this.#ctx.clock.now();
+      }
       if (event === "seeked" && this.#pausedSeekFrom !== null) {
         if (this.#guard.seek === 0 && this.#player?.paused) {
           this.pausedSeekLatency.add(this.#ctx.clock.now() - this.#pausedSeekFrom);
@@ -724,6 +787,13 @@ export class PlaybackSync {
     }
     if (this.#role === "host") return this.#hostEvent(event);
     if (this.#role !== "member") return;
+    // The film ended here: the browser paused by itself. A member goes on following (the
+    // room's next command moves it), and one who may control tells nothing: the host's own
+    // end is the room's.
+    if ((event === "pause" || event === "ended") && this.#player?.ended) {
+      this.#player.setRate(this.#roomRate);
+      return;
+    }
     if (this.#canControl && this.#userCommand(event)) return;
     switch (event) {
       case "canplay":
@@ -845,8 +915,13 @@ export class PlaybackSync {
       this.#setFollow("following");
       this.#emitStatus();
       this.#hostTold = this.#anchor?.playing ? "playing" : "paused";
-      // A host whose player already plays when the room starts: the room must hear it.
-      if (!player.paused && this.#hostTold === "paused") this.#hostEvent("playing");
+      if (this.#hostCatchesUp) {
+        this.#hostCatchesUp = false;
+        this.#hostCatchUp();
+      } else if (!player.paused && this.#hostTold === "paused") {
+        // A host whose player already plays when the room starts: the room must hear it.
+        this.#hostEvent("playing");
+      }
       this.#hostTick();
       return;
     }

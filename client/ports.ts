@@ -43,6 +43,11 @@ export interface Player {
   /** Seconds into the media now. */
   currentTime(): number;
   readonly paused: boolean;
+  /**
+   * It played to the end of the media (a browser pauses there by itself, and says "pause"
+   * before "ended": that pause is nobody's hand).
+   */
+  readonly ended: boolean;
   /** Enough is buffered to start playing (HAVE_FUTURE_DATA or better). */
   readonly canPlay: boolean;
   /** Resolves once playback is under way; rejects when the browser refuses (autoplay). */

@@ -648,6 +648,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     // Only the room we are in, the one we asked for, or the one we are creating: a room_state
     // the server sent before it took our leave_room (a hand-over as we left) is not ours.
     if (room !== this.#room?.id && room !== this.#wantedRoom && !this.#creating) return;
+    const created = this.#creating;
     this.#creating = false;
     const state = payload.state as { position: number; play_state: PlayState };
     const hostId = String(payload.host_id);
@@ -686,7 +687,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       serverTs,
       playing: state.play_state === "playing",
       rate: playbackRate,
-    }, sameRoom);
+    }, sameRoom, !created && !sameRoom);
   }
 
   #chatEntry(client: unknown, payload: Record<string, unknown>, serverTs: unknown): ChatEntry {

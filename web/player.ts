@@ -166,7 +166,8 @@ export class RoomPlayer {
   #showFollow(): void {
     const member = !this.#isController;
     this.#resync.hidden = !(member && this.#follow === "held");
-    this.#startWatching.hidden = !(member && this.#follow === "blocked");
+    // A host too: its page reloaded mid-film and the browser refused the catch-up start.
+    this.#startWatching.hidden = this.#follow !== "blocked";
   }
 
   #failed(): void {

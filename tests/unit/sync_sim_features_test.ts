@@ -9,40 +9,24 @@ import assert from "node:assert/strict";
 import type { NewRoomOptions, Readiness, WaitingOn } from "../../client/sync_client.ts";
 import type { FakePlayerOptions } from "../helpers/sim/fake_player.ts";
 import type { PathProfile } from "../helpers/sim/network.ts";
+import {
+  assertWithin,
+  NEAR,
+  offsetsMs,
+  SIM_MEDIA as MEDIA,
+  simParty,
+} from "../helpers/sim/party.ts";
 import { type SimClient, SimWorld } from "../helpers/sim/world.ts";
 
-const NEAR: PathProfile = { upMs: 20, downMs: 20, jitterMs: 5 };
 const FAR: PathProfile = { upMs: 150, downMs: 120, jitterMs: 30 };
-const MEDIA = "https://media.example/film.mp4";
 
-/** Host plus members in one room, clocks warmed up; `room` adds create_room options. */
-function party(
-  seed: number,
-  members: Partial<FakePlayerOptions>[],
-  room: NewRoomOptions = {},
-) {
-  const world = new SimWorld(seed);
-  const host = world.addClient({ name: "host", offsetMs: 1_234, path: NEAR });
-  world.advance(2_000);
-  host.client.createRoom({ name: "Film", mediaUrl: MEDIA, ...room });
-  world.advance(200);
-  const roomId = host.client.room!.id;
-  const guests = members.map((player, i) =>
-    world.addClient({ name: `guest${i + 1}`, offsetMs: -700 * (i + 1), path: NEAR, player })
+/** Host plus members in one room; members on near paths, their clocks 0.7 s apart each. */
+function party(seed: number, members: Partial<FakePlayerOptions>[], room: NewRoomOptions = {}) {
+  return simParty(
+    seed,
+    members.map((player, i) => ({ offsetMs: -700 * (i + 1), path: NEAR, player })),
+    room,
   );
-  world.advance(2_000);
-  for (const guest of guests) guest.client.joinRoom(roomId, { password: room.password });
-  world.advance(2_000);
-  return { world, host, guests, roomId };
-}
-
-function offsetsMs(reference: SimClient, others: SimClient[]): number[] {
-  return others.map((other) => (other.player.position - reference.player.position) * 1000);
-}
-
-function assertWithin(values: number[], boundMs: number, what: string) {
-  const worst = Math.max(...values.map(Math.abs));
-  assert.ok(worst <= boundMs, `${what}: worst ${worst.toFixed(1)} ms > ${boundMs} ms`);
 }
 
 /** A member's readiness as the room shows it to `viewer`. */

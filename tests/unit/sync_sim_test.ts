@@ -7,45 +7,30 @@
  */
 import assert from "node:assert/strict";
 import type { PathProfile } from "../helpers/sim/network.ts";
+import {
+  assertWithin,
+  NEAR,
+  offsetsMs,
+  SIM_MEDIA as MEDIA,
+  simParty,
+} from "../helpers/sim/party.ts";
 import { type SimClient, SimWorld } from "../helpers/sim/world.ts";
 
-const NEAR: PathProfile = { upMs: 20, downMs: 20, jitterMs: 5 };
 const FAR_ASYMMETRIC: PathProfile = { upMs: 100, downMs: 60, jitterMs: 30 };
-const MEDIA = "https://media.example/film.mp4";
 
 /** Host plus members, all in one room with the clocks warmed up. */
 function party(
   seed: number,
   members: { offsetMs: number; path?: PathProfile; clockSpeed?: number }[],
 ) {
-  const world = new SimWorld(seed);
-  const host = world.addClient({ name: "host", offsetMs: 1_234, path: NEAR });
-  world.advance(2_000);
-  host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
-  world.advance(200);
-  const roomId = host.client.room!.id;
-  const guests = members.map((m, i) =>
-    world.addClient({
-      name: `guest${i + 1}`,
+  return simParty(
+    seed,
+    members.map((m) => ({
       offsetMs: m.offsetMs,
       path: m.path,
       player: { clockSpeed: m.clockSpeed ?? 1 },
-    })
+    })),
   );
-  world.advance(2_000);
-  for (const guest of guests) guest.client.joinRoom(roomId);
-  world.advance(2_000);
-  return { world, host, guests, roomId };
-}
-
-/** Member position minus host position, ms, right now (the truth, on the one clock). */
-function offsetsMs(host: SimClient, guests: SimClient[]): number[] {
-  return guests.map((guest) => (guest.player.position - host.player.position) * 1000);
-}
-
-function assertWithin(values: number[], boundMs: number, what: string) {
-  const worst = Math.max(...values.map(Math.abs));
-  assert.ok(worst <= boundMs, `${what}: worst ${worst.toFixed(1)} ms > ${boundMs} ms`);
 }
 
 /** Samples every member's offset every 100 ms for `ms`. */

@@ -19,6 +19,7 @@ export interface VideoElement {
   readonly seeking: boolean;
   readonly readyState: number;
   readonly duration: number;
+  readonly ended: boolean;
   play(): Promise<void>;
   pause(): void;
 }

@@ -54,7 +54,15 @@ export interface FakePlayerOptions {
   readonly loadMs?: number;
   /** play() is refused (autoplay policy) until the user gives a gesture (grantGesture). */
   readonly blocksAutoplay?: boolean;
+  /**
+   * The media is this long (s): at its end the player stops by itself, says "pause" then
+   * "ended" as a browser does, and a seek lands no further. Without it the media never ends.
+   */
+  readonly durationS?: number;
 }
+
+/** How often a playing player with an end looks whether it got there (ms). */
+const END_CHECK_MS = 5;
 
 export const DEFAULT_FAKE_PLAYER: FakePlayerOptions = {
   startLatencyMs: 40,
@@ -83,6 +91,7 @@ export class FakePlayer implements Player {
   #stalled = false;
   #loadedAt: number;
   #autoplayBlocked: boolean;
+  #endTimer: number | null = null;
   readonly #listeners = new Set<(event: PlayerEventType) => void>();
   /** Every event fired, with the true time: what the user would have seen happen. */
   readonly events: { type: PlayerEventType; at: number }[] = [];
@@ -103,7 +112,14 @@ export class FakePlayer implements Player {
     if (!this.#moving || this.#stalled || now < this.#seekingUntil) return this.#position;
     const from = Math.max(this.#since, this.#seekingUntil);
     const held = Math.max(0, Math.min(now, this.#holdUntil) - Math.max(from, this.#holdFrom));
-    return this.#position + ((now - from - held) / 1000) * this.#rate * this.#options.clockSpeed;
+    const position = this.#position +
+      ((now - from - held) / 1000) * this.#rate * this.#options.clockSpeed;
+    return Math.min(position, this.#options.durationS ?? Number.POSITIVE_INFINITY);
+  }
+
+  get ended(): boolean {
+    const duration = this.#options.durationS;
+    return duration !== undefined && this.position >= duration;
   }
 
   currentTime(): number {
@@ -131,6 +147,9 @@ export class FakePlayer implements Player {
       return Promise.reject(new DOMException("play() needs a user gesture", "NotAllowedError"));
     }
     if (!this.#paused) return Promise.resolve();
+    // A browser's play() at the end starts the media over (HTML: "seek to the earliest
+    // possible position"), a seek nobody asked for.
+    if (this.ended) this.seek(0);
     this.#paused = false;
     this.#fire("play");
     if (this.#options.waitsOnStart) this.#fire("waiting");
@@ -145,6 +164,7 @@ export class FakePlayer implements Player {
       this.#startTimer = null;
       this.#settle();
       this.#moving = true;
+      this.#watchForEnd();
     };
     const falseStart = Math.min(this.#options.falseStartMs, early);
     this.#startTimer = this.#clock.setTimer(startLatencyMs - early, () => {
@@ -170,12 +190,16 @@ export class FakePlayer implements Player {
     this.#moving = false;
     if (this.#startTimer !== null) this.#clock.clearTimer(this.#startTimer);
     this.#startTimer = null;
+    this.#stopEndWatch();
     this.#fire("pause");
   }
 
   seek(position: number): void {
     this.#settle();
-    this.#position = Math.max(0, position);
+    this.#position = Math.min(
+      Math.max(0, position),
+      this.#options.durationS ?? Number.POSITIVE_INFINITY,
+    );
     this.#since = this.#clock.now();
     const seekLatencyMs = (this.#paused ? this.#options.pausedSeekLatencyMs : undefined) ??
       this.#options.seekLatencyAt?.(position) ?? this.#options.seekLatencyMs;
@@ -242,6 +266,31 @@ export class FakePlayer implements Player {
       this.#fire("canplay");
       this.#fire("playing");
     });
+  }
+
+  /** While it plays, a media with an end is watched for reaching it. */
+  #watchForEnd(): void {
+    const duration = this.#options.durationS;
+    if (duration === undefined || this.#endTimer !== null) return;
+    const check = () => {
+      this.#endTimer = null;
+      if (this.#paused || !this.#moving) return;
+      if (this.position < duration) {
+        this.#endTimer = this.#clock.setTimer(END_CHECK_MS, check) as number;
+        return;
+      }
+      this.#settle();
+      this.#paused = true;
+      this.#moving = false;
+      this.#fire("pause");
+      this.#fire("ended");
+    };
+    this.#endTimer = this.#clock.setTimer(END_CHECK_MS, check) as number;
+  }
+
+  #stopEndWatch(): void {
+    if (this.#endTimer !== null) this.#clock.clearTimer(this.#endTimer);
+    this.#endTimer = null;
   }
 
   #settle(): void {
