@@ -145,7 +145,7 @@ export class WatchPages {
    * In the room. A page may ask for a click before joining from an invite (the real page's
    * invite prompt): the join buttons of the contract are clicked when the page shows them.
    */
-  async #joined(page: Page, roomId: string): Promise<void> {
+  async #joined(page: Page, roomId: string, attempts = 5): Promise<void> {
     const handle = await page.waitForFunction((id) => {
       const g = globalThis as unknown as PageGlobals;
       if (g.owp?.client.room?.id === id) return "joined";
@@ -157,7 +157,14 @@ export class WatchPages {
     }, roomId);
     const state = await handle.jsonValue() as string;
     if (state === "joined") return;
-    await page.locator(state).click();
+    // The page may join (or redraw its list) between the check and the click, hiding the button:
+    // a click that finds it gone is retried from the check, not failed.
+    const clicked = await page.locator(state).click({ timeout: 2_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!clicked && attempts > 1) return await this.#joined(page, roomId, attempts - 1);
+    if (!clicked) throw new Error(`could not click ${state} to join ${roomId}`);
     await page.waitForFunction(
       (id) => (globalThis as unknown as PageGlobals).owp?.client.room?.id === id,
       roomId,
