@@ -29,7 +29,8 @@ import type { LocalClock, Player, PlayerEventType } from "./ports.ts";
 
 export type PlayState = "playing" | "paused";
 /** How a member's player is, as the room is told (docs/protocol.md 3.5). */
-export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked";
+/** `media_error`: the player could not load the room's media (a broken link): not waited for. */
+export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked" | "media_error";
 export type PlayerAction = "play" | "pause" | "seek" | "buffering";
 
 /** A command as relayed by the room. */
@@ -266,6 +267,17 @@ export class PlaybackSync {
     if (!sameRoom || isHost) this.#readiness = null;
     this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
     this.#restart();
+  }
+
+  /**
+   * The player could not load the room's media (`true`: the room is told `media_error` and no
+   * play waits for it), or loads it again (`false`, a retry: `loading`, then ready as usual).
+   */
+  mediaFailed(failed: boolean): void {
+    if (failed) return this.#setReadiness("media_error");
+    if (this.#readiness !== "media_error") return;
+    this.#setReadiness("loading");
+    this.#readiness = null; // the next "canplay" says ready
   }
 
   /** Whether this member may control playback (a host always does). */

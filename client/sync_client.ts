@@ -55,7 +55,7 @@ export interface RoomsQuery {
 }
 
 /** How a member's player is, as it told the room. */
-export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked";
+export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked" | "media_error";
 
 /** Who may control playback: the host, the host and its co-hosts, or every member. */
 export type ControlPolicy = "host" | "cohosts" | "everyone";
@@ -107,6 +107,19 @@ export interface RoomView {
   readonly locked: boolean;
   /** When the host leaves, another member hosts and the room goes on. */
   readonly handoff: boolean;
+  /** In nobody's room list: people join by its link (its id). */
+  readonly unlisted: boolean;
+}
+
+/**
+ * The host's changes to a room's options (setRoomOptions); whatever is left out stays as it is.
+ * `password` locks the room with it (or changes it); `locked: false` unlocks.
+ */
+export interface RoomOptionsChange {
+  readonly locked?: boolean;
+  readonly password?: string;
+  readonly handoff?: boolean;
+  readonly unlisted?: boolean;
 }
 
 /** A play waiting for members to be ready, and when it starts anyway (server ms). */
@@ -177,6 +190,8 @@ export interface NewRoomOptions {
   readonly control?: ControlPolicy;
   /** When the host leaves, the host role passes on instead of the room closing. */
   readonly handoff?: boolean;
+  /** In nobody's room list: people join by its link. */
+  readonly unlisted?: boolean;
 }
 
 export interface JoinOptions {
@@ -341,6 +356,14 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#playback.detach();
   }
 
+  /**
+   * The page's player could not load the room's media (a broken link): the room is told
+   * (`media_error`) and no play waits for us. `false` when it loads the media again (a retry).
+   */
+  reportMediaError(failed: boolean): void {
+    this.#playback.mediaFailed(failed);
+  }
+
   /** Back in step after the user paused or seeked their own player, or to unblock autoplay. */
   resync(): void {
     this.#playback.resync();
@@ -370,6 +393,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       password: options.password || undefined,
       control: options.control,
       handoff: options.handoff,
+      unlisted: options.unlisted || undefined,
       user_name: this.#userName || undefined,
     });
     this.#createPassword = options.password || undefined;
@@ -407,6 +431,23 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   /** Host: who may control playback. */
   setControl(control: ControlPolicy): void {
     this.#send("set_control", { control });
+  }
+
+  /**
+   * Host: changes the room's options while the party goes on (lock with a password or unlock,
+   * keep open when the host leaves, unlisted). Everyone gets the room anew (a `room` event).
+   */
+  setRoomOptions(change: RoomOptionsChange): void {
+    const room = this.#room?.id;
+    const password = change.password || undefined;
+    this.#send("set_room_options", {
+      locked: change.locked ?? (password ? true : undefined),
+      password: change.locked === false ? undefined : password,
+      handoff: change.handoff,
+      unlisted: change.unlisted,
+    });
+    // Our own way back in after a reconnect that cannot resume: the room's new password.
+    if (room && password && change.locked !== false) this.#joinOptions.set(room, { password });
   }
 
   /** Host: makes a member a co-host, or not. */
@@ -680,14 +721,20 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       playbackRate,
       locked: payload.locked === true,
       handoff: payload.handoff === true,
+      unlisted: payload.unlisted === true,
     });
     this.#playback.setControl(canControl);
-    this.#playback.enterRoom(isHost, {
-      position: state.position,
-      serverTs,
-      playing: state.play_state === "playing",
-      rate: playbackRate,
-    }, sameRoom, !created && !sameRoom);
+    this.#playback.enterRoom(
+      isHost,
+      {
+        position: state.position,
+        serverTs,
+        playing: state.play_state === "playing",
+        rate: playbackRate,
+      },
+      sameRoom,
+      !created && !sameRoom,
+    );
   }
 
   #chatEntry(client: unknown, payload: Record<string, unknown>, serverTs: unknown): ChatEntry {
@@ -792,7 +839,7 @@ function participantsOf(value: unknown): Participant[] | null {
   }));
 }
 
-const READINESS = new Set(["loading", "ready", "buffering", "autoplay_blocked"]);
+const READINESS = new Set(["loading", "ready", "buffering", "autoplay_blocked", "media_error"]);
 
 function readinessOf(value: unknown): Readiness | null {
   return typeof value === "string" && READINESS.has(value) ? value as Readiness : null;

@@ -334,7 +334,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         continue;
       }
       seen.add(record.summary.id);
-      if (this.#mirror.set(record)) this.#registry.showRemote(record.summary);
+      if (this.#mirror.set(record)) this.#registry.showRemote(record.summary, !record.unlisted);
     }
     if (!prune) return;
     for (const roomId of this.#mirror.ids()) {
@@ -412,7 +412,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     const message = parseDirectoryMessage(text);
     if (!message) return;
     if (message.t === "room") {
-      if (this.#mirror.set(message.record)) this.#registry.showRemote(message.record.summary);
+      if (this.#mirror.set(message.record)) {
+        this.#registry.showRemote(message.record.summary, !message.record.unlisted);
+      }
       return;
     }
     if (message.t === "instance_up") {

@@ -15,6 +15,7 @@ import {
   type DirectoryRecord,
   DirectoryRecordSchema,
   parsePeer,
+  type WirePasswordHash,
 } from "./peer_messages.ts";
 
 export const KEYS = {
@@ -33,6 +34,23 @@ export interface RemoteEntry {
   readonly password: PasswordHash | null;
 }
 
+/** A password hash as it travels and is stored in Redis: its bytes in base64. */
+export function encodeHash(password: PasswordHash): WirePasswordHash {
+  return {
+    salt: encodeBase64(password.salt),
+    hash: encodeBase64(password.hash),
+    iterations: password.iterations,
+  };
+}
+
+export function decodeHash(wire: WirePasswordHash): PasswordHash {
+  return {
+    salt: decodeBase64(wire.salt),
+    hash: decodeBase64(wire.hash),
+    iterations: wire.iterations,
+  };
+}
+
 /** Our room's directory record. */
 export function recordOf(room: Room, owner: string): DirectoryRecord {
   const password = room.password;
@@ -40,13 +58,8 @@ export function recordOf(room: Room, owner: string): DirectoryRecord {
     owner,
     hostId: room.hostId,
     maxMembers: room.maxMembers,
-    password: password
-      ? {
-        salt: encodeBase64(password.salt),
-        hash: encodeBase64(password.hash),
-        iterations: password.iterations,
-      }
-      : null,
+    password: password ? encodeHash(password) : null,
+    unlisted: room.unlisted,
     summary: room.summary(),
   };
 }
@@ -81,16 +94,7 @@ export class DirectoryMirror {
     const known = this.#entries.get(record.summary.id)?.record;
     if (known && JSON.stringify(known) === JSON.stringify(record)) return false;
     const hash = record.password;
-    this.#entries.set(record.summary.id, {
-      record,
-      password: hash
-        ? {
-          salt: decodeBase64(hash.salt),
-          hash: decodeBase64(hash.hash),
-          iterations: hash.iterations,
-        }
-        : null,
-    });
+    this.#entries.set(record.summary.id, { record, password: hash ? decodeHash(hash) : null });
     return true;
   }
 

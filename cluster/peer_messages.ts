@@ -31,6 +31,14 @@ export const MemberRefSchema = z.object({
 });
 export type MemberRef = z.infer<typeof MemberRefSchema>;
 
+/** A room password's salted hash, its bytes in base64 (the text never leaves its instance). */
+export const PasswordHashSchema = z.object({
+  salt: z.string().max(1_000),
+  hash: z.string().max(1_000),
+  iterations: z.number().int().positive(),
+});
+export type WirePasswordHash = z.infer<typeof PasswordHashSchema>;
+
 /** A room command without its Member objects (they are rebuilt on the owner). */
 export const WireCommandSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("join"), admitted: z.boolean() }),
@@ -65,6 +73,13 @@ export const WireCommandSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("start_anyway") }),
   z.object({ kind: z.literal("set_rate"), rate: z.number().finite(), atServerTs: nullableTime }),
   z.object({ kind: z.literal("set_control"), control: ControlPolicySchema }),
+  /** Fields left out stay as they are; `password`: a new hash (base64) locks, null unlocks. */
+  z.object({
+    kind: z.literal("set_room_options"),
+    password: PasswordHashSchema.nullable().optional(),
+    handoff: z.boolean().optional(),
+    unlisted: z.boolean().optional(),
+  }),
   z.object({ kind: z.literal("set_cohost"), to: id, cohost: z.boolean() }),
 ]);
 export type WireCommand = z.infer<typeof WireCommandSchema>;
@@ -103,6 +118,8 @@ export const DirectoryRecordSchema = z.object({
   /** A locked room's salted hash, base64 (the text never leaves the owner's process). */
   password: z.object({ salt: z.string(), hash: z.string(), iterations: z.number().int() })
     .nullable(),
+  /** In no room list (joined by its id); absent from an instance that predates it: listed. */
+  unlisted: z.boolean().default(false),
   summary: RoomSummarySchema,
 });
 export type DirectoryRecord = z.infer<typeof DirectoryRecordSchema>;

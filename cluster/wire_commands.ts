@@ -5,6 +5,7 @@
  */
 import type { Member } from "../rooms/member.ts";
 import type { RoomCommand } from "../rooms/room_types.ts";
+import { decodeHash, encodeHash } from "./directory.ts";
 import type { MemberRef, WireCommand } from "./peer_messages.ts";
 
 export function refOf(member: Member): MemberRef {
@@ -59,6 +60,14 @@ export function toWire(command: RoomCommand): { member: MemberRef; cmd: WireComm
       });
     case "set_control":
       return on(command.from, { kind: "set_control", control: command.control });
+    case "set_room_options":
+      return on(command.from, {
+        kind: "set_room_options",
+        ...(command.password !== undefined &&
+          { password: command.password && encodeHash(command.password) }),
+        ...(command.handoff !== undefined && { handoff: command.handoff }),
+        ...(command.unlisted !== undefined && { unlisted: command.unlisted }),
+      });
     case "set_cohost":
       return on(command.from, { kind: "set_cohost", to: command.to, cohost: command.cohost });
     case "resync":
@@ -122,6 +131,14 @@ export function fromWire(
       };
     case "set_control":
       return { kind: "set_control", from: member, control: cmd.control };
+    case "set_room_options":
+      return {
+        kind: "set_room_options",
+        from: member,
+        ...(cmd.password !== undefined && { password: cmd.password && decodeHash(cmd.password) }),
+        ...(cmd.handoff !== undefined && { handoff: cmd.handoff }),
+        ...(cmd.unlisted !== undefined && { unlisted: cmd.unlisted }),
+      };
     case "set_cohost":
       return { kind: "set_cohost", from: member, to: cmd.to, cohost: cmd.cohost };
   }

@@ -30,9 +30,10 @@ export const PlayStateSchema = z.enum(["playing", "paused"], { error: FIELD_MESS
 export type PlayState = z.infer<typeof PlayStateSchema>;
 
 /** Extension: how a member's player is, more than ready or not (`ready` may carry it). */
-export const ReadinessSchema = z.enum(["loading", "ready", "buffering", "autoplay_blocked"], {
-  error: FIELD_MESSAGES.readiness,
-});
+export const ReadinessSchema = z.enum(
+  ["loading", "ready", "buffering", "autoplay_blocked", "media_error"],
+  { error: FIELD_MESSAGES.readiness },
+);
 export type Readiness = z.infer<typeof ReadinessSchema>;
 
 /** Extension: who may control playback in a room. */
@@ -110,6 +111,44 @@ const password = z.string({ error: FIELD_MESSAGES.password })
     error: FIELD_MESSAGES.password,
   });
 
+/**
+ * Extension: the host changes the room's options while the party goes on (docs/protocol.md
+ * 3.20). `password` locks (or re-locks with a new password), `locked: false` unlocks; any field
+ * left out stays as it is, and at least one must be given.
+ */
+const roomOptionsPayload = z
+  .looseObject({
+    locked: z.boolean({ error: FIELD_MESSAGES.locked }).nullish()
+      .transform((value) => value ?? null)
+      .meta({
+        description: "true: lock (needs password); false: unlock (no password). Absent: as is, " +
+          "unless password is given, which locks.",
+      }),
+    password: password.nullish().transform((value) => value ?? null).meta({
+      description: "A new password: the room is locked with it (replacing any earlier one).",
+    }),
+    handoff: z.boolean({ error: FIELD_MESSAGES.handoff }).nullish()
+      .transform((value) => value ?? null)
+      .meta({ description: "Keep the room open when the host leaves (as in create_room)." }),
+    unlisted: z.boolean({ error: FIELD_MESSAGES.unlisted }).nullish()
+      .transform((value) => value ?? null)
+      .meta({
+        description: "Leave the room out of every room_list; it stays joinable by its id.",
+      }),
+  })
+  .refine((options) => !(options.locked === true && options.password === null), {
+    error: FIELD_MESSAGES.lockNeedsPassword,
+  })
+  .refine((options) => !(options.locked === false && options.password !== null), {
+    error: FIELD_MESSAGES.unlockTakesNoPassword,
+  })
+  .refine(
+    (options) =>
+      options.locked !== null || options.password !== null || options.handoff !== null ||
+      options.unlisted !== null,
+    { error: FIELD_MESSAGES.noRoomOptions },
+  );
+
 export const PAYLOAD_SCHEMAS = {
   list_rooms: z.looseObject({
     // Extension: a filter and a page. Without them, every room (the upstream answer).
@@ -143,6 +182,11 @@ export const PAYLOAD_SCHEMAS = {
     control: ControlPolicySchema.nullish().transform((value) => value ?? "host").meta({
       description: "Extension: who may control playback (default: the host).",
     }),
+    unlisted: z.boolean({ error: FIELD_MESSAGES.unlisted }).nullish()
+      .transform((value) => value === true)
+      .meta({
+        description: "Extension: the room is in nobody's room_list; it is joined by its id.",
+      }),
   }),
   join_room: z.looseObject({
     user_name: optionalText(FIELD_MESSAGES.userName),
@@ -153,7 +197,8 @@ export const PAYLOAD_SCHEMAS = {
   ready: z.looseObject({
     media_id: z.unknown().optional(),
     state: ReadinessSchema.nullish().transform((value) => value ?? "ready").meta({
-      description: "Extension: loading, ready (the default), buffering or autoplay_blocked.",
+      description:
+        "Extension: loading, ready (the default), buffering, autoplay_blocked or media_error.",
     }),
   }),
   player_event: playerEventPayload,
@@ -188,6 +233,7 @@ export const PAYLOAD_SCHEMAS = {
     client_id: z.string({ error: FIELD_MESSAGES.clientId }),
     cohost: z.boolean({ error: FIELD_MESSAGES.cohost }),
   }),
+  set_room_options: roomOptionsPayload,
   set_rate: z.looseObject({
     rate: z.number({ error: FIELD_MESSAGES.rate }).min(MIN_PLAYBACK_RATE, {
       error: FIELD_MESSAGES.rate,

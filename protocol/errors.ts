@@ -51,6 +51,11 @@ export const ERRORS = {
   },
   inviteInvalid: { code: "invite_invalid", message: "Invalid or expired invite" },
   noSuchMember: { code: "no_such_member", message: "No such member in this room" },
+  /** A lock costs a password hash, like a locked room's creation: the same budget. */
+  roomLocksLimited: {
+    code: "rate_limited",
+    message: "Too many room password changes; try again in a minute",
+  },
 } as const;
 
 export type ErrorInfo = { readonly code: string; readonly message: string };
@@ -77,9 +82,15 @@ export const FIELD_MESSAGES = {
   reportField: "Invalid sync_report: offset_ms, uncertainty_ms and rate must be numbers",
   deferred: "Invalid deferred: must be true or false",
   handoff: "Invalid handoff: must be true or false",
+  locked: "Invalid locked: must be true or false",
+  unlisted: "Invalid unlisted: must be true or false",
+  lockNeedsPassword: "Invalid password: locking the room needs a new password",
+  unlockTakesNoPassword: "Invalid payload: locked: false (unlocking) takes no password",
+  noRoomOptions:
+    "Invalid payload: set_room_options needs at least one of locked, password, handoff, unlisted",
   lastSeq: "Invalid last_seq: must be a whole number from 0",
   clientId: "Invalid client_id: must be a string",
-  readiness: "Invalid state: must be loading, ready, buffering or autoplay_blocked",
+  readiness: "Invalid state: must be loading, ready, buffering, autoplay_blocked or media_error",
   control: "Invalid control: must be host, cohosts or everyone",
   cohost: "Invalid cohost: must be true or false",
   rate: "Invalid rate: must be a number from 0.5 to 2",

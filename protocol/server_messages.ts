@@ -59,6 +59,8 @@ export interface RoomStatePayload {
   readonly locked: boolean;
   /** Extension: when the host leaves, the room goes on with another host (create_room handoff). */
   readonly handoff: boolean;
+  /** Extension: the room is in no room_list; it is joined by its id (its link). */
+  readonly unlisted: boolean;
 }
 
 export interface WaitingOnPayload {

@@ -39,7 +39,7 @@ const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape
     ...fields,
   }).meta({ description });
 
-const readiness = z.enum(["loading", "ready", "buffering", "autoplay_blocked"]);
+const readiness = z.enum(["loading", "ready", "buffering", "autoplay_blocked", "media_error"]);
 
 const participants = z.array(z.object({
   id: z.string(),
@@ -194,6 +194,9 @@ export const SERVER_MESSAGE_SCHEMAS = {
       locked: z.boolean().meta({ description: "Extension: joining needs a password." }),
       handoff: z.boolean().meta({
         description: "Extension: when the host leaves, another member hosts and the room goes on.",
+      }),
+      unlisted: z.boolean().meta({
+        description: "Extension: the room is in nobody's room_list; it is joined by its id.",
       }),
     }),
     room,

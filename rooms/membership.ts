@@ -166,14 +166,16 @@ export class Membership {
   }
 
   /**
-   * Who a play waits for: members here, not ready, not catching up (an away member cannot say
-   * it is ready and catches up on its return; a late joiner catches up on its own).
+   * Who a play waits for: members here, not ready, not catching up, whose player did not fail
+   * (an away member cannot say it is ready and catches up on its return; a late joiner catches
+   * up on its own; a member in `media_error` cannot load the media, like an away one).
    */
   waitingOn(): Waiting[] {
     const waiting: Waiting[] = [];
     for (const member of this.#members.values()) {
       const id = member.id;
       if (this.isReady(id) || this.#away.has(id) || this.#catchingUp.has(id)) continue;
+      if (this.#readiness.get(id) === "media_error") continue;
       waiting.push({
         id,
         name: this.#names.get(id) ?? "",

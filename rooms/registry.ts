@@ -57,6 +57,8 @@ export interface NewRoom {
   readonly handoff?: boolean;
   readonly control?: ControlPolicy;
   readonly password?: PasswordHash | null;
+  /** In no room list: joined by its id. */
+  readonly unlisted?: boolean;
 }
 
 export class RoomRegistry {
@@ -96,7 +98,7 @@ export class RoomRegistry {
       summaryChanged: (summary) => {
         const room = this.#rooms.get(summary.id);
         if (!room) return;
-        this.#listing.update(summary);
+        this.#listing.update(summary, !room.unlisted);
         this.#federation?.roomChanged(room);
         this.#listChanged();
       },
@@ -171,10 +173,13 @@ export class RoomRegistry {
     }
   }
 
-  /** A room owned by another instance appeared in the directory, or its summary changed. */
-  showRemote(summary: RoomSummary): void {
+  /**
+   * A room owned by another instance appeared in the directory, or its summary changed;
+   * `listed` false: an unlisted room, reachable by its id but in no list.
+   */
+  showRemote(summary: RoomSummary, listed = true): void {
     if (this.#rooms.has(summary.id)) return;
-    this.#listing.add(summary);
+    this.#listing.add(summary, listed);
     this.#listChanged();
   }
 
@@ -217,10 +222,11 @@ export class RoomRegistry {
       handoff: spec.handoff,
       control: spec.control,
       password: spec.password,
+      unlisted: spec.unlisted,
       resumeGraceMs: this.#options.resumeGraceMs,
     });
     this.#rooms.set(id, room);
-    this.#listing.add(room.summary());
+    this.#listing.add(room.summary(), !room.unlisted);
     this.#options.events?.roomCreated?.(id);
     room.post({ kind: "open" });
     return room;

@@ -25,6 +25,7 @@ import {
   onSetCohost,
   onSetControl,
   onSetRate,
+  onSetRoomOptions,
   onStartAnyway,
   onStateUpdate,
   onTransferHost,
@@ -58,9 +59,14 @@ export class Room {
     return this.#core.members.size;
   }
 
-  /** The room's password check (set at creation, never changed), or null when open. */
+  /** The room's password check as it is now (the host may change it), or null when open. */
   get password(): RoomOptions["password"] {
     return this.#core.password;
+  }
+
+  /** Whether the room is left out of room lists (joined by its id only). */
+  get unlisted(): boolean {
+    return this.#core.unlisted;
   }
 
   /** The only way in. Commands run one at a time, in the order posted. */
@@ -164,6 +170,7 @@ export const ROOM_COMMAND_HANDLERS: RoomCommandHandlers = {
   start_anyway: (core, command) => onStartAnyway(core, command.from),
   set_rate: onSetRate,
   set_control: (core, command) => onSetControl(core, command.from, command.control),
+  set_room_options: onSetRoomOptions,
   set_cohost: (core, command) => onSetCohost(core, command.from, command.to, command.cohost),
 };
 

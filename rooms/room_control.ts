@@ -66,6 +66,23 @@ export function onSetControl(room: RoomCore, from: Member, control: ControlPolic
   room.broadcast(room.roomState());
 }
 
+/**
+ * The host changes the room's options: a lock (its hash made before posting) or an unlock,
+ * keep-open, unlisted. Everyone hears a fresh room_state; the room list and the directory
+ * follow (locked, and whether the room is listed at all).
+ */
+export function onSetRoomOptions(
+  room: RoomCore,
+  command: Extract<RoomCommand, { kind: "set_room_options" }>,
+): void {
+  if (command.from.id !== room.hostId) return room.reply(command.from, ERRORS.notHostSettings);
+  if (command.password !== undefined) room.password = command.password;
+  if (command.handoff !== undefined) room.handoff = command.handoff;
+  if (command.unlisted !== undefined) room.unlisted = command.unlisted;
+  room.summaryDirty = true;
+  room.broadcast(room.roomState());
+}
+
 export function onSetCohost(room: RoomCore, from: Member, to: string, cohost: boolean): void {
   if (from.id !== room.hostId) return room.reply(from, ERRORS.notHostSettings);
   if (!room.members.has(to) || to === from.id) return room.reply(from, ERRORS.noSuchMember);

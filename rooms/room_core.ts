@@ -25,7 +25,7 @@ import { RoomOutbox } from "./outbox.ts";
 import { PlaybackController, type PlaybackEffect, type Sender } from "./playback_controller.ts";
 import { positionAt } from "./policy.ts";
 import { RoomTimers } from "./room_timers.ts";
-import type { RoomCommand, RoomOptions } from "./room_types.ts";
+import type { PasswordHash, RoomCommand, RoomOptions } from "./room_types.ts";
 
 export const READY_WAIT_TIMER = "ready_wait";
 export const graceTimer = (memberId: string) => `grace:${memberId}`;
@@ -36,10 +36,13 @@ export class RoomCore {
   readonly mediaId: string | null;
   readonly mediaUrl: string | null;
   readonly maxMembers: number;
-  readonly handoff: boolean;
+  /** The host may change it while the party goes on (set_room_options). */
+  handoff: boolean;
   readonly graceMs: number;
   /** Null: an open room. Otherwise the salted hash a join's password must match. */
-  readonly password: RoomOptions["password"];
+  password: PasswordHash | null;
+  /** In no room list: joined by its id. */
+  unlisted: boolean;
   readonly options: RoomOptions;
   readonly members: Membership;
   readonly outbox = new RoomOutbox(REPLAY_BUFFER_MESSAGES);
@@ -65,6 +68,7 @@ export class RoomCore {
     this.handoff = options.handoff ?? false;
     this.graceMs = options.resumeGraceMs ?? RESUME_GRACE_MS;
     this.password = options.password ?? null;
+    this.unlisted = options.unlisted ?? false;
     this.control = options.control ?? "host";
     this.timers = new RoomTimers(options.clock, post);
     this.playback = new PlaybackController(this.id, options.timings, options.startPosition);
@@ -181,6 +185,7 @@ export class RoomCore {
       playback_rate: playback.rate,
       locked: this.password !== null,
       handoff: this.handoff,
+      unlisted: this.unlisted,
     }, now);
   }
 

@@ -46,19 +46,45 @@ export class RoomListing {
   /** The list and its JSON, made once per change (null: changed since). */
   #cache: { readonly rooms: RoomSummary[]; readonly json: string } | null = null;
 
-  /** A new room, last in the order. */
-  add(summary: RoomSummary): void {
+  /**
+   * A new room, last in the order. `listed` false (an unlisted room): it keeps its place in the
+   * order but is in no list, page or frame until it is listed.
+   */
+  add(summary: RoomSummary, listed = true): void {
     // A room listed already keeps its place (a directory reload re-adds what it knows).
     if (!this.#order.has(summary.id)) this.#order.set(summary.id, ++this.#created);
-    this.update(summary);
+    this.update(summary, listed);
   }
 
-  /** A listed room's new summary; a room not listed (closed) stays out. */
-  update(summary: RoomSummary): void {
+  /** A known room's new summary; a room not known (closed) stays out, an unlisted one hidden. */
+  update(summary: RoomSummary, listed = true): void {
     if (!this.#order.has(summary.id)) return;
+    if (!listed) {
+      if (!this.#summaries.delete(summary.id)) return;
+      this.#summaryJson.delete(summary.id);
+      this.#cache = null;
+      return;
+    }
+    // A room listed again (it was unlisted) goes back to its place; a new one is last anyway.
+    const relisted = !this.#summaries.has(summary.id) &&
+      this.#order.get(summary.id)! < this.#created;
     this.#summaries.set(summary.id, summary);
     this.#summaryJson.set(summary.id, JSON.stringify(summary));
     this.#cache = null;
+    if (relisted) this.#reorder();
+  }
+
+  /** Back in creation order after a room that was unlisted is listed again (rare). */
+  #reorder(): void {
+    const ids = [...this.#summaries.keys()].sort((a, b) =>
+      (this.#order.get(a) ?? 0) - (this.#order.get(b) ?? 0)
+    );
+    const summaries = ids.map((id) => [id, this.#summaries.get(id)!] as const);
+    const json = ids.map((id) => [id, this.#summaryJson.get(id)!] as const);
+    this.#summaries.clear();
+    this.#summaryJson.clear();
+    for (const [id, summary] of summaries) this.#summaries.set(id, summary);
+    for (const [id, text] of json) this.#summaryJson.set(id, text);
   }
 
   remove(roomId: string): void {

@@ -91,6 +91,8 @@ export function onLeave(
 export function onReady(room: RoomCore, member: Member, readiness: Readiness): void {
   if (!room.members.setReadiness(member.id, readiness)) return;
   room.broadcast(build.participantsUpdate(room.id, member.id, room.membership(), room.now()));
+  // A player that cannot load the media no longer holds a pending play back (as if away).
+  if (readiness === "media_error") return room.readinessChanged();
   if (readiness !== "ready") return;
   room.members.caughtUp(member.id);
   room.act([room.playback.catchUp(room.now(), member.id, room.hostId)].filter((e) => e !== null));

@@ -76,6 +76,17 @@ export type RoomCommand =
     readonly atServerTs: number | null;
   }
   | { readonly kind: "set_control"; readonly from: Member; readonly control: ControlPolicy }
+  /**
+   * The host changes the room's options (set_room_options). Each field left undefined stays as
+   * it is; `password`: a new hash locks the room with it (hashed before posting), null unlocks.
+   */
+  | {
+    readonly kind: "set_room_options";
+    readonly from: Member;
+    readonly password?: PasswordHash | null;
+    readonly handoff?: boolean;
+    readonly unlisted?: boolean;
+  }
   | {
     readonly kind: "set_cohost";
     readonly from: Member;
@@ -124,6 +135,8 @@ export interface RoomOptions {
   readonly control?: ControlPolicy;
   /** A locked room's password hash; null or absent: an open room. */
   readonly password?: PasswordHash | null;
+  /** Left out of every room list; joined by its id (default: listed). */
+  readonly unlisted?: boolean;
 }
 
 /** A read-only copy of a room's state, for invariant checks, metrics and debugging. */

@@ -18,7 +18,7 @@ import type { RoomHandle } from "../rooms/room_handle.ts";
 import type { Logger } from "./log.ts";
 import type { InviteTokens } from "./invites.ts";
 import type { ServerMetrics } from "./metrics.ts";
-import { createInvite, createRoom, joinRoom, listRooms } from "./room_access.ts";
+import { createInvite, createRoom, joinRoom, listRooms, setRoomOptions } from "./room_access.ts";
 import type { ResumeTokens } from "./resume_tokens.ts";
 
 /** The sender as dispatch sees it: a member that can be renamed and answered. */
@@ -92,6 +92,7 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
       from: session,
       control: message.payload.control,
     }),
+  set_room_options: setRoomOptions,
   set_cohost: (ctx, session, message) =>
     toRoom(ctx, session, message.room, {
       kind: "set_cohost",

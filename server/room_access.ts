@@ -20,7 +20,8 @@ export function createRoom(
   session: Session,
   message: Of<"create_room">,
 ): Promise<void> | void {
-  const { name, start_pos, media_id, media_url, user_name, handoff, control } = message.payload;
+  const { name, start_pos, media_id, media_url, user_name, handoff, control, unlisted } =
+    message.payload;
   session.adoptUserName(user_name);
   const create = (password: PasswordHash | null) => {
     const error = ctx.registry.createFor({
@@ -32,6 +33,7 @@ export function createRoom(
       handoff,
       control,
       password,
+      unlisted,
     });
     if (error) session.sendError(error);
   };
@@ -67,6 +69,35 @@ export function joinRoom(
     session.wrongPassword();
     session.sendError(ERRORS.wrongPassword, room.id);
   });
+}
+
+/**
+ * set_room_options (the host only). A new password is hashed here, before the command is posted
+ * (the room does nothing asynchronous): synchronous unless there is one. A member's request is
+ * refused before any hashing, and each lock takes one unit of the address's room-creation
+ * budget, since it costs what a locked room's creation does.
+ */
+export function setRoomOptions(
+  ctx: DispatchContext,
+  session: Session,
+  message: Of<"set_room_options">,
+): Promise<void> | void {
+  const roomId = message.room ?? ctx.registry.roomOf(session.id) ?? null;
+  const room = roomId ? ctx.registry.handle(roomId) : undefined;
+  if (!room) return session.sendError(ERRORS.roomNotFound, roomId);
+  if (room.hostId !== session.id) return session.sendError(ERRORS.notHostSettings, room.id);
+  const { locked, password, handoff, unlisted } = message.payload;
+  const post = (hash: PasswordHash | null | undefined) =>
+    room.post({
+      kind: "set_room_options",
+      from: session,
+      ...(hash !== undefined && { password: hash }),
+      ...(handoff !== null && { handoff }),
+      ...(unlisted !== null && { unlisted }),
+    });
+  if (password === null) return post(locked === false ? null : undefined);
+  if (!session.allowRoomCreation()) return session.sendError(ERRORS.roomLocksLimited, room.id);
+  return hashPassword(password).then(post);
 }
 
 /** The host asks for an invite link to its room. */

@@ -22,6 +22,7 @@ import {
 import { ChatPanel } from "./chat.ts";
 import { announcer, byId, sessionStore, storage } from "./dom.ts";
 import { Lobby } from "./lobby.ts";
+import { checkMediaHere } from "./media_probe.ts";
 import { Notices } from "./notices.ts";
 import { PasswordDialog } from "./password_dialog.ts";
 import { RoomPlayer } from "./player.ts";
@@ -29,6 +30,7 @@ import { leaveClosesRoom, RoomPanel } from "./room_view.ts";
 import { CloseDialog } from "./close_dialog.ts";
 import { HostAwayLine } from "./host_away.ts";
 import { SpeedControl } from "./speed.ts";
+import { RoomOptionsPanel } from "./room_options.ts";
 import { inviteFromHash, type InviteLink, roomFromHash } from "./urls.ts";
 import { StatusLine } from "./status.ts";
 import { WaitingBar } from "./waiting.ts";
@@ -48,7 +50,7 @@ const client = connect({
 
 const announce = announcer(byId("announcer"));
 const notices = new Notices(byId("notices"));
-const player = new RoomPlayer(client);
+const player = new RoomPlayer(client, (problem) => status.mediaProblem(problem));
 const video = player.video;
 const status = new StatusLine(video, announce);
 Object.assign(globalThis, { owp: { client, video } });
@@ -92,6 +94,7 @@ const lobby = new Lobby(userName, {
   acceptInvite() {
     if (pendingInvite) joinInvite();
   },
+  checkMedia: (url) => checkMediaHere(url),
 });
 
 const passwordDialog = new PasswordDialog((roomId, password) => {
@@ -130,6 +133,7 @@ const waitingBar = new WaitingBar({
 });
 
 const speed = new SpeedControl((rate) => client.setRate(rate));
+const roomOptions = new RoomOptionsPanel((change) => client.setRoomOptions(change));
 const hostAway = new HostAwayLine(() => client.serverNow());
 
 const chat = new ChatPanel({
@@ -246,8 +250,11 @@ function showRoom(room: RoomView | null): void {
   player.setController(room.canControl);
   waitingBar.setCanControl(room.canControl);
   speed.render(room.playbackRate, room.canControl);
-  // A locked room's host gets an invite link that skips the password.
-  if (room.locked && room.isHost && (previous?.id !== room.id || !previous.isHost)) {
+  // A locked room's host gets an invite link that skips the password (also on locking it later).
+  if (
+    room.locked && room.isHost &&
+    (previous?.id !== room.id || !previous.isHost || !previous.locked)
+  ) {
     client.createInvite();
   }
   void player.load(room.mediaUrl);
@@ -257,6 +264,7 @@ function showRoom(room: RoomView | null): void {
 
 function renderRoom(room: RoomView): void {
   roomPanel.render(room, client.clientId, video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA);
+  roomOptions.render(room);
 }
 // Our own readiness shows as soon as our player has it.
 video.addEventListener("canplay", () => shownRoom && renderRoom(shownRoom));

@@ -7,7 +7,11 @@
 import type { ChatEntry } from "../client/mod.ts";
 import { byId, el, toneOf } from "./dom.ts";
 
-/** The server's limit, in code points (the input's maxlength counts UTF-16 units: stricter). */
+/**
+ * The server's limit (protocol/limits.ts MAX_CHAT_CHARS), in code points after trimming. The
+ * input has no maxlength (that counts UTF-16 units: an emoji is two); the page counts as the
+ * server does and cuts what goes past it.
+ */
 export const MAX_CHAT = 500;
 /** The counter shows from here on. */
 const COUNTER_FROM = 400;
@@ -39,7 +43,10 @@ export class ChatPanel {
       event.preventDefault();
       this.#submit();
     });
-    this.#text.addEventListener("input", () => this.#showCounter());
+    this.#text.addEventListener("input", () => {
+      this.#limit();
+      this.#showCounter();
+    });
     new IntersectionObserver((entries) => {
       this.#logInView = entries.some((entry) => entry.isIntersecting);
       this.#maybeSeen();
@@ -128,8 +135,21 @@ export class ChatPanel {
     }
   }
 
+  /** Typing or pasting past the limit keeps the first MAX_CHAT code points (of the trimmed text). */
+  #limit(): void {
+    const input = this.#text;
+    const value = input.value;
+    const lead = value.length - value.trimStart().length;
+    const points = Array.from(value.slice(lead));
+    if (points.length <= MAX_CHAT) return;
+    const kept = value.slice(0, lead) + points.slice(0, MAX_CHAT).join("");
+    // Trailing blanks beyond the limit are trimmed when sent anyway: only cut real text.
+    if (kept.trimEnd().length === value.trimEnd().length) return;
+    input.value = kept;
+  }
+
   #showCounter(): void {
-    const length = Array.from(this.#text.value).length;
+    const length = Array.from(this.#text.value.trim()).length;
     this.#counter.hidden = length < COUNTER_FROM;
     this.#counter.textContent = `${length} / ${MAX_CHAT}`;
     this.#counter.dataset.over = String(length > MAX_CHAT);

@@ -5,6 +5,7 @@
  */
 import type { ControlPolicy, RoomSummary } from "../client/mod.ts";
 import { byId, el, initialOf, toneOf } from "./dom.ts";
+import type { MediaProblem } from "./media_check.ts";
 import { checkMediaUrl } from "./urls.ts";
 
 export interface LobbyActions {
@@ -15,6 +16,8 @@ export interface LobbyActions {
   join(roomId: string, locked: boolean): void;
   /** The invite prompt was answered with a name. */
   acceptInvite(): void;
+  /** Checks a link before a room is started on it (null: it plays). Absent: no check. */
+  checkMedia?(url: string): Promise<MediaProblem | null>;
 }
 
 /** What the create form asks for. */
@@ -40,6 +43,12 @@ export class Lobby {
   readonly #roomName = byId("room-name", HTMLInputElement);
   readonly #mediaUrl = byId("media-url", HTMLInputElement);
   readonly #mediaUrlError = byId("media-url-error");
+  readonly #checking = byId("media-url-checking");
+  readonly #anyway = byId("media-url-anyway");
+  readonly #createAnyway = byId("create-anyway", HTMLButtonElement);
+  readonly #submit: HTMLButtonElement;
+  /** Bumped by every check and every edit of the link: only the latest check answers. */
+  #checkGeneration = 0;
   readonly #options = byId("room-options", HTMLDetailsElement);
   readonly #password = byId("room-password", HTMLInputElement);
   readonly #control = byId("room-control", HTMLSelectElement);
@@ -62,27 +71,13 @@ export class Lobby {
       if (this.#invite === null) return; // Enter in the name field alone does nothing
       if (this.requireName()) actions.acceptInvite();
     });
-    this.#mediaUrl.addEventListener("input", () => {
-      this.#showError(this.#mediaUrl, this.#mediaUrlError, null);
-    });
+    this.#submit = this.#createForm.querySelector<HTMLButtonElement>("[type=submit]")!;
+    this.#mediaUrl.addEventListener("input", () => this.#clearLinkProblem());
     this.#createForm.addEventListener("submit", (event) => {
       event.preventDefault();
-      const mediaUrl = this.#mediaUrl.value.trim();
-      const problem = checkMediaUrl(mediaUrl);
-      if (problem) {
-        this.#showError(this.#mediaUrl, this.#mediaUrlError, problem);
-        this.#mediaUrl.focus();
-        return;
-      }
-      if (!this.requireName()) return;
-      actions.create({
-        name: this.#roomName.value.trim(),
-        mediaUrl,
-        password: this.#password.value,
-        control: this.#control.value as ControlPolicy,
-        handoff: this.#handoff.checked,
-      });
+      void this.#submitCreate(false);
     });
+    this.#createAnyway.addEventListener("click", () => void this.#submitCreate(true));
     this.#list.addEventListener("click", (event) => {
       const button = (event.target as Element).closest<HTMLButtonElement>("button[data-join]");
       if (!button) return;
@@ -95,6 +90,67 @@ export class Lobby {
 
   get name(): string {
     return this.#name.value.trim();
+  }
+
+  /**
+   * Starts a room on the link, once the link is checked (`anyway`: without the check, for a
+   * link only the members can reach). A broken link starts nothing: the form says what is wrong.
+   */
+  async #submitCreate(anyway: boolean): Promise<void> {
+    const mediaUrl = this.#mediaUrl.value.trim();
+    const invalid = checkMediaUrl(mediaUrl);
+    if (invalid) {
+      this.#clearLinkProblem();
+      this.#showError(this.#mediaUrl, this.#mediaUrlError, invalid);
+      this.#mediaUrl.focus();
+      return;
+    }
+    if (!this.requireName()) return;
+    const check = this.#actions.checkMedia;
+    if (!anyway && check) {
+      const generation = ++this.#checkGeneration;
+      this.#clearLinkProblem(false);
+      this.#checking.hidden = false;
+      this.#submit.disabled = true;
+      let problem: MediaProblem | null;
+      try {
+        problem = await check(mediaUrl);
+      } catch {
+        problem = null; // the check itself broke: the link gets the benefit of the doubt
+      } finally {
+        if (generation === this.#checkGeneration) {
+          this.#checking.hidden = true;
+          this.#submit.disabled = false;
+        }
+      }
+      if (generation !== this.#checkGeneration) return; // the link changed meanwhile
+      if (problem) {
+        this.#showError(this.#mediaUrl, this.#mediaUrlError, problem.message);
+        this.#mediaUrlError.dataset.kind = problem.kind;
+        // A link too long can never make a room; any other may still work for the members.
+        this.#anyway.hidden = problem.kind === "too_long";
+        return;
+      }
+    }
+    this.#clearLinkProblem();
+    this.#actions.create({
+      name: this.#roomName.value.trim(),
+      mediaUrl,
+      password: this.#password.value,
+      control: this.#control.value as ControlPolicy,
+      handoff: this.#handoff.checked,
+    });
+  }
+
+  #clearLinkProblem(cancelCheck = true): void {
+    if (cancelCheck) {
+      this.#checkGeneration++;
+      this.#checking.hidden = true;
+      this.#submit.disabled = false;
+    }
+    this.#showError(this.#mediaUrl, this.#mediaUrlError, null);
+    delete this.#mediaUrlError.dataset.kind;
+    this.#anyway.hidden = true;
   }
 
   /** True with a name; otherwise says so at the field and puts the focus there. */
@@ -119,6 +175,7 @@ export class Lobby {
   /** A room created from here: the form starts empty next time. */
   resetCreateForm(): void {
     this.#createForm.reset();
+    this.#clearLinkProblem();
     this.#options.open = false;
   }
 

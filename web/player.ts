@@ -8,6 +8,8 @@
  */
 import type { FollowState } from "../client/mod.ts";
 import { byId, storage } from "./dom.ts";
+import type { MediaProblem } from "./media_check.ts";
+import { checkMediaHere } from "./media_probe.ts";
 import { isHlsUrl } from "./urls.ts";
 
 type HlsModule = typeof import("hls.js");
@@ -17,7 +19,13 @@ export interface SyncTarget {
   attachVideo(element: HTMLMediaElement): void;
   detachPlayer(): void;
   resync(): void;
+  /** The media failed to load (true), or is loaded again (false): the room is told. */
+  reportMediaError(failed: boolean): void;
 }
+
+/** Said while the page works out why the media failed, and when it finds nothing wrong. */
+const GENERIC_FAILURE =
+  "This video could not be played. The link may be wrong, offline, or in a format this browser cannot play.";
 
 export class RoomPlayer {
   readonly video = byId("video", HTMLVideoElement);
@@ -29,16 +37,30 @@ export class RoomPlayer {
   readonly #volume = byId("volume", HTMLInputElement);
   readonly #fullscreen = byId("fullscreen", HTMLButtonElement);
   readonly #resync = byId("resync", HTMLButtonElement);
+  readonly #problem = byId("media-problem");
+  readonly #problemText = byId("media-problem-text");
+  readonly #retry = byId("retry-media", HTMLButtonElement);
   readonly #sync: SyncTarget;
+  readonly #onProblem: (problem: string | null) => void;
+  /** The media failed to load: what is wrong with it (until a retry or another source). */
+  #failure: string | null = null;
   #url: string | null = null;
   #hls: Hls | null = null;
   /** Bumped on every load, so a slow hls.js import cannot attach an old source. */
   #generation = 0;
   #isController = false;
   #follow: FollowState = "idle";
+  readonly #check: (url: string) => Promise<MediaProblem | null>;
 
-  constructor(sync: SyncTarget) {
+  constructor(
+    sync: SyncTarget,
+    onProblem: (problem: string | null) => void = () => {},
+    check: (url: string) => Promise<MediaProblem | null> = checkMediaHere,
+  ) {
     this.#sync = sync;
+    this.#onProblem = onProblem;
+    this.#check = check;
+    this.#retry.addEventListener("click", () => this.retry());
     const video = this.video;
     const volume = Number(storage.get("owp.volume") ?? "1");
     video.volume = Number.isFinite(volume) ? Math.min(1, Math.max(0, volume)) : 1;
@@ -87,6 +109,20 @@ export class RoomPlayer {
     return this.#url;
   }
 
+  /** What is wrong with the room's media, when it failed to load; null otherwise. */
+  get failure(): string | null {
+    return this.#failure;
+  }
+
+  /** "Try again": the same source, loaded afresh; the room hears we are loading again. */
+  retry(): void {
+    const url = this.#url;
+    if (url === null) return;
+    this.#sync.reportMediaError(false);
+    this.#url = null;
+    void this.load(url);
+  }
+
   /** The room's media; a URL already loaded is left alone. */
   async load(url: string | null): Promise<void> {
     if (url === this.#url) return;
@@ -112,6 +148,7 @@ export class RoomPlayer {
       if (generation !== this.#generation) return;
       if (!Hls.isSupported()) {
         this.#say("This browser cannot play HLS streams.");
+        this.#sync.reportMediaError(true);
         return;
       }
       const hls = new Hls();
@@ -135,6 +172,7 @@ export class RoomPlayer {
     this.#sync.detachPlayer();
     this.#hls?.destroy();
     this.#hls = null;
+    this.#showFailure(null);
     const video = this.video;
     video.pause();
     if (video.hasAttribute("src")) {
@@ -170,10 +208,30 @@ export class RoomPlayer {
     this.#startWatching.hidden = this.#follow !== "blocked";
   }
 
+  /**
+   * The media failed (a video error, a fatal hls.js error): the room stops waiting for us at
+   * once, and the page finds out why (the lobby's link check) to say it in words.
+   */
   #failed(): void {
-    this.#say(
-      "This video could not be played. The link may be wrong, offline, or in a format this browser cannot play.",
+    const url = this.#url;
+    if (url === null || this.#failure !== null) return;
+    const generation = this.#generation;
+    this.#sync.reportMediaError(true);
+    this.#say(null);
+    this.#showFailure(GENERIC_FAILURE);
+    void this.#check(url).then(
+      (problem) => {
+        if (generation === this.#generation && problem) this.#showFailure(problem.message);
+      },
+      () => {},
     );
+  }
+
+  #showFailure(text: string | null): void {
+    this.#failure = text;
+    this.#problem.hidden = text === null;
+    if (this.#problemText.textContent !== (text ?? "")) this.#problemText.textContent = text ?? "";
+    this.#onProblem(text);
   }
 
   #say(text: string | null): void {

@@ -34,6 +34,7 @@ export class RoomPanel {
   readonly #control = byId("control", HTMLSelectElement);
   readonly #controlSummary = byId("control-summary");
   readonly #leave = byId("leave", HTMLButtonElement);
+  readonly #video = byId("video", HTMLVideoElement);
   #copyReset: ReturnType<typeof setTimeout> | undefined;
   /** An invite token for the locked room this page hosts, once the server sent one. */
   #inviteToken: { roomId: string; token: string } | null = null;
@@ -81,7 +82,14 @@ export class RoomPanel {
    */
   render(room: RoomView, selfId: string | null, selfReady: boolean): void {
     this.#room = room;
-    setText(this.#title, room.name || "Watch party");
+    const name = room.name || "Watch party";
+    setText(this.#title, name);
+    // A long name is cut to two lines (CSS): the whole of it shows on hover.
+    if (this.#title.title !== name) this.#title.title = name;
+    const videoLabel = room.name ? `Video: ${room.name}` : "Video";
+    if (this.#video.getAttribute("aria-label") !== videoLabel) {
+      this.#video.setAttribute("aria-label", videoLabel);
+    }
     setText(this.#role, roleText(room));
     // The host's departure closes the room for everyone, unless it hands over: say so.
     setText(this.#leave, leaveText(room));
@@ -110,8 +118,12 @@ export class RoomPanel {
   }
 
   #renderPeople(room: RoomView, selfId: string | null, selfReady: boolean): void {
-    const items = (room.participants ?? []).map((person) => {
+    const people = room.participants ?? [];
+    const ordinals = sameNameOrdinals(people);
+    const items = people.map((person, index) => {
       const you = person.id === selfId;
+      const ordinal = ordinals[index]!;
+      const name = person.name || "Anonymous";
       const readiness = readinessOf(person, you && selfReady);
       const ready = readiness === "ready";
       return el(
@@ -134,8 +146,10 @@ export class RoomPanel {
           el(
             "span",
             { class: "person-name" },
-            el("span", { class: "person-label" }, person.name || "Anonymous"),
-            you && el("span", { class: "tag tag-you" }, "you"),
+            el("span", { class: "person-label", title: name }, name),
+            // Two tabs (or two people) of one name: "Ann" and "Ann (2)", in joining order.
+            ordinal > 1 && el("span", { class: "person-ordinal" }, `(${ordinal})`),
+            you && el("span", { class: "tag tag-you" }, ordinal > 0 ? "you · this tab" : "you"),
             person.isHost && el("span", { class: "tag tag-host" }, "Host"),
             person.isCohost && !person.isHost &&
               el("span", { class: "tag tag-cohost" }, "Co-host"),
@@ -153,14 +167,14 @@ export class RoomPanel {
               ),
           ),
         ),
-        room.isHost && !you && !person.away && this.#hostActions(room, person),
+        room.isHost && !you && !person.away &&
+          this.#hostActions(room, person, ordinal > 1 ? `${name} (${ordinal})` : name),
       );
     });
     this.#participants.replaceChildren(...items);
   }
 
-  #hostActions(room: RoomView, person: Participant): HTMLElement {
-    const name = person.name || "Anonymous";
+  #hostActions(room: RoomView, person: Participant, name: string): HTMLElement {
     return el(
       "span",
       { class: "person-actions" },
@@ -201,11 +215,30 @@ export class RoomPanel {
   }
 }
 
+/**
+ * For each person, 0 when nobody else has the same name, else their place (1, 2…) among
+ * those who have it, in the list's (joining) order: the first one shows as plain "Ann".
+ */
+function sameNameOrdinals(people: readonly Participant[]): number[] {
+  const key = (person: Participant) => (person.name || "Anonymous").normalize().toLowerCase();
+  const total = new Map<string, number>();
+  for (const person of people) total.set(key(person), (total.get(key(person)) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return people.map((person) => {
+    const k = key(person);
+    if (total.get(k)! < 2) return 0;
+    const place = (seen.get(k) ?? 0) + 1;
+    seen.set(k, place);
+    return place;
+  });
+}
+
 const READINESS_TEXT: Record<Readiness, string> = {
   loading: "Loading…",
   ready: "Ready",
   buffering: "Buffering…",
   autoplay_blocked: "Needs a click",
+  media_error: "Can’t load the video",
 };
 
 /** The server's word; from a server that does not say, ready when known to be. */

@@ -9,6 +9,9 @@ import { byId } from "./dom.ts";
 
 type ConnectionState = SyncInfo["connection"];
 
+/** Where the page remembers whether "Details" (clock, drift, rate) is open. */
+export const DETAILS_KEY = "owp.syncDetails";
+
 /** Drift under this is "in sync" (a frame or two at 25–60 fps). */
 const IN_SYNC_MS = 60;
 
@@ -17,6 +20,8 @@ export class StatusLine {
   readonly #connectionText = byId("connection-text");
   readonly #clock = byId("clock-status");
   readonly #sync = byId("sync-status");
+  /** Drift and rate: developer readouts, behind "Details" with the clock. */
+  readonly #drift = byId("drift-status");
   readonly #video: HTMLVideoElement;
   readonly #announce: (text: string) => void;
   #state: ConnectionState | null = null;
@@ -25,10 +30,22 @@ export class StatusLine {
   #countdown: ReturnType<typeof setInterval> | undefined;
   #lastFollow: SyncInfo["follow"] = "idle";
   #lastInfo: SyncInfo | null = null;
+  /** The room's media failed to load here: what is wrong (it outranks "in sync"). */
+  #mediaProblem: string | null = null;
 
   constructor(video: HTMLVideoElement, announce: (text: string) => void) {
     this.#video = video;
     this.#announce = announce;
+    // Closed unless this browser opened it before (storage may be off: then closed).
+    const details = byId("sync-details", HTMLDetailsElement);
+    try {
+      details.open = localStorage.getItem(DETAILS_KEY) === "open";
+    } catch { /* no storage */ }
+    details.addEventListener("toggle", () => {
+      try {
+        localStorage.setItem(DETAILS_KEY, details.open ? "open" : "closed");
+      } catch { /* no storage */ }
+    });
     // The room's play state shows in the text ("paused with the host"), not only the drift.
     for (const type of ["play", "pause", "playing", "waiting"]) {
       video.addEventListener(type, () => this.#lastInfo && this.sync(this.#lastInfo));
@@ -88,13 +105,31 @@ export class StatusLine {
         : "Clock: measuring…",
     );
     const [text, tone] = this.#describe(info);
+    setText(this.#drift, this.#readout(info));
     setText(this.#sync, text);
     this.#sync.dataset.tone = tone;
     this.#announceFollow(info);
   }
 
+  /** The room's media failed to load on this page (null: it loads again, or another one). */
+  mediaProblem(problem: string | null): void {
+    if (problem === this.#mediaProblem) return;
+    const before = this.#mediaProblem;
+    this.#mediaProblem = problem;
+    if (this.#lastInfo) this.sync(this.#lastInfo);
+    if (problem !== null && before === null) this.#announce("The video can’t be loaded.");
+  }
+
   #describe(info: SyncInfo): [string, string] {
     if (info.role === "none") return ["", "idle"];
+    if (this.#mediaProblem !== null) {
+      return [
+        info.role === "host"
+          ? "Can’t load the video here: the others may not be able to either"
+          : "Can’t load the video: the room doesn’t wait for you",
+        "warn",
+      ];
+    }
     if (info.role === "host") {
       return ["You’re the host: everyone follows your player", "ok"];
     }
@@ -113,15 +148,19 @@ export class StatusLine {
       case "following": {
         if (video.paused) return ["In sync: paused with the host", "ok"];
         const drift = info.driftMs;
-        const rate = `rate ${info.rate.toFixed(2)}×`;
-        if (drift === null) return [`Following the host · ${rate}`, "ok"];
-        const label = Math.abs(drift) <= IN_SYNC_MS ? "In sync" : "Catching up";
-        return [
-          `${label} · drift ${signed(drift, 0)} ms · ${rate}`,
-          label === "In sync" ? "ok" : "busy",
-        ];
+        if (drift === null) return ["Following the host", "ok"];
+        return Math.abs(drift) <= IN_SYNC_MS
+          ? ["In sync", "ok"]
+          : ["Catching up with the host…", "busy"];
       }
     }
+  }
+
+  /** The numbers behind "In sync" (Details): this player's drift from the host and its rate. */
+  #readout(info: SyncInfo): string {
+    if (info.role !== "member" || info.follow !== "following") return "";
+    const rate = `rate ${info.rate.toFixed(2)}×`;
+    return info.driftMs === null ? rate : `Drift ${signed(info.driftMs, 0)} ms · ${rate}`;
   }
 
   /** Only the transitions a person must act on or would want to know about. */

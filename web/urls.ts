@@ -3,12 +3,12 @@
  * and the invite link (`#room=<id>`, with `&invite=<token>` for a locked room) both ways.
  */
 
-const MAX_URL_LENGTH = 2048;
+import { MAX_MEDIA_URL_CHARS } from "../protocol/limits.ts";
 
 /** An http(s) URL of at most 2,048 characters (what create_room accepts), or why not. */
 export function checkMediaUrl(value: string): string | null {
   if (value === "") return "Enter the link of the video to watch.";
-  if (value.length > MAX_URL_LENGTH) return "That link is too long (2,048 characters at most).";
+  if (value.length > MAX_MEDIA_URL_CHARS) return tooLongText(value.length);
   let url: URL;
   try {
     url = new URL(value);
@@ -19,6 +19,12 @@ export function checkMediaUrl(value: string): string | null {
     return "Only http:// and https:// links can be shared with the room.";
   }
   return null;
+}
+
+/** A link over the limit: refused with its length, never cut to fit. */
+export function tooLongText(length: number): string {
+  return `That link is too long: ${length.toLocaleString("en")} characters, and a room takes ` +
+    `${MAX_MEDIA_URL_CHARS.toLocaleString("en")} at most. Use a shorter link to the video.`;
 }
 
 /** An HLS playlist, by its path (query strings and fragments do not count). */

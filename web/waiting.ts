@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The bar under the video while a play waits for members whose players are not ready yet:
+ * The bar over the top of the video (in view, also in full screen, and nothing moves) while a play waits for members whose players are not ready yet:
  * who, why, when it starts anyway (a countdown on the server's clock), and "Start anyway" for
  * whoever may control playback.
  */
@@ -12,6 +12,7 @@ const WHY: Record<Readiness, string> = {
   ready: "ready",
   buffering: "buffering",
   autoplay_blocked: "needs a click",
+  media_error: "can’t load the video",
 };
 
 export class WaitingBar {
@@ -50,7 +51,10 @@ export class WaitingBar {
   }
 
   hide(): void {
+    // Whoever pressed Start anyway (or was about to) keeps the keyboard on the player.
+    const hadFocus = !this.#bar.hidden && this.#bar.contains(document.activeElement);
     this.#bar.hidden = true;
+    if (hadFocus) byId("video").focus();
     this.#deadline = null;
     clearInterval(this.#ticker);
     this.#ticker = undefined;

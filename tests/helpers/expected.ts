@@ -8,7 +8,7 @@ export interface ExpectedParticipant {
   is_host: boolean;
   is_cohost: boolean;
   ready: boolean;
-  readiness: "loading" | "ready" | "buffering" | "autoplay_blocked";
+  readiness: "loading" | "ready" | "buffering" | "autoplay_blocked" | "media_error";
   away: boolean;
   rtt_ms: number | null;
   away_until: number | null;

@@ -145,7 +145,7 @@ function plausibleFor(roomIds: () => string[], known: Known) {
     client_id: fc.oneof(fc.constantFrom(...known.clientIds), hostileValue),
     rtt_ms: fc.oneof(fc.double({ min: 0, max: 1_000 }), hostileValue),
     state: fc.oneof(
-      fc.constantFrom("loading", "ready", "buffering", "autoplay_blocked"),
+      fc.constantFrom("loading", "ready", "buffering", "autoplay_blocked", "media_error"),
       hostileValue,
     ),
     control: fc.oneof(fc.constantFrom("host", "cohosts", "everyone"), hostileValue),

@@ -428,3 +428,69 @@ Deno.test({
     for (const server of servers) await server.close();
   }
 });
+
+Deno.test({
+  name:
+    "room options from a host on another instance: lock and unlock, unlisted; every instance's list and joins follow",
+  ignore,
+}, async (t) => {
+  await using redis = await sharedRedis();
+  const servers = await startInstances(redis.url, 3);
+  const [a, b, c] = servers;
+  try {
+    const owner = await TestClient.connect(a!.wsUrl);
+    owner.send("create_room", { name: "Roaming options", start_pos: 0 });
+    const roomId = (await owner.next("room_state")).room!;
+    // The host role goes to a client of B: its set_room_options travels to A, the owner.
+    const host = await TestClient.connect(b!.wsUrl);
+    await host.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+    host.send("join_room", {}, roomId);
+    await host.next("room_state");
+    owner.send("transfer_host", { client_id: host.id }, roomId);
+    await host.nextOf("room_state", (m) => m.payload.host_id === host.id, "host now");
+    const watcher = await TestClient.connect(c!.wsUrl);
+    await watcher.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+    await t.step("a member of A is refused, wherever the room is", async () => {
+      owner.send("set_room_options", { unlisted: true }, roomId);
+      assert.deepEqual((await owner.next("error")).payload, ERRORS.notHostSettings);
+    });
+    await t.step("locked from B: C's list shows it, a client of C needs the password", async () => {
+      host.send("set_room_options", { password: "over the wire" }, roomId);
+      for (const client of [host, owner]) {
+        await client.nextOf("room_state", (m) => m.payload.locked, "locked");
+      }
+      await watcher.nextOf(
+        "room_list",
+        (m) => m.payload.some((r) => r.id === roomId && r.locked),
+        "locked in C's list",
+      );
+      watcher.send("join_room", {}, roomId);
+      assert.equal((await watcher.next("error")).payload.code, "password_required");
+      watcher.send("join_room", { password: "over the wire" }, roomId);
+      assert.equal((await watcher.next("room_state")).payload.locked, true);
+      watcher.send("leave_room", {}, roomId);
+    });
+    await t.step(
+      "unlocked and unlisted: out of C's list, joinable by id without a password",
+      async () => {
+        host.send("set_room_options", { locked: false, unlisted: true }, roomId);
+        const state = await owner.nextOf("room_state", (m) => m.payload.unlisted, "unlisted");
+        assert.equal(state.payload.locked, false);
+        await watcher.nextOf(
+          "room_list",
+          (m) => !m.payload.some((r) => r.id === roomId),
+          "gone from C's list",
+        );
+        await watcher.drain(); // lists pushed so far
+        watcher.send("list_rooms", {});
+        assert.ok(!(await watcher.next("room_list")).payload.some((r) => r.id === roomId));
+        watcher.send("join_room", {}, roomId);
+        const joined = await watcher.next("room_state");
+        assert.deepEqual([joined.room, joined.payload.unlisted], [roomId, true]);
+      },
+    );
+    await Promise.all([owner, host, watcher].map((client) => client.close()));
+  } finally {
+    for (const server of servers) await server.close();
+  }
+});

@@ -46,6 +46,7 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
       playback_rate: 1,
       locked: false,
       handoff: false,
+      unlisted: false,
     });
     // The list is pushed to the lobby only: the guest, not the host who is in the room now.
     const listed = [{

@@ -14,6 +14,7 @@ import { MemberSide } from "../../cluster/member_side.ts";
 import { OwnerSide } from "../../cluster/owner_side.ts";
 import { convertTimes, PeerClocks } from "../../cluster/peer_clocks.ts";
 import {
+  DirectoryRecordSchema,
   parsePeer,
   type PeerMessage,
   PeerMessageSchema,
@@ -81,6 +82,14 @@ Deno.test("every room command a member can send survives the wire, times convert
     { kind: "set_rate", from, rate: 1.5, atServerTs: 10_000 },
     { kind: "set_control", from, control: "everyone" },
     { kind: "set_cohost", from, to: "m2", cohost: true },
+    {
+      kind: "set_room_options",
+      from,
+      password: { salt: new Uint8Array([1, 2, 3]), hash: new Uint8Array([9, 8]), iterations: 7 },
+      unlisted: true,
+    },
+    { kind: "set_room_options", from, password: null, handoff: false },
+    { kind: "set_room_options", from, handoff: true },
   ];
   const owner = new FakeMember("m1", "Ann");
   for (const command of commands) {
@@ -390,4 +399,45 @@ Deno.test("the directory mirror: ours never, a known record again is no change, 
   assert.equal(mirror.delete(room.id, "C"), false, "not C's to remove");
   assert.deepEqual(mirror.ownedBy("A"), [room.id]);
   assert.equal(mirror.delete(room.id, "A"), true);
+});
+
+Deno.test("room options across instances: a host on another instance sets them; the directory copy learns locked and unlisted", async () => {
+  const world = backToBack(0);
+  const { host, room } = world.openRoom();
+  const member = await world.joinFromB("m1", room.id);
+  const remote = world.registryB.handle(room.id)!;
+  // Not the host yet: refused by the owner, and the refusal travels back.
+  remote.post({ kind: "set_room_options", from: new FakeMember("m1"), unlisted: true });
+  await world.pump();
+  assert.equal(member.last("error")?.payload.code, "not_host");
+  room.post({ kind: "transfer_host", from: host, to: "m1" });
+  await world.pump();
+  const hash = { salt: new Uint8Array([1, 2, 3]), hash: new Uint8Array([4, 5, 6]), iterations: 1 };
+  remote.post({
+    kind: "set_room_options",
+    from: new FakeMember("m1"),
+    password: hash,
+    unlisted: true,
+    handoff: true,
+  });
+  await world.pump();
+  const state = member.last("room_state")!.payload;
+  assert.deepEqual([state.locked, state.unlisted, state.handoff], [true, true, true]);
+  assert.deepEqual(room.password, hash);
+  const record = recordOf(room, "A");
+  assert.equal(record.unlisted, true);
+  assert.equal(record.summary.locked, true);
+  // B's mirror takes the record from its JSON, as Redis carries it: the room leaves B's list
+  // and is still reachable there by its id, with the lock's hash.
+  const carried = parsePeer(DirectoryRecordSchema, JSON.stringify(record))!;
+  world.registryB.showRemote(record.summary);
+  assert.equal(world.registryB.list().length, 1);
+  world.registryB.showRemote(carried.summary, !carried.unlisted);
+  assert.deepEqual(world.registryB.list(), []);
+  const mirror = new DirectoryMirror("B");
+  assert.equal(mirror.set(carried), true);
+  assert.deepEqual(mirror.get(room.id)!.password, hash);
+  // A record from an instance that predates `unlisted` is listed.
+  const { unlisted: _, ...old } = record;
+  assert.equal(parsePeer(DirectoryRecordSchema, JSON.stringify(old))!.unlisted, false);
 });

@@ -72,6 +72,7 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
     handoff: false,
     playback_rate: 1,
     locked: false,
+    unlisted: false,
   });
   assert.equal(state.server_ts, clock.now());
   assert.deepEqual(room.snapshot().readyIds, ["host"]);

@@ -1,0 +1,138 @@
+/**
+ * Room options after creation on the real watch page, in Chromium: the host locks a running
+ * room from People → Room options, a new page opening its link is asked for the password (and
+ * sees the Locked badge once in); then the host makes it unlisted, and another page's lobby
+ * list no longer shows it. OWP_SCREENSHOTS=<dir> saves the options control at 1280x800 and
+ * 390x844.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { browserTest } from "../../tools/browser/browser_test.ts";
+import { startHarness } from "../../tools/browser/harness.ts";
+import {
+  type PageGlobals,
+  realPageAvailable,
+  waitForClient,
+  WatchPages,
+} from "../../tools/browser/watch_page.ts";
+
+const TIMEOUT_MS = 15_000;
+
+const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
+
+const SCREENSHOTS = Deno.env.get("OWP_SCREENSHOTS");
+
+/** The page at 1280x800, then at 390x844 with `focus` scrolled into view. */
+async function snap(page: Page, name: string, focus: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}-1280x800.png` });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator(focus).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}-390x844.png` });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+function roomOf(page: Page) {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
+}
+
+browserTest(
+  "browser: the host locks a running room (a new page is asked for the password), then unlists it (gone from another lobby)",
+  async (t) => {
+    const harness = await startHarness();
+    try {
+      const pages = new WatchPages(harness, "real");
+      const host = await pages.open({ name: "Hana" });
+      const roomId = await pages.createRoom(host, "Options night");
+      const lou = await pages.open({ name: "Lou" });
+      await lou.locator(`li[data-room-id="${roomId}"]`).waitFor({ timeout: TIMEOUT_MS });
+
+      await t.step("the host locks the room from People → Room options", async () => {
+        await host.click("#tab-people");
+        await host.click("#live-options summary");
+        assert.equal(await host.isVisible("#live-password"), false, "no field before ticking");
+        await host.check("#live-lock");
+        // Locking without a password says so, and sends nothing.
+        await host.click("#live-lock-submit");
+        await host.waitForSelector("#live-password-error:not([hidden])");
+        await snap(host, "options-lock-password", "#live-options");
+        assert.equal((await roomOf(host))?.locked, false);
+        await host.fill("#live-password", "popcorn");
+        await host.click("#live-lock-submit");
+        await host.waitForFunction(
+          () => (globalThis as unknown as PageGlobals).owp?.client.room?.locked === true,
+          null,
+          { timeout: TIMEOUT_MS },
+        );
+        await host.waitForSelector("#badge-locked:not([hidden])");
+        assert.equal(await host.isChecked("#live-lock"), true);
+        assert.equal(await host.isVisible("#live-password"), false, "the field is done");
+        // Its invite link now carries a token that skips the password.
+        await host.waitForFunction(
+          'document.getElementById("invite").value.includes("invite=")',
+          null,
+          { timeout: TIMEOUT_MS },
+        );
+        // The lobby shows it locked.
+        await lou.locator(`li[data-room-id="${roomId}"][data-locked="true"]`).waitFor({
+          timeout: TIMEOUT_MS,
+        });
+      });
+
+      const ann = await harness.newPage();
+      await t.step("a new page opening the room's link is asked for the password", async () => {
+        await ann.goto(pages.url({ name: "Ann", room: roomId }));
+        await waitForClient(ann);
+        await ann.waitForSelector("#password-dialog[open]", { timeout: TIMEOUT_MS });
+        assert.equal(await roomOf(ann), null, "not in the room without it");
+        await ann.fill("#join-password", "popcorn");
+        await ann.click("#password-form [type=submit]");
+        await ann.waitForFunction(
+          (id) => (globalThis as unknown as PageGlobals).owp?.client.room?.id === id,
+          roomId,
+          { timeout: TIMEOUT_MS },
+        );
+        // A member sees the fact, not the host's controls.
+        await ann.waitForSelector("#badge-locked:not([hidden])");
+        assert.equal(await ann.isVisible("#live-options"), false);
+      });
+
+      await t.step(
+        "the host unlists it: another page's lobby list no longer shows it",
+        async () => {
+          await host.check("#live-unlisted");
+          await host.waitForFunction(
+            () => (globalThis as unknown as PageGlobals).owp?.client.room?.unlisted === true,
+            null,
+            { timeout: TIMEOUT_MS },
+          );
+          await lou.locator(`li[data-room-id="${roomId}"]`).waitFor({
+            state: "detached",
+            timeout: TIMEOUT_MS,
+          });
+          await ann.waitForSelector("#badge-unlisted:not([hidden])");
+          await snap(host, "options-host", "#live-options");
+          await snap(ann, "options-member", "#room-badges");
+        },
+      );
+
+      await t.step("keep-open and unlock from the same control", async () => {
+        await host.check("#live-handoff");
+        await host.uncheck("#live-lock");
+        await host.waitForFunction(
+          () => {
+            const room = (globalThis as unknown as PageGlobals).owp?.client.room;
+            return room?.handoff === true && room.locked === false;
+          },
+          null,
+          { timeout: TIMEOUT_MS },
+        );
+        await ann.waitForSelector("#badge-locked", { state: "hidden" });
+        assert.equal(await host.textContent("#leave"), "Leave room");
+      });
+    } finally {
+      await harness.close();
+    }
+  },
+  placeholder,
+);
