@@ -11,13 +11,17 @@ import type { Page, WebSocket as PwSocket } from "playwright-core";
 import { MAX_MEDIA_URL_CHARS } from "../../protocol/limits.ts";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
-import { type PageGlobals, realPageAvailable, WatchPages } from "../../tools/browser/watch_page.ts";
+import { snap } from "../../tools/browser/screenshots.ts";
+import {
+  type PageGlobals,
+  realPageAvailable,
+  roomOf,
+  WatchPages,
+} from "../../tools/browser/watch_page.ts";
 import { MESSAGES } from "../../web/media_check.ts";
 
 const TIMEOUT_MS = 15_000;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-const SHOTS = Deno.env.get("OWP_SCREENSHOTS");
-
 const PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n" +
   "#EXTINF:4.0,\nsegment0.ts\n#EXT-X-ENDLIST\n";
 
@@ -58,19 +62,6 @@ function closedPort(): number {
   return port;
 }
 
-async function snap(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  await page.screenshot({ path: `${SHOTS}/${name}-desktop.png` });
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: `${SHOTS}/${name}-phone.png`, fullPage: true });
-  if (size) await page.setViewportSize(size);
-}
-
-function roomOf(page: Page) {
-  return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
-}
-
 /** Submits the create form on `url` and waits for the link's problem. */
 async function submitBroken(page: Page, url: string): Promise<string> {
   await page.fill("#room-name", "Broken");
@@ -104,7 +95,7 @@ browserTest(
           assert.equal(await roomOf(ann), null);
           assert.equal(harness.server.registry.roomCount, 0, "no room on the server");
           assert.equal(await ann.isVisible("#lobby"), true);
-          await snap(ann, `lobby-${name}`);
+          await snap(ann, `lobby-${name}`, { phone: true });
         });
       }
 
@@ -123,7 +114,7 @@ browserTest(
         );
         assert.equal(await ann.isVisible("#create-anyway"), false, "no way to create anyway");
         assert.equal(harness.server.registry.roomCount, 0);
-        await snap(ann, "lobby-too-long");
+        await snap(ann, "lobby-too-long", { phone: true });
       });
 
       await t.step(
@@ -148,7 +139,7 @@ browserTest(
             "the host's status is not green",
           );
           assert.match(await sync.textContent() ?? "", /^Can’t load the video here/);
-          await snap(ann, "room-host-cors");
+          await snap(ann, "room-host-cors", { phone: true });
           await ann.close();
         },
       );
@@ -215,10 +206,10 @@ browserTest(
             [],
             "the play never waited",
           );
-          await snap(mia, "room-member-not-found");
+          await snap(mia, "room-member-not-found", { phone: true });
           await host.click("#tab-people");
           assert.equal(await miaItem.isVisible(), true);
-          await snap(host, "room-host-sees-member");
+          await snap(host, "room-host-sees-member", { phone: true });
 
           // The link works again: Try again goes back to loading, then ready.
           await mia.unroute(harness.videoUrl);

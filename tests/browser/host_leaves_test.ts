@@ -8,22 +8,18 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
-import { type PageGlobals, realPageAvailable, WatchPages } from "../../tools/browser/watch_page.ts";
+import { snap } from "../../tools/browser/screenshots.ts";
+import {
+  type PageGlobals,
+  realPageAvailable,
+  roomOf,
+  WatchPages,
+} from "../../tools/browser/watch_page.ts";
 
 const TIMEOUT_MS = 15_000;
 /** Short, so the hand-over after a lost host comes within the test. */
 const RESUME_GRACE_MS = 4_000;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-const SCREENSHOTS = Deno.env.get("OWP_SCREENSHOTS");
-
-async function snap(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
-}
-
-function roomOf(page: Page) {
-  return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
-}
-
 function errorsOf(page: Page): Promise<string[]> {
   return page.locator('#notices .notice[data-tone="error"] .notice-text').allTextContents();
 }

@@ -9,11 +9,11 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
+import { snap } from "../../tools/browser/screenshots.ts";
 import { type PageGlobals, realPageAvailable, WatchPages } from "../../tools/browser/watch_page.ts";
 
 const TIMEOUT_MS = 15_000;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-const SHOTS = Deno.env.get("OWP_SCREENSHOTS");
 /** Long enough for the button to be pressed by a person (and by the test). */
 const READY_WAIT_MS = 8_000;
 /** Names without spaces, far past what fits (the server keeps up to 100 characters). */
@@ -42,10 +42,6 @@ interface PageWindow {
     documentElement: PageEl;
   };
   getComputedStyle(element: PageEl): { overflowX: string; lineHeight: string };
-}
-
-async function snap(page: Page, name: string): Promise<void> {
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
 /** Every element of `selector` that sticks out of `container` (or of itself), as text. */

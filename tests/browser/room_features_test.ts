@@ -9,9 +9,11 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
+import { snap } from "../../tools/browser/screenshots.ts";
 import {
   type PageGlobals,
   realPageAvailable,
+  roomOf,
   waitForClient,
   waitForSync,
   WatchPages,
@@ -20,17 +22,6 @@ import {
 const TIMEOUT_MS = 15_000;
 
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-
-/** OWP_SCREENSHOTS=<dir under /tmp>: each step's view saved there, to look at. */
-const SCREENSHOTS = Deno.env.get("OWP_SCREENSHOTS");
-
-async function snap(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}/${name}.png` });
-}
-
-function roomOf(page: Page) {
-  return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
-}
 
 function videoOf(page: Page) {
   return page.evaluate(() => {

@@ -6,12 +6,13 @@
  * 390x844.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
+import { snap } from "../../tools/browser/screenshots.ts";
 import {
   type PageGlobals,
   realPageAvailable,
+  roomOf,
   waitForClient,
   WatchPages,
 } from "../../tools/browser/watch_page.ts";
@@ -19,22 +20,6 @@ import {
 const TIMEOUT_MS = 15_000;
 
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-
-const SCREENSHOTS = Deno.env.get("OWP_SCREENSHOTS");
-
-/** The page at 1280x800, then at 390x844 with `focus` scrolled into view. */
-async function snap(page: Page, name: string, focus: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}-1280x800.png` });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.locator(focus).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}-390x844.png` });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
-function roomOf(page: Page) {
-  return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
-}
 
 browserTest(
   "browser: the host locks a running room (a new page is asked for the password), then unlists it (gone from another lobby)",
@@ -55,7 +40,7 @@ browserTest(
         // Locking without a password says so, and sends nothing.
         await host.click("#live-lock-submit");
         await host.waitForSelector("#live-password-error:not([hidden])");
-        await snap(host, "options-lock-password", "#live-options");
+        await snap(host, "options-lock-password", { phone: true, focus: "#live-options" });
         assert.equal((await roomOf(host))?.locked, false);
         await host.fill("#live-password", "popcorn");
         await host.click("#live-lock-submit");
@@ -111,8 +96,8 @@ browserTest(
             timeout: TIMEOUT_MS,
           });
           await ann.waitForSelector("#badge-unlisted:not([hidden])");
-          await snap(host, "options-host", "#live-options");
-          await snap(ann, "options-member", "#room-badges");
+          await snap(host, "options-host", { phone: true, focus: "#live-options" });
+          await snap(ann, "options-member", { phone: true, focus: "#room-badges" });
         },
       );
 

@@ -172,6 +172,11 @@ export class WatchPages {
   }
 }
 
+/** The room the page's client is in, as the client sees it (null in the lobby). */
+export function roomOf(page: Page) {
+  return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
+}
+
 /** Until the page's client exists and has its id from the server. */
 export async function waitForClient(page: Page): Promise<void> {
   await page.waitForFunction(() =>
