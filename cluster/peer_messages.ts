@@ -12,6 +12,7 @@
 import { z } from "zod";
 import {
   ControlPolicySchema,
+  MediaOpSchema,
   PlayerActionSchema,
   PlayStateSchema,
   ReadinessSchema,
@@ -81,6 +82,7 @@ export const WireCommandSchema = z.discriminatedUnion("kind", [
     unlisted: z.boolean().optional(),
   }),
   z.object({ kind: z.literal("set_cohost"), to: id, cohost: z.boolean() }),
+  z.object({ kind: z.literal("media"), op: MediaOpSchema }),
 ]);
 export type WireCommand = z.infer<typeof WireCommandSchema>;
 

@@ -72,10 +72,13 @@ export function toWire(command: RoomCommand): { member: MemberRef; cmd: WireComm
       return on(command.from, { kind: "set_cohost", to: command.to, cohost: command.cohost });
     case "resync":
       return on(command.from, { kind: "resync", lastSeq: command.lastSeq });
+    case "media":
+      return on(command.from, { kind: "media", op: command.op });
     case "open":
     case "close":
     case "ready_wait_expired":
     case "grace_expired":
+    case "queue_end_wait_expired":
       return null;
   }
 }
@@ -141,5 +144,7 @@ export function fromWire(
       };
     case "set_cohost":
       return { kind: "set_cohost", from: member, to: cmd.to, cohost: cmd.cohost };
+    case "media":
+      return { kind: "media", from: member, op: cmd.op };
   }
 }

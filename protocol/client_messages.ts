@@ -5,10 +5,12 @@
 import { z } from "zod";
 import { type ErrorInfo, ERRORS, FIELD_MESSAGES, invalidField } from "./errors.ts";
 import { fastParse } from "./fast_path.ts";
+import { sanitizeTitle } from "./sanitize.ts";
 import {
   DEFAULT_INVITE_TTL_S,
   MAX_INVITE_TTL_S,
   MAX_LIST_PAGE,
+  MAX_MEDIA_TITLE_CHARS,
   MAX_MEDIA_URL_CHARS,
   MAX_NAME_CHARS,
   MAX_PASSWORD_CHARS,
@@ -31,7 +33,7 @@ export type PlayState = z.infer<typeof PlayStateSchema>;
 
 /** Extension: how a member's player is, more than ready or not (`ready` may carry it). */
 export const ReadinessSchema = z.enum(
-  ["loading", "ready", "buffering", "autoplay_blocked", "media_error"],
+  ["loading", "ready", "buffering", "autoplay_blocked", "media_error", "ended"],
   { error: FIELD_MESSAGES.readiness },
 );
 export type Readiness = z.infer<typeof ReadinessSchema>;
@@ -71,6 +73,25 @@ const mediaUrl = z
   .refine(isWebUrl, { error: FIELD_MESSAGES.mediaUrl })
   .nullish()
   .meta({ description: "Extension: the media every member plays (an http or https URL)." });
+
+/** A media item to play now or later (set_media, queue_add): the URL is required there. */
+const mediaItemPayload = z.looseObject({
+  media_url: z
+    .string({ error: FIELD_MESSAGES.mediaUrlRequired })
+    .max(MAX_MEDIA_URL_CHARS, { error: FIELD_MESSAGES.mediaUrlRequired })
+    .refine(isWebUrl, { error: FIELD_MESSAGES.mediaUrlRequired })
+    .meta({ description: "The media (an http or https URL)." }),
+  media_id: mediaId.transform((value) => value ?? null),
+  title: z.string({ error: FIELD_MESSAGES.title })
+    .refine((text) => [...text].length <= MAX_MEDIA_TITLE_CHARS, { error: FIELD_MESSAGES.title })
+    .nullish()
+    .transform((value) => sanitizeTitle(value))
+    .meta({ description: "What people see it called (default: taken from the URL)." }),
+});
+
+const queueItemId = z.string({ error: FIELD_MESSAGES.itemId }).max(64, {
+  error: FIELD_MESSAGES.itemId,
+});
 
 /** A server instant in epoch milliseconds, as the client's synced clock reads it. */
 const serverInstant = z.number({ error: FIELD_MESSAGES.atServerTs }).min(0, {
@@ -198,7 +219,8 @@ export const PAYLOAD_SCHEMAS = {
     media_id: z.unknown().optional(),
     state: ReadinessSchema.nullish().transform((value) => value ?? "ready").meta({
       description:
-        "Extension: loading, ready (the default), buffering, autoplay_blocked or media_error.",
+        "Extension: loading, ready (the default), buffering, autoplay_blocked, media_error, " +
+        "or ended (the player reached the end of the media; counts as ready).",
     }),
   }),
   player_event: playerEventPayload,
@@ -234,6 +256,16 @@ export const PAYLOAD_SCHEMAS = {
     cohost: z.boolean({ error: FIELD_MESSAGES.cohost }),
   }),
   set_room_options: roomOptionsPayload,
+  set_media: mediaItemPayload,
+  queue_add: mediaItemPayload,
+  queue_remove: z.looseObject({ item_id: queueItemId }),
+  queue_move: z.looseObject({
+    item_id: queueItemId,
+    index: z.number({ error: FIELD_MESSAGES.index }).int({ error: FIELD_MESSAGES.index })
+      .min(0, { error: FIELD_MESSAGES.index }).max(1_000, { error: FIELD_MESSAGES.index })
+      .meta({ description: "Where it goes: 0 is next; past the end is last." }),
+  }),
+  queue_next: z.looseObject({}),
   set_rate: z.looseObject({
     rate: z.number({ error: FIELD_MESSAGES.rate }).min(MIN_PLAYBACK_RATE, {
       error: FIELD_MESSAGES.rate,

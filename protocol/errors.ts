@@ -51,6 +51,9 @@ export const ERRORS = {
   },
   inviteInvalid: { code: "invite_invalid", message: "Invalid or expired invite" },
   noSuchMember: { code: "no_such_member", message: "No such member in this room" },
+  queueFull: { code: "queue_full", message: "The queue is full (50 items)" },
+  queueEmpty: { code: "queue_empty", message: "The queue is empty" },
+  noSuchQueueItem: { code: "no_such_item", message: "No such item in the queue" },
   /** A lock costs a password hash, like a locked room's creation: the same budget. */
   roomLocksLimited: {
     code: "rate_limited",
@@ -90,7 +93,13 @@ export const FIELD_MESSAGES = {
     "Invalid payload: set_room_options needs at least one of locked, password, handoff, unlisted",
   lastSeq: "Invalid last_seq: must be a whole number from 0",
   clientId: "Invalid client_id: must be a string",
-  readiness: "Invalid state: must be loading, ready, buffering, autoplay_blocked or media_error",
+  readiness:
+    "Invalid state: must be loading, ready, buffering, autoplay_blocked, media_error or ended",
+  mediaUrlRequired:
+    "Invalid media_url: required, an http or https URL of at most 2048 characters",
+  title: "Invalid title: must be text of at most 200 characters",
+  itemId: "Invalid item_id: must be the id of an item in the queue",
+  index: "Invalid index: must be a whole number from 0",
   control: "Invalid control: must be host, cohosts or everyone",
   cohost: "Invalid cohost: must be true or false",
   rate: "Invalid rate: must be a number from 0.5 to 2",

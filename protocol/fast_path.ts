@@ -78,7 +78,7 @@ function payloadOf(type: string, raw: Fields): Fields | undefined {
       const state = raw.state ?? "ready";
       if (
         state !== "ready" && state !== "loading" && state !== "buffering" &&
-        state !== "autoplay_blocked" && state !== "media_error"
+        state !== "autoplay_blocked" && state !== "media_error" && state !== "ended"
       ) return;
       return { ...raw, state };
     }

@@ -99,6 +99,16 @@ export const MAX_LIST_PAGE = 500;
 export const MAX_REPORTED_RTT_MS = 60_000;
 /** A room's media URL (the watch page's video): an http(s) URL of at most this many chars. */
 export const MAX_MEDIA_URL_CHARS = 2_048;
+/** A queue item's (or the room's media's) title, in code points. */
+export const MAX_MEDIA_TITLE_CHARS = 200;
+/** The most items a room's queue holds (what comes after the media that plays now). */
+export const MAX_QUEUE_ITEMS = 50;
+/**
+ * After the host's player reached the end of an item, the room waits at most this long for the
+ * others to end too before it starts the queue's next item (a member who paused near the end
+ * does not hold the party back).
+ */
+export const QUEUE_END_WAIT_MS = 10_000;
 /** `sync_report` has its own silent budget: a client reports every few seconds. */
 export const SYNC_REPORTS_PER_SECOND = 5;
 /** Jellyfin item ids are 32 hex characters; other servers' ids fit this pattern too. */

@@ -6,3 +6,4 @@ export * from "./sanitize.ts";
 export * from "./client_messages.ts";
 export * from "./server_messages.ts";
 export * from "./server_schemas.ts";
+export * from "./media.ts";

@@ -1,4 +1,4 @@
-import { MAX_CHAT_CHARS, MAX_NAME_CHARS } from "./limits.ts";
+import { MAX_CHAT_CHARS, MAX_MEDIA_TITLE_CHARS, MAX_NAME_CHARS } from "./limits.ts";
 
 // C0/C1 control characters, plus the bidirectional overrides and isolates that let a name
 // render as something else (a "Trojan Source" style trick in a room list).
@@ -31,6 +31,14 @@ export function sanitizeName(raw: string | null | undefined, fallback: string): 
   if (typeof raw !== "string") return fallback;
   const cleaned = truncateCodePoints(raw.replace(NAME_UNSAFE, "").trim(), MAX_NAME_CHARS).trim();
   return cleaned === "" ? fallback : cleaned;
+}
+
+/** A media title: like a name (one line, no control characters), at most 200 code points; null when blank. */
+export function sanitizeTitle(raw: string | null | undefined): string | null {
+  if (typeof raw !== "string") return null;
+  const cleaned = truncateCodePoints(raw.replace(NAME_UNSAFE, "").trim(), MAX_MEDIA_TITLE_CHARS)
+    .trim();
+  return cleaned === "" ? null : cleaned;
 }
 
 export type ChatTextResult =

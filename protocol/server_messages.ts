@@ -3,6 +3,7 @@
  * and the one place a message becomes text. Every builder stamps `server_ts`.
  */
 import type { ErrorInfo } from "./errors.ts";
+import type { QueueItem } from "./media.ts";
 import { ROOM_CLOSE_REASONS, type RoomCloseCode } from "./room_close.ts";
 import type { ControlPolicy, PlayerAction, PlayState, Readiness } from "./client_messages.ts";
 
@@ -61,6 +62,12 @@ export interface RoomStatePayload {
   readonly handoff: boolean;
   /** Extension: the room is in no room_list; it is joined by its id (its link). */
   readonly unlisted: boolean;
+  /** Extension: the title of what plays now, when it was given one. */
+  readonly media_title: string | null;
+  /** Extension: which item plays now; a new id means new media, even at the same URL. */
+  readonly media_item_id: string;
+  /** Extension: what plays next, in order (queue_add, queue_next). */
+  readonly queue: readonly QueueItem[];
 }
 
 export interface WaitingOnPayload {

@@ -39,7 +39,14 @@ const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape
     ...fields,
   }).meta({ description });
 
-const readiness = z.enum(["loading", "ready", "buffering", "autoplay_blocked", "media_error"]);
+const readiness = z.enum([
+  "loading",
+  "ready",
+  "buffering",
+  "autoplay_blocked",
+  "media_error",
+  "ended",
+]);
 
 const participants = z.array(z.object({
   id: z.string(),
@@ -198,9 +205,23 @@ export const SERVER_MESSAGE_SCHEMAS = {
       unlisted: z.boolean().meta({
         description: "Extension: the room is in nobody's room_list; it is joined by its id.",
       }),
+      media_title: z.string().nullable().meta({
+        description: "Extension: the title of what plays now, null when none was given.",
+      }),
+      media_item_id: z.string().meta({
+        description: "Extension: which item plays now; a new id is new media, even at one URL.",
+      }),
+      queue: z.array(z.object({
+        id: z.string(),
+        media_url: z.string(),
+        media_id: z.string().nullable(),
+        title: z.string().nullable(),
+        added_by: z.string().meta({ description: "The member id of whoever added it." }),
+      })).readonly().meta({ description: "Extension: what plays next, in order." }),
     }),
     room,
-    "The room you created or joined, as it is at server_ts.",
+    "The room you created or joined, as it is at server_ts (and again whenever its media, " +
+      "queue, roles or options change).",
   ),
   participants_update: envelope(
     "participants_update",

@@ -112,8 +112,10 @@ export class Membership {
     for (const id of this.ids()) this.remove(id);
   }
 
+  /** Ready to play: a player at the end of the media can play it again (a seek back). */
   isReady(id: string): boolean {
-    return this.#readiness.get(id) === "ready";
+    const readiness = this.#readiness.get(id);
+    return readiness === "ready" || readiness === "ended";
   }
 
   readinessOf(id: string): Readiness | undefined {
@@ -124,7 +126,38 @@ export class Membership {
   setReadiness(id: string, readiness: Readiness): boolean {
     if (!this.#members.has(id) || this.#readiness.get(id) === readiness) return false;
     this.#readiness.set(id, readiness);
-    if (readiness === "ready") this.#everReady.add(id);
+    if (readiness === "ready" || readiness === "ended") this.#everReady.add(id);
+    return true;
+  }
+
+  /**
+   * The room plays new media: every member but `keepId` (the host, whose own readiness the
+   * upstream client never reports) loads it afresh, as on joining; the host counts as ready,
+   * as it does at creation. Nobody is behind any more.
+   */
+  mediaChanged(keepId: string): void {
+    for (const id of this.#members.keys()) {
+      this.#catchingUp.delete(id);
+      if (id === keepId) {
+        // Its "ended" was about the media before.
+        if (this.#readiness.get(id) === "ended") this.#readiness.set(id, "ready");
+        continue;
+      }
+      this.#readiness.set(id, "loading");
+      this.#everReady.delete(id);
+    }
+  }
+
+  /**
+   * Whether every member here whose player works is at the end of the media, `hostId` too
+   * (a member away, or whose player failed, is not waited for).
+   */
+  allEnded(): boolean {
+    for (const id of this.#members.keys()) {
+      if (this.#away.has(id)) continue;
+      const readiness = this.#readiness.get(id);
+      if (readiness !== "ended" && readiness !== "media_error") return false;
+    }
     return true;
   }
 

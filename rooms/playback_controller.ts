@@ -244,6 +244,20 @@ export class PlaybackController {
     return { kind: "send", to: memberId, message: this.#playMessage(senderId, target) };
   }
 
+  /**
+   * New media: the timeline starts over, paused at `position` (the rate stays); a waiting play
+   * is dropped. The host's player still reports the old media for a moment, playing or not:
+   * for a command's cooldown its updates count as in flight, off the new timeline.
+   */
+  load(now: number, position: number): readonly PlaybackEffect[] {
+    const effects: PlaybackEffect[] = [];
+    this.#cancelPendingPlay(effects);
+    this.#playback = { position, playState: "paused", anchorTs: null, rate: this.#playback.rate };
+    this.#lastCommandTs = now;
+    this.#lastTargetTs = now + this.#timings.commandCooldownMs;
+    return effects;
+  }
+
   /** The room is closing: no timer may outlive it. */
   stop(): readonly PlaybackEffect[] {
     const effects: PlaybackEffect[] = [];

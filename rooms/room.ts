@@ -30,6 +30,7 @@ import {
   onStateUpdate,
   onTransferHost,
 } from "./room_control.ts";
+import { onMedia, onQueueEndWaitExpired } from "./room_media.ts";
 import type { RoomCommand, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
 export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
@@ -105,6 +106,9 @@ export class Room {
       control: core.control,
       playback: core.playback.playback,
       pendingPlay: core.playback.hasPendingPlay,
+      mediaUrl: core.mediaUrl,
+      itemSeq: core.itemSeq,
+      queueIds: core.queue.map((item) => item.id),
     };
   }
 
@@ -172,6 +176,8 @@ export const ROOM_COMMAND_HANDLERS: RoomCommandHandlers = {
   set_control: (core, command) => onSetControl(core, command.from, command.control),
   set_room_options: onSetRoomOptions,
   set_cohost: (core, command) => onSetCohost(core, command.from, command.to, command.cohost),
+  media: (core, command) => onMedia(core, command.from, command.op),
+  queue_end_wait_expired: (core, command) => onQueueEndWaitExpired(core, command.itemSeq),
 };
 
 /** Chat goes to every member, and into the room's short history for later joiners. */

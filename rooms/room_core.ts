@@ -13,6 +13,7 @@ import {
   type HostChangeReason,
   type MembershipPayload,
   type ParticipantInfo,
+  type QueueItem,
   REPLAY_BUFFER_MESSAGES,
   RESUME_GRACE_MS,
   type RoomCloseCode,
@@ -28,13 +29,24 @@ import { RoomTimers } from "./room_timers.ts";
 import type { PasswordHash, RoomCommand, RoomOptions } from "./room_types.ts";
 
 export const READY_WAIT_TIMER = "ready_wait";
+export const QUEUE_END_TIMER = "queue_end";
 export const graceTimer = (memberId: string) => `grace:${memberId}`;
 
 export class RoomCore {
   readonly id: string;
   readonly name: string;
-  readonly mediaId: string | null;
-  readonly mediaUrl: string | null;
+  /** What plays now: changed by set_media and the queue (rooms/room_media.ts). */
+  mediaId: string | null;
+  mediaUrl: string | null;
+  mediaTitle: string | null = null;
+  /** The id of the item playing now ("0" for the room's first media). */
+  itemId = "0";
+  /** Counts the items played: a timer armed for an earlier item is stale. */
+  itemSeq = 0;
+  /** What comes next, in order. */
+  readonly queue: QueueItem[] = [];
+  /** Queue item ids are unique within the room. */
+  nextItemId = 1;
   readonly maxMembers: number;
   /** The host may change it while the party goes on (set_room_options). */
   handoff: boolean;
@@ -186,6 +198,9 @@ export class RoomCore {
       locked: this.password !== null,
       handoff: this.handoff,
       unlisted: this.unlisted,
+      media_title: this.mediaTitle,
+      media_item_id: this.itemId,
+      queue: this.queue,
     }, now);
   }
 

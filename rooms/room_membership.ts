@@ -12,6 +12,7 @@ import {
 } from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
 import { graceTimer, type RoomCore } from "./room_core.ts";
+import { mediaEnded, mediaResumed } from "./room_media.ts";
 import type { RoomCommand } from "./room_types.ts";
 
 export function onOpen(room: RoomCore): void {
@@ -93,6 +94,11 @@ export function onReady(room: RoomCore, member: Member, readiness: Readiness): v
   room.broadcast(build.participantsUpdate(room.id, member.id, room.membership(), room.now()));
   // A player that cannot load the media no longer holds a pending play back (as if away).
   if (readiness === "media_error") return room.readinessChanged();
+  if (readiness === "ended") {
+    room.readinessChanged();
+    return mediaEnded(room, member.id);
+  }
+  mediaResumed(room, member.id);
   if (readiness !== "ready") return;
   room.members.caughtUp(member.id);
   room.act([room.playback.catchUp(room.now(), member.id, room.hostId)].filter((e) => e !== null));

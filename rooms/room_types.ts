@@ -5,6 +5,7 @@
  */
 import type {
   ControlPolicy,
+  MediaOp,
   PlayState,
   Readiness,
   RoomCloseCode,
@@ -87,6 +88,13 @@ export type RoomCommand =
     readonly handoff?: boolean;
     readonly unlisted?: boolean;
   }
+  /** Change what plays, or the queue of what comes next (set_media, queue_*). */
+  | { readonly kind: "media"; readonly from: Member; readonly op: MediaOp }
+  /**
+   * The host's player ended item `itemSeq` a while ago: the next item starts even if someone
+   * has not ended (a stale firing, for an item no longer playing, does nothing).
+   */
+  | { readonly kind: "queue_end_wait_expired"; readonly itemSeq: number }
   | {
     readonly kind: "set_cohost";
     readonly from: Member;
@@ -151,4 +159,8 @@ export interface RoomSnapshot {
   readonly control: ControlPolicy;
   readonly playback: Playback;
   readonly pendingPlay: boolean;
+  readonly mediaUrl: string | null;
+  /** Counts the items the room has played: each change of media is a new one. */
+  readonly itemSeq: number;
+  readonly queueIds: readonly string[];
 }

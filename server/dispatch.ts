@@ -9,6 +9,8 @@ import {
   type ErrorInfo,
   ERRORS,
   MAX_CLIENT_LOG_CHARS,
+  type MediaItemInput,
+  type MediaOp,
 } from "../protocol/mod.ts";
 import type { Clock } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
@@ -93,6 +95,19 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
       control: message.payload.control,
     }),
   set_room_options: setRoomOptions,
+  set_media: (ctx, session, message) =>
+    toMedia(ctx, session, message.room, { op: "set", item: mediaItem(message.payload) }),
+  queue_add: (ctx, session, message) =>
+    toMedia(ctx, session, message.room, { op: "add", item: mediaItem(message.payload) }),
+  queue_remove: (ctx, session, message) =>
+    toMedia(ctx, session, message.room, { op: "remove", itemId: message.payload.item_id }),
+  queue_move: (ctx, session, message) =>
+    toMedia(ctx, session, message.room, {
+      op: "move",
+      itemId: message.payload.item_id,
+      index: message.payload.index,
+    }),
+  queue_next: (ctx, session, message) => toMedia(ctx, session, message.room, { op: "next" }),
   set_cohost: (ctx, session, message) =>
     toRoom(ctx, session, message.room, {
       kind: "set_cohost",
@@ -189,6 +204,17 @@ function toRoom(
   const room = targetRoom(ctx, session, named);
   if (!room) return session.sendError(ERRORS.roomNotFound, named);
   room.post(command);
+}
+
+/** The five media messages are one room command, with the change as data. */
+function toMedia(ctx: DispatchContext, session: Session, named: string | null, op: MediaOp) {
+  toRoom(ctx, session, named, { kind: "media", from: session, op });
+}
+
+function mediaItem(
+  payload: { media_url: string; media_id: string | null; title: string | null },
+): MediaItemInput {
+  return { url: payload.media_url, mediaId: payload.media_id, title: payload.title };
 }
 
 /**

@@ -77,7 +77,7 @@ Deno.test("a readiness the protocol does not know is still refused, naming media
     const error = await guest!.next("error");
     assert.equal(
       error.payload.message,
-      "Invalid state: must be loading, ready, buffering, autoplay_blocked or media_error",
+      "Invalid state: must be loading, ready, buffering, autoplay_blocked, media_error or ended",
     );
   } finally {
     await closeAll(test, [host!, guest!]);

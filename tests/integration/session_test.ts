@@ -47,6 +47,9 @@ Deno.test("the seed's whole session, with the exact messages and order each clie
       locked: false,
       handoff: false,
       unlisted: false,
+      media_title: null,
+      media_item_id: "0",
+      queue: [],
     });
     // The list is pushed to the lobby only: the guest, not the host who is in the room now.
     const listed = [{

@@ -73,6 +73,9 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
     playback_rate: 1,
     locked: false,
     unlisted: false,
+    media_title: null,
+    media_item_id: "0",
+    queue: [],
   });
   assert.equal(state.server_ts, clock.now());
   assert.deepEqual(room.snapshot().readyIds, ["host"]);
