@@ -494,3 +494,38 @@ Deno.test({
     for (const server of servers) await server.close();
   }
 });
+
+Deno.test({
+  name: "change the video and the queue from a client of another instance: the owner applies it",
+  ignore,
+}, async () => {
+  await using redis = await sharedRedis();
+  const servers = await startInstances(redis.url, 2);
+  const [a, b] = servers;
+  try {
+    const host = await TestClient.connect(a!.wsUrl);
+    host.send("create_room", { name: "Remote queue", control: "everyone" });
+    const roomId = (await host.next("room_state")).room!;
+    const member = await TestClient.connect(b!.wsUrl);
+    await member.nextOf("room_list", (m) => m.payload.some((r) => r.id === roomId), "listed");
+    member.send("join_room", {}, roomId);
+    await member.next("room_state");
+    member.send("queue_add", { media_url: "https://media.example/two.mp4", title: "Two" }, roomId);
+    const queued = await host.nextOf("room_state", (m) => m.payload.queue.length === 1, "queued");
+    assert.equal(queued.payload.queue[0]!.added_by, member.id);
+    member.send("queue_next", {}, roomId);
+    for (const client of [host, member]) {
+      const state = await client.nextOf(
+        "room_state",
+        (m) => m.payload.media_url === "https://media.example/two.mp4",
+        "the next video",
+      );
+      assert.equal(state.payload.media_title, "Two");
+    }
+    member.send("queue_remove", { item_id: "nope" }, roomId);
+    assert.equal((await member.next("error")).payload.message, ERRORS.noSuchQueueItem.message);
+    await Promise.all([host, member].map((client) => client.close()));
+  } finally {
+    for (const server of servers) await server.close();
+  }
+});

@@ -280,7 +280,10 @@ Deno.test("media payloads: a URL is required and must be http(s); titles are cle
     errorOf("queue_add", { media_url: FIRST, title: "é".repeat(201) }),
     FIELD_MESSAGES.title,
   );
-  assert.equal(errorOf("queue_add", { media_url: FIRST, media_id: "a b" }), ERRORS.invalidMediaId.message);
+  assert.equal(
+    errorOf("queue_add", { media_url: FIRST, media_id: "a b" }),
+    ERRORS.invalidMediaId.message,
+  );
   assert.equal(errorOf("queue_remove", {}), FIELD_MESSAGES.itemId);
   assert.equal(errorOf("queue_move", { item_id: "1", index: -1 }), FIELD_MESSAGES.index);
   assert.equal(errorOf("queue_move", { item_id: "1", index: 1.5 }), FIELD_MESSAGES.index);
