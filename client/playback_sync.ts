@@ -30,7 +30,14 @@ import type { LocalClock, Player, PlayerEventType } from "./ports.ts";
 export type PlayState = "playing" | "paused";
 /** How a member's player is, as the room is told (docs/protocol.md 3.5). */
 /** `media_error`: the player could not load the room's media (a broken link): not waited for. */
-export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked" | "media_error";
+/** `ended`: the player reached the end of the media (it counts as ready; the queue moves on). */
+export type Readiness =
+  | "loading"
+  | "ready"
+  | "buffering"
+  | "autoplay_blocked"
+  | "media_error"
+  | "ended";
 export type PlayerAction = "play" | "pause" | "seek" | "buffering";
 
 /** A command as relayed by the room. */
@@ -263,10 +270,22 @@ export class PlaybackSync {
     this.#anchor = point;
     this.#roomRate = point.rate;
     this.#nextRate = null;
-    // The same room keeps what it was told of this player; a new room knows nothing yet.
-    if (!sameRoom || isHost) this.#readiness = null;
+    // The same room keeps what it was told of this player; a new room knows nothing yet. A
+    // host tells only the end of the media, which the room keeps until it hears otherwise.
+    if (!sameRoom || (isHost && this.#readiness !== "ended")) this.#readiness = null;
     this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
     this.#restart();
+  }
+
+  /**
+   * The room plays new media (set_media, the queue) from `point`: the page loads it, and this
+   * player is ready again only once it can play that (the room set it back to loading). A
+   * command of the media before, still to be carried out, is dropped.
+   */
+  mediaChanged(point: TimelinePoint): void {
+    this.#readiness = null;
+    this.#anchor = point;
+    this.#dropScheduled();
   }
 
   /**
@@ -781,6 +800,7 @@ export class PlaybackSync {
   // --- events from the player ---
 
   #onPlayerEvent(event: PlayerEventType): void {
+    this.#trackEnd(event);
     if (this.#ours(event)) {
       if (event === "seeked" || event === "playing") {
         this.#drift.seeked(this.#ctx.clock.now());
@@ -899,6 +919,17 @@ export class PlaybackSync {
     }
   }
 
+  /**
+   * The room hears when this player reaches the end of the media (whoever moved it there) and
+   * when it leaves the end (a seek back, a replay): the queue moves on once every player ended.
+   */
+  #trackEnd(event: PlayerEventType): void {
+    if (this.#role === "none") return;
+    if (event === "ended") return this.#setReadiness("ended");
+    if (this.#readiness !== "ended" || this.#player?.ended) return;
+    if (event === "seeked" || event === "playing") this.#setReadiness("ready");
+  }
+
   /** The first time a member's player can play, the room hears it is ready. */
   #maybeReady(): void {
     if (this.#readiness !== null || !this.#player?.canPlay) return;
@@ -906,7 +937,10 @@ export class PlaybackSync {
   }
 
   #setReadiness(state: Readiness): void {
-    if (this.#role !== "member" || this.#readiness === state) return;
+    if (this.#role === "none" || this.#readiness === state) return;
+    // The host is the room's reference, ready from the start; it tells only the end of the
+    // media, and leaving it.
+    if (this.#role === "host" && state !== "ended" && this.#readiness !== "ended") return;
     this.#readiness = state;
     this.#ctx.sendReady(state);
   }

@@ -55,7 +55,13 @@ export interface RoomsQuery {
 }
 
 /** How a member's player is, as it told the room. */
-export type Readiness = "loading" | "ready" | "buffering" | "autoplay_blocked" | "media_error";
+export type Readiness =
+  | "loading"
+  | "ready"
+  | "buffering"
+  | "autoplay_blocked"
+  | "media_error"
+  | "ended";
 
 /** Who may control playback: the host, the host and its co-hosts, or every member. */
 export type ControlPolicy = "host" | "cohosts" | "everyone";
@@ -109,6 +115,29 @@ export interface RoomView {
   readonly handoff: boolean;
   /** In nobody's room list: people join by its link (its id). */
   readonly unlisted: boolean;
+  /** The title of what plays now, when it was given one. */
+  readonly mediaTitle: string | null;
+  /** Which item plays now: a new id is new media, even at the same URL. */
+  readonly mediaItemId: string;
+  /** What plays next, in order. */
+  readonly queue: readonly QueueEntry[];
+}
+
+/** An item of a room's queue. */
+export interface QueueEntry {
+  readonly id: string;
+  readonly mediaUrl: string;
+  readonly mediaId: string | null;
+  readonly title: string | null;
+  /** The member id of whoever added it. */
+  readonly addedBy: string;
+}
+
+/** Media to play now or to queue: an http(s) URL, with an optional title and media id. */
+export interface MediaChoice {
+  readonly mediaUrl: string;
+  readonly title?: string;
+  readonly mediaId?: string;
 }
 
 /**
@@ -468,6 +497,33 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#send("set_rate", { rate });
   }
 
+  /**
+   * Plays other media in the room now (whoever may control): everyone loads it where they
+   * are, paused at 0; nobody rejoins.
+   */
+  setMedia(media: MediaChoice): void {
+    this.#send("set_media", mediaPayload(media));
+  }
+
+  /** Adds media to the end of the room's queue (whoever may control). */
+  queueAdd(media: MediaChoice): void {
+    this.#send("queue_add", mediaPayload(media));
+  }
+
+  queueRemove(itemId: string): void {
+    this.#send("queue_remove", { item_id: itemId });
+  }
+
+  /** Moves a queued item to `index` (0 plays next). */
+  queueMove(itemId: string, index: number): void {
+    this.#send("queue_move", { item_id: itemId, index });
+  }
+
+  /** Plays the queue's first item now, for everyone once they loaded it. */
+  queueNext(): void {
+    this.#send("queue_next", {});
+  }
+
   /** Host: asks for an invite token (answered by an `invite` event). */
   createInvite(ttlSeconds?: number): void {
     this.#send("create_invite", { ttl_s: ttlSeconds });
@@ -700,6 +756,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     const playbackRate = typeof payload.playback_rate === "number" ? payload.playback_rate : 1;
     const canControl = isHost || control === "everyone" || (control === "cohosts" && isCohost);
     const sameRoom = this.#room?.id === room;
+    const mediaItemId = typeof payload.media_item_id === "string" ? payload.media_item_id : "0";
+    const point = {
+      position: state.position,
+      serverTs,
+      playing: state.play_state === "playing",
+      rate: playbackRate,
+    };
+    // New media (the page loads it on the `room` event below, re-attaching its player): the
+    // player starts from the new timeline, and is ready again once it can play the new media.
+    if (sameRoom && this.#room?.mediaItemId !== mediaItemId) this.#playback.mediaChanged(point);
     this.#wantedRoom = room;
     const joined = this.#joinOptions.get(room) ??
       (this.#createPassword ? { password: this.#createPassword } : {});
@@ -722,19 +788,12 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       locked: payload.locked === true,
       handoff: payload.handoff === true,
       unlisted: payload.unlisted === true,
+      mediaTitle: typeof payload.media_title === "string" ? payload.media_title : null,
+      mediaItemId,
+      queue: queueOf(payload.queue),
     });
     this.#playback.setControl(canControl);
-    this.#playback.enterRoom(
-      isHost,
-      {
-        position: state.position,
-        serverTs,
-        playing: state.play_state === "playing",
-        rate: playbackRate,
-      },
-      sameRoom,
-      !created && !sameRoom,
-    );
+    this.#playback.enterRoom(isHost, point, sameRoom, !created && !sameRoom);
   }
 
   #chatEntry(client: unknown, payload: Record<string, unknown>, serverTs: unknown): ChatEntry {
@@ -839,10 +898,36 @@ function participantsOf(value: unknown): Participant[] | null {
   }));
 }
 
-const READINESS = new Set(["loading", "ready", "buffering", "autoplay_blocked", "media_error"]);
+const READINESS = new Set([
+  "loading",
+  "ready",
+  "buffering",
+  "autoplay_blocked",
+  "media_error",
+  "ended",
+]);
 
 function readinessOf(value: unknown): Readiness | null {
   return typeof value === "string" && READINESS.has(value) ? value as Readiness : null;
+}
+
+function queueOf(value: unknown): QueueEntry[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((entry) => ({
+    id: String(entry?.id ?? ""),
+    mediaUrl: String(entry?.media_url ?? ""),
+    mediaId: typeof entry?.media_id === "string" ? entry.media_id : null,
+    title: typeof entry?.title === "string" ? entry.title : null,
+    addedBy: String(entry?.added_by ?? ""),
+  }));
+}
+
+function mediaPayload(media: MediaChoice): Record<string, string | undefined> {
+  return {
+    media_url: media.mediaUrl,
+    title: media.title?.trim() || undefined,
+    media_id: media.mediaId || undefined,
+  };
 }
 
 function controlOf(value: unknown): ControlPolicy {

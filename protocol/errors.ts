@@ -95,8 +95,7 @@ export const FIELD_MESSAGES = {
   clientId: "Invalid client_id: must be a string",
   readiness:
     "Invalid state: must be loading, ready, buffering, autoplay_blocked, media_error or ended",
-  mediaUrlRequired:
-    "Invalid media_url: required, an http or https URL of at most 2048 characters",
+  mediaUrlRequired: "Invalid media_url: required, an http or https URL of at most 2048 characters",
   title: "Invalid title: must be text of at most 200 characters",
   itemId: "Invalid item_id: must be the id of an item in the queue",
   index: "Invalid index: must be a whole number from 0",

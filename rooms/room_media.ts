@@ -7,9 +7,9 @@
  */
 import {
   ERRORS,
+  MAX_QUEUE_ITEMS,
   type MediaItemInput,
   type MediaOp,
-  MAX_QUEUE_ITEMS,
   QUEUE_END_WAIT_MS,
 } from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
@@ -135,4 +135,3 @@ function startItem(
 function newItemId(room: RoomCore): string {
   return String(room.nextItemId++);
 }
-

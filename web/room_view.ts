@@ -239,6 +239,7 @@ const READINESS_TEXT: Record<Readiness, string> = {
   buffering: "Buffering…",
   autoplay_blocked: "Needs a click",
   media_error: "Can’t load the video",
+  ended: "At the end",
 };
 
 /** The server's word; from a server that does not say, ready when known to be. */

@@ -13,6 +13,7 @@ const WHY: Record<Readiness, string> = {
   buffering: "buffering",
   autoplay_blocked: "needs a click",
   media_error: "can’t load the video",
+  ended: "at the end",
 };
 
 export class WaitingBar {

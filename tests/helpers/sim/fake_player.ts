@@ -249,6 +249,24 @@ export class FakePlayer implements Player {
     seek: (position: number) => this.seek(position),
   };
 
+  /**
+   * The page gave it new media (a new src): stopped at 0 without a "pause" (a browser's load
+   * of a new source fires none), able to play `loadMs` later ("canplay" then).
+   */
+  loadNew(loadMs = this.#options.loadMs ?? 0): void {
+    if (this.#startTimer !== null) this.#clock.clearTimer(this.#startTimer);
+    this.#startTimer = null;
+    this.#stopEndWatch();
+    this.#paused = true;
+    this.#moving = false;
+    this.#position = 0;
+    this.#since = this.#clock.now();
+    this.#seekingUntil = Number.NEGATIVE_INFINITY;
+    this.#loadedAt = this.#clock.now() + loadMs;
+    this.#fire("emptied");
+    this.#clock.setTimer(loadMs, () => this.#fire("canplay"));
+  }
+
   /** The user clicked: from now on play() is allowed (as after a gesture in a browser). */
   grantGesture(): void {
     this.#autoplayBlocked = false;

@@ -142,6 +142,16 @@ export class SimWorld {
     });
     const player = new FakePlayer(this.clock, options.player);
     client.attachPlayer(player);
+    // As the watch page does: new media in the room is a new source, the player re-attached.
+    let mediaItemId: string | null = null;
+    client.on("room", (room) => {
+      if (room && mediaItemId !== null && room.mediaItemId !== mediaItemId) {
+        client.detachPlayer();
+        player.loadNew();
+        client.attachPlayer(player);
+      }
+      mediaItemId = room?.mediaItemId ?? null;
+    });
     client.start();
     return {
       name: options.name,
