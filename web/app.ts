@@ -30,8 +30,9 @@ import { leaveClosesRoom, RoomPanel } from "./room_view.ts";
 import { CloseDialog } from "./close_dialog.ts";
 import { HostAwayLine } from "./host_away.ts";
 import { SpeedControl } from "./speed.ts";
+import { QueuePanel } from "./queue_panel.ts";
 import { RoomOptionsPanel } from "./room_options.ts";
-import { inviteFromHash, type InviteLink, roomFromHash } from "./urls.ts";
+import { inviteFromHash, type InviteLink, mediaLabel, roomFromHash } from "./urls.ts";
 import { StatusLine } from "./status.ts";
 import { WaitingBar } from "./waiting.ts";
 
@@ -73,7 +74,7 @@ const lobby = new Lobby(userName, {
     userName = name;
     if (name) storage.set(NAME_KEY, name);
   },
-  create({ name, mediaUrl, password, control, handoff }) {
+  create({ name, mediaUrl, password, control, handoff, unlisted }) {
     if (!whenConnected()) return;
     useName();
     client.createRoom({
@@ -82,6 +83,7 @@ const lobby = new Lobby(userName, {
       password: password || undefined,
       control,
       handoff,
+      unlisted,
     });
   },
   join(roomId, locked) {
@@ -135,6 +137,19 @@ const waitingBar = new WaitingBar({
 const speed = new SpeedControl((rate) => client.setRate(rate));
 const roomOptions = new RoomOptionsPanel((change) => client.setRoomOptions(change));
 const hostAway = new HostAwayLine(() => client.serverNow());
+const queuePanel = new QueuePanel({
+  add: (media) => whenConnected() && client.queueAdd(media),
+  playNow: (media) => whenConnected() && client.setMedia(media),
+  playItem(itemId) {
+    if (!whenConnected()) return;
+    // The room plays the queue's first item: this one goes first, then plays.
+    client.queueMove(itemId, 0);
+    client.queueNext();
+  },
+  remove: (itemId) => whenConnected() && client.queueRemove(itemId),
+  move: (itemId, index) => whenConnected() && client.queueMove(itemId, index),
+  next: () => whenConnected() && client.queueNext(),
+});
 
 const chat = new ChatPanel({
   send(text) {
@@ -246,6 +261,11 @@ function showRoom(room: RoomView | null): void {
     setHash(room.id);
   } else {
     noteArrivals(previous.participants, room.participants);
+    if (previous.mediaItemId !== room.mediaItemId && room.mediaUrl) {
+      const label = mediaLabel(room.mediaUrl, room.mediaTitle);
+      chat.note(`Now playing: ${label}`);
+      announce(`Now playing: ${label}`);
+    }
   }
   player.setController(room.canControl);
   waitingBar.setCanControl(room.canControl);
@@ -257,7 +277,7 @@ function showRoom(room: RoomView | null): void {
   ) {
     client.createInvite();
   }
-  void player.load(room.mediaUrl);
+  void player.load(room.mediaUrl, room.mediaItemId);
   renderRoom(room);
   showTitle();
 }
@@ -265,6 +285,7 @@ function showRoom(room: RoomView | null): void {
 function renderRoom(room: RoomView): void {
   roomPanel.render(room, client.clientId, video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA);
   roomOptions.render(room);
+  queuePanel.render(room);
 }
 // Our own readiness shows as soon as our player has it.
 video.addEventListener("canplay", () => shownRoom && renderRoom(shownRoom));

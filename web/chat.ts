@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /**
- * The room's side panel: chat and people as two tabs, the chat log (names and times), the
+ * The room's side panel: chat, people and what plays next as three tabs, the chat log (names and times), the
  * message box (500 characters, Enter sends) and the unread count, which grows while the chat
  * is out of sight (another tab, scrolled away, the page hidden) and clears once it is seen.
  */
@@ -34,7 +34,11 @@ export class ChatPanel {
   constructor(options: { send(text: string): boolean; onUnread(count: number): void }) {
     this.#send = options.send;
     this.#onUnread = options.onUnread;
-    this.#tabs = [this.#chatTab, byId("tab-people", HTMLButtonElement)];
+    this.#tabs = [
+      this.#chatTab,
+      byId("tab-people", HTMLButtonElement),
+      byId("tab-queue", HTMLButtonElement),
+    ];
     for (const tab of this.#tabs) {
       tab.addEventListener("click", () => this.#select(tab));
       tab.addEventListener("keydown", (event) => this.#tabKey(event, tab));

@@ -28,6 +28,8 @@ export interface NewRoomChoices {
   readonly password: string;
   readonly control: ControlPolicy;
   readonly handoff: boolean;
+  /** Out of the open rooms list: people join with the link. */
+  readonly unlisted: boolean;
 }
 
 export class Lobby {
@@ -53,6 +55,7 @@ export class Lobby {
   readonly #password = byId("room-password", HTMLInputElement);
   readonly #control = byId("room-control", HTMLSelectElement);
   readonly #handoff = byId("room-handoff", HTMLInputElement);
+  readonly #unlisted = byId("room-unlisted", HTMLInputElement);
   readonly #list = byId("room-list", HTMLUListElement);
   readonly #empty = byId("rooms-empty");
   readonly #count = byId("room-count");
@@ -139,6 +142,7 @@ export class Lobby {
       password: this.#password.value,
       control: this.#control.value as ControlPolicy,
       handoff: this.#handoff.checked,
+      unlisted: this.#unlisted.checked,
     });
   }
 

@@ -45,6 +45,7 @@ export class RoomPlayer {
   /** The media failed to load: what is wrong with it (until a retry or another source). */
   #failure: string | null = null;
   #url: string | null = null;
+  #itemId: string | null = null;
   #hls: Hls | null = null;
   /** Bumped on every load, so a slow hls.js import cannot attach an old source. */
   #generation = 0;
@@ -118,16 +119,21 @@ export class RoomPlayer {
   retry(): void {
     const url = this.#url;
     if (url === null) return;
+    const itemId = this.#itemId;
     this.#sync.reportMediaError(false);
     this.#url = null;
-    void this.load(url);
+    void this.load(url, itemId);
   }
 
-  /** The room's media; a URL already loaded is left alone. */
-  async load(url: string | null): Promise<void> {
-    if (url === this.#url) return;
+  /**
+   * The room's media; the item already loaded is left alone (`itemId`: which item of the room
+   * it is, so the same link played again as a new item loads afresh).
+   */
+  async load(url: string | null, itemId: string | null = null): Promise<void> {
+    if (url === this.#url && itemId === this.#itemId) return;
     this.unload();
     this.#url = url;
+    this.#itemId = itemId;
     if (url === null) {
       this.#say(
         "This room has no video link. It was probably started from Jellyfin: open it there.",
@@ -169,6 +175,7 @@ export class RoomPlayer {
   unload(): void {
     this.#generation++;
     this.#url = null;
+    this.#itemId = null;
     this.#sync.detachPlayer();
     this.#hls?.destroy();
     this.#hls = null;

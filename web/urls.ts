@@ -27,6 +27,28 @@ export function tooLongText(length: number): string {
     `${MAX_MEDIA_URL_CHARS.toLocaleString("en")} at most. Use a shorter link to the video.`;
 }
 
+/**
+ * What to call a video: its title, else the file name of its link ("s01e02.mp4"), else the
+ * link's host; the whole link as a last resort.
+ */
+export function mediaLabel(url: string, title: string | null = null): string {
+  if (title) return title;
+  try {
+    const parsed = new URL(url);
+    const file = parsed.pathname.split("/").filter(Boolean).at(-1);
+    if (file) {
+      try {
+        return decodeURIComponent(file);
+      } catch {
+        return file;
+      }
+    }
+    return parsed.host || url;
+  } catch {
+    return url;
+  }
+}
+
 /** An HLS playlist, by its path (query strings and fragments do not count). */
 export function isHlsUrl(url: string): boolean {
   try {
