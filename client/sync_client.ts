@@ -205,6 +205,14 @@ export interface SyncClientEvents extends Record<string, unknown> {
   waiting: WaitingOn;
   /** The answer to createInvite. */
   invite: Invite;
+  /**
+   * Someone's play, pause, seek or buffering reached the room (this client's own as it sends
+   * them). `from` is who (`""`: the room itself, starting the queue's next item); `position`
+   * is where the players are told to be.
+   */
+  command: { from: string; action: PlayerAction; position: number; own: boolean };
+  /** The room's playback rate changed (`from`: who set it). */
+  rateChanged: { from: string; rate: number; own: boolean };
   sync: SyncInfo;
   error: ServerError;
 }
@@ -653,16 +661,27 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       case "participants_update":
       case "client_left":
         return this.#onParticipants(room, payload);
-      case "player_event":
+      case "player_event": {
         if (room !== this.#room?.id) return;
+        const own = message.client === this.#clientId;
         this.#playback.command({
           action: payload.action as PlayerAction,
           playState: payload.play_state as PlayState,
           targetServerTs: payload.target_server_ts as number,
           positionAtTarget: payload.position_at_target as number,
-          own: message.client === this.#clientId,
+          own,
         });
+        // Our own was told as we sent it.
+        if (!own) {
+          this.emit("command", {
+            from: String(message.client ?? ""),
+            action: payload.action as PlayerAction,
+            position: this.#commandPosition(payload),
+            own: false,
+          });
+        }
         return;
+      }
       case "rate_changed": {
         const current = this.#room;
         if (!current || room !== current.id) return;
@@ -674,6 +693,11 @@ export class SyncClient extends Emitter<SyncClientEvents> {
           positionAtTarget: payload.position_at_target as number,
         });
         this.#setRoom({ ...current, playbackRate: rate });
+        this.emit("rateChanged", {
+          from: String(message.client ?? ""),
+          rate,
+          own: message.client === this.#clientId,
+        });
         return;
       }
       case "state_update":
@@ -839,8 +863,27 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.emit("error", error);
   }
 
+  /**
+   * Where a relayed command put the film, as people would say it: a paused one at its point; a
+   * playing one where its timeline is now (the sender's play from 0:00 is "from 0:00", not from
+   * where everyone will be at its target 1.5 s later).
+   */
+  #commandPosition(payload: Record<string, unknown>): number {
+    const atTarget = Number(payload.position_at_target ?? payload.position ?? 0);
+    const target = Number(payload.target_server_ts);
+    const now = this.serverNow();
+    if (payload.play_state !== "playing" || now === null || !(target > now)) return atTarget;
+    return Math.max(0, atTarget - ((target - now) / 1000) * (this.#room?.playbackRate ?? 1));
+  }
+
   #sendCommand(action: PlayerAction, position: number, playState: PlayState, at: number): void {
-    this.#send("player_event", { action, position, play_state: playState, at_server_ts: at });
+    const sent = this.#send("player_event", {
+      action,
+      position,
+      play_state: playState,
+      at_server_ts: at,
+    });
+    if (sent) this.emit("command", { from: this.#clientId ?? "", action, position, own: true });
   }
 
   #send(type: string, payload: object, room = this.#room?.id ?? ""): boolean {

@@ -34,6 +34,7 @@ import { QueuePanel } from "./queue_panel.ts";
 import { RoomOptionsPanel } from "./room_options.ts";
 import { inviteFromHash, type InviteLink, mediaLabel, roomFromHash } from "./urls.ts";
 import { StatusLine } from "./status.ts";
+import { commandNote, MemberTimeline, rateNote } from "./timeline.ts";
 import { WaitingBar } from "./waiting.ts";
 
 const NAME_KEY = "owp.name";
@@ -181,6 +182,24 @@ client.on("chatHistory", (entries) => {
 });
 client.on("waiting", (waiting) => waitingBar.show(waiting, client.room?.canControl ?? false));
 client.on("invite", ({ roomId, token }) => roomPanel.setInviteToken(roomId, token));
+new MemberTimeline(video);
+/** Who did it, as chat says: "You", a member's name, or nobody (the room moved on itself). */
+function whoDid(from: string, own: boolean): string | null {
+  if (own) return "You";
+  if (from === "") return null;
+  return client.room?.participants?.find((person) => person.id === from)?.name || "Someone";
+}
+client.on("command", ({ from, action, position, own }) => {
+  const who = whoDid(from, own);
+  // A host's stall is no one's choice, and the room's own start follows "Now playing".
+  if (who === null || action === "buffering") return;
+  // Seeks in a row by one person are one line: where they ended up.
+  chat.note(commandNote(who, action, position), action === "seek" ? `seek:${from}` : undefined);
+});
+client.on("rateChanged", ({ from, rate, own }) => {
+  const who = whoDid(from, own);
+  if (who !== null) chat.note(rateNote(who, rate));
+});
 client.on("hostChanged", ({ hostId, previousHostId, reason }) => {
   const nameOf = (id: string) =>
     client.room?.participants?.find((person) => person.id === id)?.name || "Someone";

@@ -108,9 +108,18 @@ export class ChatPanel {
     );
   }
 
-  /** A line about the room (someone joined or left), not counted as unread. */
-  note(text: string): void {
-    this.#append(el("li", { class: "message-note" }, text), false);
+  /**
+   * A line about the room (someone joined or left, a command), not counted as unread. With a
+   * `group`, a note right after the last one of the same group replaces it (a host dragging
+   * through the film is one "jumped to" line, not twenty).
+   */
+  note(text: string, group?: string): void {
+    const last = this.#log.lastElementChild as HTMLElement | null;
+    if (group && last?.dataset.group === group) {
+      last.textContent = text;
+      return;
+    }
+    this.#append(el("li", { class: "message-note", "data-group": group }, text), false);
   }
 
   focusInput(): void {
