@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /**
- * The room's options while the party goes on: the host's "Room options" (lock with a password
- * or unlock, keep the room open when the host leaves, unlisted), and the "Locked" / "Unlisted"
+ * The room's options while the party goes on: the host's "Room options" (lock with a password,
+ * change it while locked, or unlock, keep the room open when the host leaves, unlisted), and the "Locked" / "Unlisted"
  * badges everyone sees under the room's name. Keep-open and unlisted apply as they are ticked;
  * a lock waits for its password.
  */
@@ -22,6 +22,10 @@ export class RoomOptionsPanel {
   readonly #details = byId("live-options", HTMLDetailsElement);
   readonly #form = byId("live-options-form", HTMLFormElement);
   readonly #lock = byId("live-lock", HTMLInputElement);
+  readonly #change = byId("live-change-password", HTMLButtonElement);
+  readonly #submit = byId("live-lock-submit", HTMLButtonElement);
+  /** A locked room's host is typing a new password (the room stays locked meanwhile). */
+  #changing = false;
   readonly #passwordField = byId("live-password-field");
   readonly #password = byId("live-password", HTMLInputElement);
   readonly #passwordError = byId("live-password-error");
@@ -41,10 +45,17 @@ export class RoomOptionsPanel {
         this.#showPassword(true);
         this.#password.focus();
       } else if (!this.#lock.checked && room.locked) {
+        this.#changing = false;
         apply({ locked: false });
       } else {
         this.#showPassword(false);
       }
+    });
+    this.#change.addEventListener("click", () => {
+      this.#changing = true;
+      this.#change.hidden = true;
+      this.#showPassword(true);
+      this.#password.focus();
     });
     this.#form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -58,6 +69,7 @@ export class RoomOptionsPanel {
       if (problem) return this.#password.focus();
       apply({ password });
       this.#password.value = "";
+      this.#changing = false;
       this.#showPassword(false);
     });
     this.#password.addEventListener("input", () => this.#showError(null));
@@ -72,12 +84,16 @@ export class RoomOptionsPanel {
     if (fresh) {
       this.#details.open = false;
       this.#password.value = "";
+      this.#changing = false;
       this.#showError(null);
     }
+    if (!room.locked) this.#changing = false;
     // A lock still being typed stays ticked until it is sent or abandoned.
     const typing = !this.#passwordField.hidden && !room.locked;
     this.#lock.checked = room.locked || typing;
-    if (room.locked) this.#showPassword(false);
+    if (room.locked && !this.#changing) this.#showPassword(false);
+    this.#change.hidden = !room.locked || this.#changing;
+    this.#submit.textContent = room.locked ? "Change" : "Lock";
     this.#handoff.checked = room.handoff;
     this.#unlisted.checked = room.unlisted;
     this.#lockedBadge.hidden = !room.locked;

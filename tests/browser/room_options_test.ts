@@ -101,6 +101,37 @@ browserTest(
         },
       );
 
+      await t.step(
+        "the host changes the password without unlocking: the old one fails, the new one works",
+        async () => {
+          assert.equal(await host.isVisible("#live-change-password"), true);
+          await host.click("#live-change-password");
+          assert.equal(await host.isVisible("#live-change-password"), false);
+          assert.equal(await host.textContent("#live-lock-submit"), "Change");
+          await host.fill("#live-password", "butter");
+          await snap(host, "options-change-password", { phone: true, focus: "#live-options" });
+          await host.click("#live-lock-submit");
+          await host.waitForSelector("#live-password-field", { state: "hidden" });
+          assert.equal(await host.isChecked("#live-lock"), true, "still locked");
+          assert.equal((await roomOf(host))?.locked, true);
+          const bea = await harness.newPage();
+          await bea.goto(pages.url({ name: "Bea", room: roomId }));
+          await waitForClient(bea);
+          await bea.waitForSelector("#password-dialog[open]", { timeout: TIMEOUT_MS });
+          await bea.fill("#join-password", "popcorn");
+          await bea.click("#password-form [type=submit]");
+          await bea.waitForSelector("#join-password-error:not([hidden])", { timeout: TIMEOUT_MS });
+          assert.equal(await roomOf(bea), null, "the old password no longer opens it");
+          await bea.fill("#join-password", "butter");
+          await bea.click("#password-form [type=submit]");
+          await bea.waitForFunction(
+            (id) => (globalThis as unknown as PageGlobals).owp?.client.room?.id === id,
+            roomId,
+            { timeout: TIMEOUT_MS },
+          );
+        },
+      );
+
       await t.step("keep-open and unlock from the same control", async () => {
         await host.check("#live-handoff");
         await host.uncheck("#live-lock");
