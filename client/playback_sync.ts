@@ -1,9 +1,12 @@
 /**
  * Puts a room's timeline on a player, or (as host) the player on the room's timeline.
  *
- * Host: acts the moment the user does (the player is the reference) and tells the room what
- * happened as a point of the timeline (`position` at `at_server_ts`, read together), and a
- * state update every second. A stall is reported as `buffering`, and the restart as a play.
+ * Host: the player is the reference. A play from paused is held: the player stops where it
+ * is, the room hears a deferred play from there, and its relayed play starts this player
+ * with everyone at one target instant (no member starts ahead of it; `startWithRoom: false`
+ * starts at once instead). Pause and seek act the moment the user does and are told as a
+ * point of the timeline (`position` at `at_server_ts`, read together); a state update every
+ * second. A stall is reported as `buffering`, and the restart as a play.
  *
  * Member: every command the room relays is a timeline point for a future server instant
  * (`position_at_target` at `target_server_ts`). The player is prepared on arrival (seeked
@@ -90,8 +93,16 @@ export interface PlaybackSyncContext {
   readonly clock: LocalClock;
   /** The server's time now (null before the clock is known). */
   serverNow(): number | null;
-  /** As host: a player_event for the room. */
-  sendCommand(action: PlayerAction, position: number, playState: PlayState, at: number): void;
+  /**
+   * As host: a player_event for the room. `at`: the server instant the player was at
+   * `position`, or "deferred": the player waits at `position` for the room's own play.
+   */
+  sendCommand(
+    action: PlayerAction,
+    position: number,
+    playState: PlayState,
+    at: number | "deferred",
+  ): void;
   /** As host: the periodic state update. */
   sendState(position: number, playState: PlayState, at: number): void;
   /** As member: how the player is (`ready`: it can play the room's media). */
@@ -111,6 +122,11 @@ export interface PlaybackSyncOptions {
   readonly stallReportMs?: number;
   /** How often a member reports its drift. */
   readonly reportIntervalMs?: number;
+  /**
+   * The user's play starts this player with everyone's, at the room's target (default); false:
+   * it starts at once and the room follows it (members then start a schedule ahead of it).
+   */
+  readonly startWithRoom?: boolean;
 }
 
 /** Latencies assumed before the first measurement when the player says nothing of its own. */
@@ -152,6 +168,8 @@ const OWN_COMMAND_WINDOW_MS = 3_000;
  * again: Chromium's media clock runs 65–95 ms after either event (see #tellWhenMoving).
  */
 const OWN_CALL_SETTLE_MS = 150;
+/** A seek under way when the user pressed play ends within this (Chromium: 20–400 ms). */
+const PRESS_SEEK_WINDOW_MS = 1_000;
 
 interface Guard {
   play: number;
@@ -166,6 +184,7 @@ export class PlaybackSync {
   readonly #stateIntervalMs: number;
   readonly #stallReportMs: number;
   readonly #reportIntervalMs: number;
+  readonly #startWithRoom: boolean;
   /** Start-up and seek latencies: a first guess (the player's typical ones), then measured. */
   startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
   seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
@@ -202,6 +221,16 @@ export class PlaybackSync {
   #stallTimer: number | null = null;
   /** Host: the last play state the room was told, and whether a stall was reported. */
   #hostTold: PlayState = "paused";
+  /**
+   * The user pressed play: the player was stopped at this position and waits for the room's
+   * play (its echo), to start with everyone at its target instead of ahead of them.
+   */
+  #awaitingPlay: { readonly position: number } | null = null;
+  /**
+   * The user's seek still under way when they pressed play (its "seeked" lands where the held
+   * play waits, maybe after the room's play came back): part of that press, not a command.
+   */
+  #pressSeek: { readonly position: number; readonly untilMs: number } | null = null;
   #stallReported = false;
   /** Host: a play or seek to tell once the media moves (#tellWhenMoving). */
   #movingTell: number | null = null;
@@ -218,6 +247,7 @@ export class PlaybackSync {
     this.#stateIntervalMs = options.stateIntervalMs ?? 1_000;
     this.#stallReportMs = options.stallReportMs ?? 400;
     this.#reportIntervalMs = options.reportIntervalMs ?? 5_000;
+    this.#startWithRoom = options.startWithRoom ?? true;
   }
 
   get status(): SyncStatus {
@@ -329,7 +359,15 @@ export class PlaybackSync {
       playing: command.playState === "playing" && command.action !== "buffering",
       rate: this.#rateAt(command.targetServerTs),
     };
+    const awaited = this.#awaitingPlay;
+    this.#awaitingPlay = null;
     if (command.own) {
+      // The room's play of the start we held: this player starts with everyone.
+      if (awaited && command.action === "play") {
+        this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
+        this.#schedule(point, "play");
+        return;
+      }
       if (this.#role === "member") this.#adoptOwn(point);
       return;
     }
@@ -417,7 +455,12 @@ export class PlaybackSync {
     // Prepare now what can be prepared: a paused player waits at the start position.
     if (point.playing && player.paused) this.#seekTo(point.position);
     const startEarlyMs = point.playing && player.paused ? this.startLatency.estimateMs : 0;
-    const wait = this.#localDelayUntil(point.serverTs) - startEarlyMs;
+    // A pause (or a seek while paused) holds at its point whenever it lands: a member stops
+    // now rather than play on to the target and jump back by what it played meanwhile (the
+    // host stopped when its user did). A host carrying out another's pause keeps the target,
+    // so that its own user's next action can still overtake it.
+    const early = !point.playing && this.#role === "member";
+    const wait = early ? 0 : this.#localDelayUntil(point.serverTs) - startEarlyMs;
     this.#setFollow("scheduled");
     const apply = () => {
       this.#commandTimer = null;
@@ -456,6 +499,9 @@ export class PlaybackSync {
         this.#seekTo(startAt);
       }
       this.#startAt();
+      // A host started with the room is the reference from here: what its start cost is
+      // learned (as a member's is by its drift loop), so its next start is on time.
+      if (this.#role === "host") this.#later(() => this.#hostLearnStart(), START_MEASURE_AFTER_MS);
       return;
     }
     // A seek while playing: land where the timeline will be once the seek is done.
@@ -507,10 +553,14 @@ export class PlaybackSync {
     this.#drift.started(this.#ctx.clock.now());
     player.play().then(() => {
       if (this.#readiness === "autoplay_blocked") this.#setReadiness("ready");
-    }, () => {
-      // Autoplay refused: the page asks the user for a click, which calls resync().
+    }, (error: unknown) => {
       this.#guard.play = Math.max(0, this.#guard.play - 1);
       this.#measure = null;
+      // Only the autoplay policy's refusal asks for a click. A player without a working
+      // source (media_error) refuses too, and a start we stopped ourselves aborts: neither
+      // is the user's to fix with a click.
+      if ((error as { name?: unknown } | null)?.name !== "NotAllowedError") return;
+      // Autoplay refused: the page asks the user for a click, which calls resync().
       this.#setFollow("blocked");
       this.#setReadiness("autoplay_blocked");
     });
@@ -658,6 +708,14 @@ export class PlaybackSync {
     } else if (Math.abs(expected - player.currentTime()) > SAME_POSITION_S) {
       this.#seekWhilePlaying(expected);
     }
+  }
+
+  /** A host's start with the room, once settled: how far behind the room's point it began. */
+  #hostLearnStart(): void {
+    const player = this.#player;
+    if (!player || player.paused || this.#role !== "host") return;
+    const expected = this.#expected();
+    if (expected !== null) this.#learn(expected - player.currentTime(), this.#ctx.clock.now());
   }
 
   /** Tells the room: the player's position and the server instant, read together. */
@@ -817,6 +875,11 @@ export class PlaybackSync {
       if (event === "playing" && this.#follow === "buffering") this.#stallEnded();
       return;
     }
+    // A "playing" the browser had queued before we stopped the player (see #deferPlay).
+    if (event === "playing" && this.#player?.paused) return;
+    if (this.#awaitingPlay && this.#awaitedEvent(event)) return;
+    if (event === "seeked" && this.#isPressSeek()) return;
+    if (event === "play" && this.#mayDeferPlay()) return this.#deferPlay();
     if (this.#role === "host") return this.#hostEvent(event);
     if (this.#role !== "member") return;
     // The film ended here: the browser paused by itself. A member goes on following (the
@@ -850,6 +913,62 @@ export class PlaybackSync {
         this.#player?.setRate(this.#roomRate);
         return;
     }
+  }
+
+  /**
+   * Whether the user's play starts the room: a host, or a member who controls, while the room
+   * is paused (a stall's restart, a blocked start or a catch-up are not new plays).
+   */
+  #mayDeferPlay(): boolean {
+    if (!this.#startWithRoom || !this.#controls() || !this.#player) return false;
+    if (this.#ctx.serverNow() === null) return false;
+    if (this.#follow === "blocked" || this.#follow === "buffering") return false;
+    return this.#role === "host" ? this.#hostTold === "paused" : !this.#anchor?.playing;
+  }
+
+  /**
+   * The user pressed play: the player stops where it is and the room hears a deferred play
+   * from there; the room's play comes back to every player, this one too, for one instant far
+   * enough ahead for all (after whoever is still loading), so everyone starts on the same
+   * frame, none ahead of the others. While it waits, the page shows whom the play waits for.
+   */
+  #deferPlay(): void {
+    const player = this.#player!;
+    this.#dropScheduled();
+    this.#cancelMovingTell();
+    this.#clearStall();
+    const position = player.currentTime();
+    this.#pauseAt(position);
+    this.#awaitingPlay = { position };
+    this.#pressSeek = { position, untilMs: this.#ctx.clock.now() + PRESS_SEEK_WINDOW_MS };
+    this.#hostTold = "playing";
+    if (this.#role === "member") {
+      // Until the room's play, the host's updates describe the room before it.
+      this.#ownCommandUntil = this.#ctx.clock.now() + OWN_COMMAND_WINDOW_MS;
+    }
+    this.#setFollow("scheduled");
+    this.#ctx.sendCommand("play", position, "playing", "deferred");
+  }
+
+  /** A "seeked" that ends the seek the user's play was pressed on (once, and soon after). */
+  #isPressSeek(): boolean {
+    const press = this.#pressSeek;
+    const player = this.#player;
+    if (!press || !player) return false;
+    this.#pressSeek = null;
+    return this.#ctx.clock.now() <= press.untilMs &&
+      Math.abs(player.currentTime() - press.position) <= SAME_POSITION_S * 5;
+  }
+
+  /**
+   * Events of a start we hold back that are nobody's command: the browser's own seek to the
+   * start of a film played again from its end lands where the play waits.
+   */
+  #awaitedEvent(event: PlayerEventType): boolean {
+    if (!this.#player) return false;
+    if (event === "seeking" || event === "play") return true;
+    if (event === "seeked" && this.#isPressSeek()) return true;
+    return false;
   }
 
   /**
@@ -950,6 +1069,8 @@ export class PlaybackSync {
   /** A room, a role or a player arrived: start from a clean slate. */
   #restart(): void {
     this.#clearTimers();
+    this.#awaitingPlay = null;
+    this.#pressSeek = null;
     for (const key of ["play", "pause", "seek"] as const) this.#guard[key] = 0;
     this.#drift.reset();
     const player = this.#player;

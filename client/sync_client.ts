@@ -876,12 +876,17 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     return Math.max(0, atTarget - ((target - now) / 1000) * (this.#room?.playbackRate ?? 1));
   }
 
-  #sendCommand(action: PlayerAction, position: number, playState: PlayState, at: number): void {
+  #sendCommand(
+    action: PlayerAction,
+    position: number,
+    playState: PlayState,
+    at: number | "deferred",
+  ): void {
     const sent = this.#send("player_event", {
       action,
       position,
       play_state: playState,
-      at_server_ts: at,
+      ...(at === "deferred" ? { deferred: true } : { at_server_ts: at }),
     });
     if (sent) this.emit("command", { from: this.#clientId ?? "", action, position, own: true });
   }

@@ -131,6 +131,8 @@ export class StatusLine {
       ];
     }
     if (info.role === "host") {
+      // A play waits for its instant (and whoever still loads): this player starts with all.
+      if (info.follow === "scheduled") return ["Starting for everyone at once…", "busy"];
       return ["You’re the host: everyone follows your player", "ok"];
     }
     const video = this.#video;

@@ -2,41 +2,12 @@
 /**
  * Where the film is, for everyone: the elapsed and remaining time and a read-only position bar
  * in a member's player bar (whoever may control has the player's own controls), and the chat's
- * one-line account of each command ("Ann paused at 1:40"). The texts are pure functions, so a
- * unit test reads them without a browser.
+ * one-line account of each command ("Ann paused at 1:40", in web/timeline_text.ts).
  */
 import { byId } from "./dom.ts";
+import { formatClock } from "./timeline_text.ts";
 
-/** Seconds as a clock: 0:05, 1:40, 1:02:03 (negative or unknown: 0:00). */
-export function formatClock(seconds: number): string {
-  const whole = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
-  const h = Math.floor(whole / 3600);
-  const m = Math.floor((whole % 3600) / 60);
-  const s = whole % 60;
-  const ss = String(s).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
-
-/** The commands a chat line is written for (a host's stall, `buffering`, is not one). */
-export type NotedCommand = "play" | "pause" | "seek";
-
-/** "Ann paused at 1:40", "You played from 0:00", "Bob jumped to 2:10". */
-export function commandNote(who: string, action: NotedCommand, position: number): string {
-  const at = formatClock(position);
-  switch (action) {
-    case "play":
-      return `${who} played from ${at}`;
-    case "pause":
-      return `${who} paused at ${at}`;
-    case "seek":
-      return `${who} jumped to ${at}`;
-  }
-}
-
-/** "Ann set the speed to 1.5×". */
-export function rateNote(who: string, rate: number): string {
-  return `${who} set the speed to ${Number(rate.toFixed(2))}×`;
-}
+export { commandNote, formatClock, type NotedCommand, rateNote } from "./timeline_text.ts";
 
 /** A member's view of the film's position: elapsed, a bar, remaining. */
 export class MemberTimeline {

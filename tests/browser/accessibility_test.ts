@@ -1,7 +1,8 @@
 /**
  * axe-core on the real watch page, in Chromium: the lobby (its room options open too), the
- * room view as host and as member, the host's People tab with its buttons, and a locked room's
- * password dialog have no serious or critical violations. Needs the real page: skipped while
+ * room view as host and as member, the host's People tab with its buttons, Up next with a
+ * queue (the host's controls and the member's list), the room and the lobby at 390 px, and a
+ * locked room's password dialog have no serious or critical violations. Needs the real page: skipped while
  * web/index.html is the placeholder (no #create-form).
  */
 import assert from "node:assert/strict";
@@ -9,7 +10,10 @@ import axe from "axe-core";
 import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
-import { realPageAvailable, WatchPages } from "../../tools/browser/watch_page.ts";
+import { type PageGlobals, realPageAvailable, WatchPages } from "../../tools/browser/watch_page.ts";
+
+/** A phone's viewport: every state is also checked at this width. */
+const PHONE = { width: 390, height: 844 };
 
 interface Violation {
   readonly id: string;
@@ -99,6 +103,38 @@ browserTest(
         const violations = await seriousViolations(host);
         assert.equal(violations.length, 0, describe(violations));
       });
+
+      await t.step("Up next with a queue: the host's controls, and the member's list", async () => {
+        await host.evaluate((url) => {
+          const { client } = (globalThis as unknown as PageGlobals).owp!;
+          client.queueAdd({ mediaUrl: `${url}?episode=2`, title: "Episode 2" });
+          client.queueAdd({ mediaUrl: `${url}?episode=3` });
+        }, harness.videoUrl);
+        await host.click("#tab-queue");
+        await host.locator("#queue-list .queue-item").nth(1).waitFor();
+        let violations = await seriousViolations(host);
+        assert.equal(violations.length, 0, describe(violations));
+        await member.click("#tab-queue");
+        await member.locator("#queue-list .queue-item").nth(1).waitFor();
+        violations = await seriousViolations(member);
+        assert.equal(violations.length, 0, describe(violations));
+      });
+
+      await t.step(
+        "at 390 px: the room as member (its timeline) and as host, the lobby",
+        async () => {
+          for (const page of [member, host]) {
+            await page.setViewportSize(PHONE);
+            const violations = await seriousViolations(page);
+            assert.equal(violations.length, 0, describe(violations));
+          }
+          const lobby = await pages.open({ name: "Pia" });
+          await lobby.setViewportSize(PHONE);
+          await lobby.click("#room-options summary");
+          const violations = await seriousViolations(lobby);
+          assert.equal(violations.length, 0, describe(violations));
+        },
+      );
 
       await t.step("the password dialog of a locked room", async () => {
         const locked = await pages.open({ name: "Lia" });

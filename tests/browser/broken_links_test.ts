@@ -188,7 +188,9 @@ browserTest(
             { timeout: TIMEOUT_MS },
           );
           const pressed = Date.now();
-          await host.evaluate(() => (globalThis as unknown as PageGlobals).owp!.video.play());
+          await host.evaluate(() =>
+            (globalThis as unknown as PageGlobals).owp!.video.play().catch(() => {})
+          );
           await host.waitForFunction(
             () => !(globalThis as unknown as PageGlobals).owp!.video.paused,
             null,

@@ -25,8 +25,13 @@ const TIMEOUT_MS = 15_000;
 function hostDoes(host: Page, action: "play" | "pause" | number): Promise<void> {
   return host.evaluate(async (what) => {
     const video = (globalThis as unknown as PageGlobals).owp!.video;
-    if (what === "play") await video.play();
-    else if (what === "pause") video.pause();
+    // The page may hold the start for the room's play (it pauses the player at once): the
+    // promise of a play() paused before it started rejects, as a native control's does.
+    if (what === "play") {
+      await video.play().catch((error: Error) => {
+        if (error.name !== "AbortError") throw error;
+      });
+    } else if (what === "pause") video.pause();
     else video.currentTime = what;
   }, action);
 }

@@ -16,12 +16,21 @@ import { ManualClock } from "../../rooms/clock.ts";
 import { FakePlayer } from "../helpers/sim/fake_player.ts";
 
 interface Sent {
-  commands: { action: PlayerAction; position: number; playState: PlayState; at: number }[];
+  commands: {
+    action: PlayerAction;
+    position: number;
+    playState: PlayState;
+    at: number | "deferred";
+  }[];
   states: number[];
   ready: Readiness[];
 }
 
-function setUp(role: "host" | "member", canControl: boolean) {
+/**
+ * `startWithRoom` false (the default here): the user's play starts the player at once, the
+ * races these tests set up; true: it waits for the room's play (tests at the end).
+ */
+function setUp(role: "host" | "member", canControl: boolean, startWithRoom = false) {
   const clock = new ManualClock(1_000_000);
   const sent: Sent = { commands: [], states: [], ready: [] };
   const sync = new PlaybackSync({
@@ -37,7 +46,7 @@ function setUp(role: "host" | "member", canControl: boolean) {
     sendReady: (state) => sent.ready.push(state),
     sendReport: () => {},
     onStatus: () => {},
-  });
+  }, { startWithRoom });
   const player = new FakePlayer(clock);
   sync.attach(player);
   sync.setControl(canControl);
@@ -122,4 +131,56 @@ Deno.test("a member the room does not let control is held by its own pause, and 
   assert.equal(sync.status.follow, "held");
   assert.deepEqual(sent.commands, []);
   assert.deepEqual(sent.ready, ["ready"], "ready once, when it could play");
+});
+
+Deno.test("a host's play waits for the room's: stopped where the user pressed, started at the target", () => {
+  const { clock, sync, player, sent } = setUp("host", false, true);
+  player.user.seek(30);
+  clock.advance(500);
+  player.user.play();
+  clock.advance(1); // the "play" event (a browser fires it from a task)
+  // Stopped at once, and the room told a deferred play from where it stopped.
+  assert.ok(player.paused, "held until the room's play");
+  const told = sent.commands.at(-1)!;
+  assert.deepEqual([told.action, told.at, told.position], ["play", "deferred", 30]);
+  const statesBefore = sent.states.length;
+  clock.advance(1_000);
+  assert.equal(sent.states.length, statesBefore, "no state while the play waits");
+  assert.equal(player.position, 30);
+  // The room's play, to everyone and back to the host (own), for 1.5 s from now.
+  const target = clock.now() + 1_500;
+  sync.command({
+    action: "play",
+    playState: "playing",
+    targetServerTs: target,
+    positionAtTarget: 30,
+    own: true,
+  });
+  clock.advance(1_400);
+  assert.ok(Math.abs(player.position - 30) < 0.001, `still at 30 before the target`);
+  clock.advance(600);
+  assert.ok(!player.paused, "playing from the target");
+  // On the room's timeline: 0.5 s after the target, 30.5 (its start-up latency allowed for).
+  assert.ok(Math.abs(player.position - 30.5) < 0.02, `at ${player.position}`);
+  assert.equal(sent.commands.length, 2, "the room's play is not told back to the room");
+});
+
+Deno.test("a member who controls starts with the room too, and its play's echo starts it", () => {
+  const { clock, sync, player, sent } = setUp("member", true, true);
+  player.user.play();
+  clock.advance(1);
+  assert.ok(player.paused);
+  assert.equal(sent.commands.at(-1)?.at, "deferred");
+  // The host's update from before the play is not followed meanwhile.
+  sync.stateUpdate(0, "paused", clock.now());
+  sync.command({
+    action: "play",
+    playState: "playing",
+    targetServerTs: clock.now() + 1_500,
+    positionAtTarget: 0,
+    own: true,
+  });
+  clock.advance(2_000);
+  assert.ok(!player.paused);
+  assert.ok(Math.abs(player.position - 0.5) < 0.02, `at ${player.position}`);
 });

@@ -56,8 +56,8 @@ Deno.test("sim: an item ends for everyone: the queue's next one plays for all on
   host.player.user.seek(14);
   world.advance(500);
   host.player.user.play();
-  // Six seconds to the end, then the next item: loaded, and started together.
-  world.advance(6_500);
+  // The play starts with the room's (1.5 s), six seconds to the end, then the next item.
+  world.advance(8_000);
   for (const side of [host, ...guests]) {
     assert.equal(side.client.room?.mediaUrl, EPISODE_2, `${side.name} moved on`);
     assert.deepEqual(side.client.room?.queue.map((q) => q.title), ["Three"]);

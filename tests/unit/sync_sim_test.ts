@@ -127,11 +127,13 @@ Deno.test("sim: a member joining while the room plays starts on the timeline, no
   world.advance(10_000);
   const late = world.addClient({ name: "late", offsetMs: -7_000, path: NEAR });
   world.advance(1_000);
+  const joinedAt = world.clock.now();
   late.client.joinRoom(roomId);
   world.advance(2_000);
   assertWithin(offsetsMs(host, [...guests, late]), 25, "2 s after joining");
   for (const player of [host.player, ...guests.map((g) => g.player)]) {
-    assert.ok(!player.events.some((e) => e.type === "pause"), "nobody paused");
+    const paused = player.events.some((e) => e.type === "pause" && e.at >= joinedAt);
+    assert.ok(!paused, "nobody paused");
   }
 });
 
@@ -265,7 +267,13 @@ Deno.test("sim: a host that never returns: the room passes to the earliest membe
 
 Deno.test("sim: a start that misses by a few ms is trimmed within a second, pitch free, and still learned", () => {
   const world = new SimWorld(41);
-  const host = world.addClient({ name: "host", offsetMs: 1_234, path: NEAR });
+  // A host that starts at once: what a member's first start misses is measured against it.
+  const host = world.addClient({
+    name: "host",
+    offsetMs: 1_234,
+    path: NEAR,
+    playback: { startWithRoom: false },
+  });
   world.advance(2_000);
   host.client.createRoom({ name: "Film", mediaUrl: MEDIA });
   world.advance(200);
@@ -300,4 +308,66 @@ Deno.test("sim: a start that misses by a few ms is trimmed within a second, pitc
   world.advance(1_500 + 250);
   assertWithin(offsetsMs(host, guests), 2, "the second start");
   assert.ok(guests.every((g) => g.client.syncInfo.startLatencyMs === 40));
+});
+
+Deno.test("sim: a play from our page: everyone, the host included, starts on the same frame, from where it was pressed", () => {
+  const { world, host, guests } = party(71, [{ offsetMs: 300 }, { offsetMs: -450 }]);
+  host.player.user.seek(30);
+  world.advance(1_000);
+  host.player.user.play();
+  // Until the play's target nobody moves; then all start together at 30, nobody ahead.
+  world.advance(1_000);
+  for (const side of [host, ...guests]) {
+    assert.ok(Math.abs(side.player.position - 30) < 0.001, `${side.name} waits at 30`);
+  }
+  world.advance(1_000);
+  for (const side of [host, ...guests]) {
+    assert.ok(!side.player.paused, `${side.name} plays`);
+    assert.ok(
+      side.player.position > 30 && side.player.position < 30.6,
+      `${side.name} started from 30, at ${side.player.position}`,
+    );
+  }
+  assertWithin(offsetsMs(host, guests), 15, "the first start");
+});
+
+Deno.test("sim: someone still loading: the host waits with everyone, then all start together", () => {
+  const { world, host, guests } = party(72, [{ offsetMs: 300 }]);
+  const late = world.addClient({
+    name: "late",
+    offsetMs: 100,
+    path: NEAR,
+    player: { loadMs: 6_000 },
+  });
+  world.advance(500);
+  late.client.joinRoom(host.client.room!.id);
+  world.advance(500);
+  host.player.user.play();
+  world.advance(1_000);
+  // The play waits (at most 2 s) for the member still loading: the host does not play alone.
+  assert.ok(host.player.paused, "the host waits too");
+  assert.ok(guests[0]!.player.paused);
+  world.advance(4_000);
+  assert.ok(!host.player.paused && !guests[0]!.player.paused, "started once the wait ran out");
+  assertWithin(offsetsMs(host, guests), 15, "host and ready member together");
+});
+
+Deno.test("sim: on a pause members stop where the host stopped, not a schedule past it", () => {
+  const { world, host, guests } = party(73, [{ offsetMs: 300 }, { offsetMs: -450 }]);
+  host.player.user.play();
+  world.advance(6_000);
+  host.player.user.pause();
+  const stoppedAt = host.player.position;
+  const furthest = guests.map(() => 0);
+  for (let ms = 0; ms < 1_000; ms += 5) {
+    world.advance(5);
+    guests.forEach((guest, i) => furthest[i] = Math.max(furthest[i]!, guest.player.position));
+  }
+  for (const [i, guest] of guests.entries()) {
+    assert.ok(guest.player.paused);
+    // At most its path's delay past the point (about 25 ms), not the 300 ms schedule.
+    const pastMs = (furthest[i]! - stoppedAt) * 1000;
+    assert.ok(pastMs < 60, `${guest.name} played ${pastMs.toFixed(0)} ms past the pause`);
+  }
+  assertWithin(offsetsMs(host, guests), 5, "paused on the host's frame");
 });

@@ -3,7 +3,7 @@
  * line of each command and speed change, and what a queued video is called.
  */
 import assert from "node:assert/strict";
-import { commandNote, formatClock, rateNote } from "../../web/timeline.ts";
+import { commandNote, formatClock, rateNote } from "../../web/timeline_text.ts";
 import { mediaLabel } from "../../web/urls.ts";
 
 Deno.test("clock times: m:ss under an hour, h:mm:ss over; nothing sensible is 0:00", () => {

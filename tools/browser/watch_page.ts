@@ -7,7 +7,12 @@
  * members to be where the host is.
  */
 import type { Page } from "playwright-core";
-import type { RoomView, SyncInfo } from "../../client/sync_client.ts";
+import type {
+  MediaChoice,
+  RoomOptionsChange,
+  RoomView,
+  SyncInfo,
+} from "../../client/sync_client.ts";
 import type { BrowserHarness } from "./harness.ts";
 import { PROJECT_ROOT } from "./web_build.ts";
 
@@ -34,6 +39,10 @@ export interface PageGlobals {
       createRoom(options: { name?: string; mediaUrl?: string }): void;
       joinRoom(id: string): void;
       resync(): void;
+      setRoomOptions(change: RoomOptionsChange): void;
+      transferHost(clientId: string): void;
+      queueAdd(media: MediaChoice): void;
+      queueRemove(itemId: string): void;
     };
     video: VideoElement;
   };
