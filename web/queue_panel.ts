@@ -132,7 +132,7 @@ export class QueuePanel {
               `Move ${label} down`,
               () => this.#actions.move(item.id, index + 1),
             ),
-          button("Play now", "play", `Play ${label} now`, () => this.#actions.playItem(item.id)),
+          button("Play now", "play", `Play now: ${label}`, () => this.#actions.playItem(item.id)),
           button("Remove", "remove", `Remove ${label}`, () => this.#actions.remove(item.id)),
         );
       return el(
