@@ -5,7 +5,7 @@
  * other instances' rooms from those announcements, and reloads the whole directory now and then
  * to heal anything missed while Redis was away. The room list is built from the mirror.
  */
-import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { decodeHash, encodeHash } from "../rooms/password_codec.ts";
 import type { Room } from "../rooms/room.ts";
 import type { PasswordHash } from "../rooms/room_types.ts";
 import { REDIS_PREFIX } from "./constants.ts";
@@ -15,7 +15,6 @@ import {
   type DirectoryRecord,
   DirectoryRecordSchema,
   parsePeer,
-  type WirePasswordHash,
 } from "./peer_messages.ts";
 
 export const KEYS = {
@@ -32,23 +31,6 @@ export const KEYS = {
 export interface RemoteEntry {
   readonly record: DirectoryRecord;
   readonly password: PasswordHash | null;
-}
-
-/** A password hash as it travels and is stored in Redis: its bytes in base64. */
-export function encodeHash(password: PasswordHash): WirePasswordHash {
-  return {
-    salt: encodeBase64(password.salt),
-    hash: encodeBase64(password.hash),
-    iterations: password.iterations,
-  };
-}
-
-export function decodeHash(wire: WirePasswordHash): PasswordHash {
-  return {
-    salt: decodeBase64(wire.salt),
-    hash: decodeBase64(wire.hash),
-    iterations: wire.iterations,
-  };
 }
 
 /** Our room's directory record. */

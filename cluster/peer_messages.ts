@@ -10,6 +10,7 @@
  * - `room` / `room_gone` (directory channel): an owner announces its rooms.
  */
 import { z } from "zod";
+import { type PasswordHashData, PasswordHashDataSchema } from "../rooms/password_codec.ts";
 import {
   ControlPolicySchema,
   MediaOpSchema,
@@ -33,12 +34,8 @@ export const MemberRefSchema = z.object({
 export type MemberRef = z.infer<typeof MemberRefSchema>;
 
 /** A room password's salted hash, its bytes in base64 (the text never leaves its instance). */
-export const PasswordHashSchema = z.object({
-  salt: z.string().max(1_000),
-  hash: z.string().max(1_000),
-  iterations: z.number().int().positive(),
-});
-export type WirePasswordHash = z.infer<typeof PasswordHashSchema>;
+export const PasswordHashSchema = PasswordHashDataSchema;
+export type WirePasswordHash = PasswordHashData;
 
 /** A room command without its Member objects (they are rebuilt on the owner). */
 export const WireCommandSchema = z.discriminatedUnion("kind", [

@@ -5,7 +5,7 @@
  */
 import type { Member } from "../rooms/member.ts";
 import type { RoomCommand } from "../rooms/room_types.ts";
-import { decodeHash, encodeHash } from "./directory.ts";
+import { decodeHash, encodeHash } from "../rooms/password_codec.ts";
 import type { MemberRef, WireCommand } from "./peer_messages.ts";
 
 export function refOf(member: Member): MemberRef {

@@ -14,6 +14,17 @@ export interface Waiting {
   readonly readiness: Readiness;
 }
 
+/** One member as data: what a saved room keeps of it (the connection is not kept). */
+export interface MemberData {
+  readonly id: string;
+  readonly name: string;
+  readonly readiness: Readiness;
+  readonly everReady: boolean;
+  readonly away: boolean;
+  readonly catchingUp: boolean;
+  readonly cohost: boolean;
+}
+
 export class Membership {
   /** Insertion-ordered: broadcasts reach members in the order they joined. */
   readonly #members = new Map<string, Member>();
@@ -44,6 +55,47 @@ export class Membership {
 
   get hostId(): string {
     return this.#hostId;
+  }
+
+  /** Every member as data, in joining order (the host among them). */
+  toData(): MemberData[] {
+    return this.ids().map((id) => ({
+      id,
+      name: this.#names.get(id) ?? "",
+      readiness: this.#readiness.get(id) ?? "loading",
+      everReady: this.#everReady.has(id),
+      away: this.#away.has(id),
+      catchingUp: this.#catchingUp.has(id),
+      cohost: this.#cohosts.has(id),
+    }));
+  }
+
+  /**
+   * The members of a saved room, each delivered through `memberOf` (a placeholder until its
+   * session resumes on a connection). Null when the data has no host among its members.
+   */
+  static fromData(
+    members: readonly MemberData[],
+    hostId: string,
+    memberOf: (data: MemberData) => Member,
+  ): Membership | null {
+    const host = members.find((member) => member.id === hostId);
+    if (!host) return null;
+    const membership = new Membership(memberOf(host), host.name);
+    membership.#members.clear();
+    membership.#names.clear();
+    membership.#readiness.clear();
+    membership.#everReady.clear();
+    for (const data of members) {
+      membership.#members.set(data.id, memberOf(data));
+      membership.#names.set(data.id, data.name);
+      membership.#readiness.set(data.id, data.readiness);
+      if (data.everReady) membership.#everReady.add(data.id);
+      if (data.away) membership.#away.add(data.id);
+      if (data.catchingUp) membership.#catchingUp.add(data.id);
+      if (data.cohost && data.id !== hostId) membership.#cohosts.add(data.id);
+    }
+    return membership;
   }
 
   get size(): number {

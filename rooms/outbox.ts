@@ -31,6 +31,16 @@ export class RoomOutbox {
     return this.#seq;
   }
 
+  /**
+   * A saved room's numbering goes on from `seq`; what it sent before is not kept, so a member
+   * resuming from before gets the room's state afresh.
+   */
+  continueFrom(seq: number): void {
+    this.#seq = seq;
+    this.#sent = [];
+    this.#droppedThrough = seq;
+  }
+
   /** One message to one member. */
   send(to: Member, message: ServerMessage): void {
     to.send(this.#stamp(message));

@@ -54,7 +54,7 @@ export type PlaybackEffect =
   | { readonly kind: "cancel_ready_wait" };
 
 /** A play asked for while some member was not ready yet. */
-interface PendingPlay {
+export interface PendingPlay {
   /** Tells a stale ready-wait firing from the current one. */
   readonly id: number;
   /** Who asked for it: the `client` of the play when it fires. */
@@ -67,6 +67,16 @@ interface PendingPlay {
 }
 
 const NOTHING: readonly PlaybackEffect[] = [];
+
+/** The controller's whole state as data: what a saved room keeps of its playback. */
+export interface PlaybackData {
+  readonly playback: Playback;
+  readonly pendingPlay: PendingPlay | null;
+  readonly nextPlayId: number;
+  readonly lastCommandTs: number | null;
+  readonly lastStateTs: number | null;
+  readonly lastTargetTs: number | null;
+}
 
 export class PlaybackController {
   readonly #roomId: string;
@@ -87,6 +97,27 @@ export class PlaybackController {
 
   get playback(): Playback {
     return this.#playback;
+  }
+
+  toData(): PlaybackData {
+    return {
+      playback: this.#playback,
+      pendingPlay: this.#pendingPlay,
+      nextPlayId: this.#nextPlayId,
+      lastCommandTs: this.#lastCommandTs,
+      lastStateTs: this.#lastStateTs,
+      lastTargetTs: this.#lastTargetTs,
+    };
+  }
+
+  /** Takes a saved room's playback back (its ready-wait timer is the room's to re-arm). */
+  loadData(data: PlaybackData): void {
+    this.#playback = data.playback;
+    this.#pendingPlay = data.pendingPlay;
+    this.#nextPlayId = data.nextPlayId;
+    this.#lastCommandTs = data.lastCommandTs;
+    this.#lastStateTs = data.lastStateTs;
+    this.#lastTargetTs = data.lastTargetTs;
   }
 
   get hasPendingPlay(): boolean {

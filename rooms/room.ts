@@ -32,6 +32,17 @@ import {
 } from "./room_control.ts";
 import { onMedia, onQueueEndWaitExpired } from "./room_media.ts";
 import type { RoomCommand, RoomOptions, RoomSnapshot } from "./room_types.ts";
+import type { MemberData } from "./membership.ts";
+import type { RoomRecord } from "./room_record.ts";
+
+/** What a saved room needs to live again in this process. */
+export interface RoomRestoreOptions {
+  readonly clock: RoomOptions["clock"];
+  readonly timings: RoomOptions["timings"];
+  readonly observer: RoomOptions["observer"];
+  /** How to reach a member until its session resumes (an away member gets nothing). */
+  readonly memberOf: (data: MemberData) => Member;
+}
 
 export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
 
@@ -46,6 +57,35 @@ export class Room {
     this.id = options.id;
     this.maxMembers = options.maxMembers;
     this.#core = new RoomCore(options, (command) => this.post(command));
+  }
+
+  /**
+   * A saved room made live again (rooms/room_record.ts): the same id, members (each delivered
+   * through `memberOf` until its session resumes), roles, timeline, queue, chat and numbering,
+   * its timers re-armed from their deadlines. Null when the record cannot be used.
+   */
+  static restore(record: RoomRecord, options: RoomRestoreOptions): Room | null {
+    const hostData = record.members.find((member) => member.id === record.hostId);
+    if (!hostData) return null;
+    const room = new Room({
+      id: record.id,
+      name: record.name,
+      mediaId: record.media.mediaId,
+      mediaUrl: record.media.url,
+      startPosition: 0,
+      host: options.memberOf(hostData),
+      clock: options.clock,
+      timings: options.timings,
+      maxMembers: record.maxMembers,
+      observer: options.observer,
+      resumeGraceMs: record.graceMs,
+    });
+    return room.#core.restoreFrom(record, options.memberOf) ? room : null;
+  }
+
+  /** The room's whole state as data, to be saved (and restored with Room.restore). */
+  record(): RoomRecord {
+    return this.#core.toRecord();
   }
 
   get closed(): boolean {
@@ -134,6 +174,10 @@ export class Room {
       core.summaryDirty = false;
       core.options.observer.summaryChanged(core.summary());
     }
+    // What is worth keeping changed (not the host's position reports, nor a resend).
+    if (!core.closed && !UNSAVED_COMMANDS.has(command.kind)) {
+      core.options.observer.changed?.(this.id);
+    }
   }
 
   #apply(command: RoomCommand): void {
@@ -142,6 +186,13 @@ export class Room {
     handler(this.#core, command);
   }
 }
+
+/**
+ * Commands after which a saved room need not be saved again: the host's state updates (once a
+ * second; a restored timeline goes on from the last command, within a state update's filter),
+ * and a resync (it only resends).
+ */
+const UNSAVED_COMMANDS: ReadonlySet<RoomCommand["kind"]> = new Set(["state_update", "resync"]);
 
 type CommandOf<K extends RoomCommand["kind"]> = Extract<RoomCommand, { kind: K }>;
 type CommandHandler<K extends RoomCommand["kind"]> = (

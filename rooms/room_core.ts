@@ -21,7 +21,9 @@ import {
   type ServerMessage,
 } from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
-import { Membership } from "./membership.ts";
+import { type MemberData, Membership } from "./membership.ts";
+import { decodeHash, encodeHash } from "./password_codec.ts";
+import { ROOM_RECORD_VERSION, type RoomRecord } from "./room_record.ts";
 import { RoomOutbox } from "./outbox.ts";
 import { PlaybackController, type PlaybackEffect, type Sender } from "./playback_controller.ts";
 import { positionAt } from "./policy.ts";
@@ -34,7 +36,7 @@ export const graceTimer = (memberId: string) => `grace:${memberId}`;
 
 export class RoomCore {
   readonly id: string;
-  readonly name: string;
+  name: string;
   /** What plays now: changed by set_media and the queue (rooms/room_media.ts). */
   mediaId: string | null;
   mediaUrl: string | null;
@@ -47,16 +49,17 @@ export class RoomCore {
   readonly queue: QueueItem[] = [];
   /** Queue item ids are unique within the room. */
   nextItemId = 1;
-  readonly maxMembers: number;
+  maxMembers: number;
   /** The host may change it while the party goes on (set_room_options). */
   handoff: boolean;
-  readonly graceMs: number;
+  graceMs: number;
   /** Null: an open room. Otherwise the salted hash a join's password must match. */
   password: PasswordHash | null;
   /** In no room list: joined by its id. */
   unlisted: boolean;
   readonly options: RoomOptions;
-  readonly members: Membership;
+  /** Replaced only when a saved room is restored (restoreFrom). */
+  members: Membership;
   readonly outbox = new RoomOutbox(REPLAY_BUFFER_MESSAGES);
   readonly playback: PlaybackController;
   readonly timers: RoomTimers<RoomCommand>;
@@ -244,6 +247,101 @@ export class RoomCore {
   rememberChat(entry: ChatEntry): void {
     this.chat.push(entry);
     if (this.chat.length > CHAT_HISTORY_MESSAGES) this.chat.shift();
+  }
+
+  /** The room's whole state as data (rooms/room_record.ts), as it is now. */
+  toRecord(): RoomRecord {
+    return {
+      version: ROOM_RECORD_VERSION,
+      id: this.id,
+      name: this.name,
+      maxMembers: this.maxMembers,
+      graceMs: this.graceMs,
+      handoff: this.handoff,
+      unlisted: this.unlisted,
+      control: this.control,
+      password: this.password ? encodeHash(this.password) : null,
+      media: {
+        url: this.mediaUrl,
+        mediaId: this.mediaId,
+        title: this.mediaTitle,
+        itemId: this.itemId,
+        itemSeq: this.itemSeq,
+        nextItemId: this.nextItemId,
+      },
+      queue: this.queue.map((item) => ({ ...item })),
+      hostId: this.hostId,
+      members: this.members.toData().map((member) => ({
+        ...member,
+        awaySince: this.awaySince.get(member.id) ?? null,
+      })),
+      playback: structuredClone(this.playback.toData()),
+      seq: this.outbox.lastSeq,
+      chat: this.chat.map((entry) => ({ ...entry })),
+      timers: {
+        readyWait: this.timers.dueAt(READY_WAIT_TIMER),
+        queueEnd: this.timers.dueAt(QUEUE_END_TIMER),
+        queueEndItemSeq: this.timers.dueAt(QUEUE_END_TIMER) === null ? null : this.itemSeq,
+      },
+      savedAt: this.now(),
+    };
+  }
+
+  /**
+   * Takes a saved room's state (its id is this room's): members delivered through `memberOf`,
+   * timers re-armed from the saved deadlines (one already past fires at once, through the
+   * queue). False when the record cannot be used (no host among its members).
+   */
+  restoreFrom(record: RoomRecord, memberOf: (data: MemberData) => Member): boolean {
+    const members = Membership.fromData(record.members, record.hostId, memberOf);
+    if (!members) return false;
+    this.members = members;
+    this.name = record.name;
+    this.maxMembers = record.maxMembers;
+    this.graceMs = record.graceMs;
+    this.handoff = record.handoff;
+    this.unlisted = record.unlisted;
+    this.control = record.control;
+    this.password = record.password ? decodeHash(record.password) : null;
+    this.mediaUrl = record.media.url;
+    this.mediaId = record.media.mediaId;
+    this.mediaTitle = record.media.title;
+    this.itemId = record.media.itemId;
+    this.itemSeq = record.media.itemSeq;
+    this.nextItemId = record.media.nextItemId;
+    this.queue.splice(0, this.queue.length, ...record.queue);
+    this.playback.loadData(structuredClone(record.playback));
+    this.outbox.continueFrom(record.seq);
+    this.chat.splice(0, this.chat.length, ...record.chat);
+    this.awaySince.clear();
+    const now = this.now();
+    const after = (due: number) => Math.max(0, due - now);
+    for (const member of record.members) {
+      if (!member.away) continue;
+      const since = member.awaySince ?? now;
+      this.awaySince.set(member.id, since);
+      this.timers.set(graceTimer(member.id), after(since + this.graceMs), {
+        kind: "grace_expired",
+        memberId: member.id,
+        awaySince: since,
+      });
+    }
+    const pending = record.playback.pendingPlay;
+    // What the members were last told a waiting play waits for (it is said again on change).
+    this.lastWaiting = JSON.stringify(pending ? this.members.waitingOn() : []);
+    if (pending && record.timers.readyWait !== null) {
+      this.timers.set(READY_WAIT_TIMER, after(record.timers.readyWait), {
+        kind: "ready_wait_expired",
+        playId: pending.id,
+      });
+    }
+    if (record.timers.queueEnd !== null) {
+      this.timers.set(QUEUE_END_TIMER, after(record.timers.queueEnd), {
+        kind: "queue_end_wait_expired",
+        itemSeq: record.timers.queueEndItemSeq ?? this.itemSeq,
+      });
+    }
+    return true;
   }
 
   /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */

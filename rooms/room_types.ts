@@ -119,6 +119,8 @@ export interface RoomObserver {
   closed(roomId: string, code: RoomCloseCode): void;
   /** A state update the room dropped, and why (for metrics and debugging). */
   stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
+  /** A command changed what a saved room keeps (rooms/room_record.ts): time to save it. */
+  changed?(roomId: string): void;
   /** A handler threw: a bug. The room logs it and carries on with the next command. */
   fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
 }
