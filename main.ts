@@ -1,14 +1,16 @@
 /**
  * Entry point: read the environment, build the session server, serve it, and shut down
  * cleanly on SIGTERM/SIGINT. Deno Deploy runs this same file (deno.json "deploy"): it needs
- * no flag beyond the permissions, never writes a file, and its eviction's SIGINT is handled
- * like Docker's SIGTERM.
+ * no flag beyond the permissions, never writes a file (DATA_DIR unset), and its eviction's
+ * SIGINT is handled like Docker's SIGTERM. With DATA_DIR, rooms are saved there and a restart
+ * keeps them: shutdown saves and closes sockets with 1012, and clients resume at once.
  */
 import { createSessionServer, VERSION } from "./server/app.ts";
 import { loadConfig } from "./server/config.ts";
 import { createLogger, resolveLogFormat } from "./server/log.ts";
 import { listenUrls } from "./server/listen_url.ts";
 import { MIN_SECRET_CHARS } from "./server/auth.ts";
+import { openStore } from "./store/open_store.ts";
 
 /**
  * Everything shutdown does (close frames out, then the listener) fits in this, so the process
@@ -44,7 +46,26 @@ if (config.cluster.redisUrl && !config.resume.secret) {
 const cluster = config.cluster.redisUrl
   ? (await import("./cluster/cluster.ts")).createCluster
   : undefined;
-const server = createSessionServer({ config, log, cluster });
+if (config.cluster.redisUrl && config.dataDir) {
+  log.warn("DATA_DIR is ignored with REDIS_URL: rooms shared by instances are not kept yet");
+}
+// DATA_DIR: the rooms of before the restart are open again, and resume tokens still valid.
+const opened = await openStore(config);
+if (opened.store.durable) {
+  log.info("rooms are kept across restarts", {
+    dir: config.dataDir,
+    rooms: opened.savedRooms.length,
+  });
+}
+for (const id of opened.unreadable) log.warn("a saved room could not be read", { room: id });
+const server = createSessionServer({
+  config,
+  log,
+  cluster,
+  store: opened.store,
+  savedRooms: opened.savedRooms,
+  resumeSecret: opened.resumeSecret,
+});
 // Assigned below; signals are wired first so that one arriving during start-up is honoured.
 // deno-lint-ignore prefer-const -- assigned after the signal handlers that read it
 let http: Deno.HttpServer | undefined;

@@ -6,6 +6,11 @@
 import { backoffDelay, type BackoffOptions, DEFAULT_BACKOFF } from "./core/backoff.ts";
 import type { ClientSocket, LocalClock, SocketFactory } from "./ports.ts";
 
+/** The close code of a server that restarts and keeps its rooms. */
+const SERVICE_RESTART = 1012;
+/** Quick, jittered tries while a restarting server comes back (a few seconds). */
+const RESTART_BACKOFF: BackoffOptions = Object.freeze({ baseMs: 250, maxMs: 2_000, minMs: 100 });
+
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "stopped";
 
 export interface ConnectionOptions {
@@ -25,6 +30,8 @@ export class Connection {
   #state: ConnectionState = "stopped";
   #attempt = 0;
   #retryTimer: number | null = null;
+  /** The server said it restarts (1012): reconnect quickly until it is back. */
+  #restarting = false;
 
   constructor(options: ConnectionOptions) {
     this.#options = options;
@@ -49,6 +56,7 @@ export class Connection {
   /** A successful session (hello received): the next drop starts the backoff afresh. */
   resetBackoff(): void {
     this.#attempt = 0;
+    this.#restarting = false;
   }
 
   stop(): void {
@@ -91,10 +99,13 @@ export class Connection {
 
   #scheduleRetry(code: number): void {
     if (this.#state === "stopped") return;
+    // 1012: the server restarts and keeps its rooms; it is back in a moment, so tries come
+    // quickly (still jittered) until it is, instead of backing off for the long haul.
+    if (code === SERVICE_RESTART) this.#restarting = true;
     const delay = backoffDelay(
       this.#attempt++,
       this.#options.random ?? Math.random,
-      this.#options.backoff ?? DEFAULT_BACKOFF,
+      this.#restarting ? RESTART_BACKOFF : this.#options.backoff ?? DEFAULT_BACKOFF,
     );
     this.#setState("reconnecting", { code, retryInMs: delay });
     this.#retryTimer = this.#options.clock.setTimeout(() => {

@@ -24,6 +24,7 @@ import type { StateUpdateVerdict } from "./policy.ts";
 import type { PasswordHash } from "./room_types.ts";
 import type { RoomFederation, RoomHandle } from "./room_handle.ts";
 import { Room, type RoomCommand, type RoomObserver } from "./room.ts";
+import type { RoomRecord } from "./room_record.ts";
 
 /** Hooks for logs and metrics; all optional. */
 export interface RegistryEvents {
@@ -31,6 +32,8 @@ export interface RegistryEvents {
   roomClosed?(roomId: string, code: RoomCloseCode): void;
   stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
   fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
+  /** A room changed what is kept of it (store/room_saver.ts saves it). */
+  roomChanged?(roomId: string): void;
 }
 
 export interface RegistryOptions {
@@ -60,6 +63,9 @@ export interface NewRoom {
   /** In no room list: joined by its id. */
   readonly unlisted?: boolean;
 }
+
+/** How far a restored room's message numbering jumps (above a year of state updates). */
+export const RESTORED_SEQ_GAP = 2 ** 25;
 
 export class RoomRegistry {
   readonly #options: RegistryOptions;
@@ -111,6 +117,7 @@ export class RoomRegistry {
       },
       stateUpdateJudged: events.stateUpdateJudged,
       fault: events.fault,
+      changed: events.roomChanged,
     };
   }
 
@@ -229,6 +236,40 @@ export class RoomRegistry {
     this.#listing.add(room.summary(), !room.unlisted);
     this.#options.events?.roomCreated?.(id);
     room.post({ kind: "open" });
+    return room;
+  }
+
+  /**
+   * A saved room made live again (after a restart): nobody is connected, so every member is
+   * away from `now` (or since it went away, if earlier) and may resume within its grace; the
+   * room's id, roles, timeline and chat are the saved ones. Null when the server is full or the
+   * record cannot be a room (an id already open, no host among its members).
+   */
+  restore(record: RoomRecord): Room | null {
+    if (this.#rooms.size >= this.#options.maxRooms || this.#rooms.has(record.id)) return null;
+    const now = this.#options.clock.now();
+    const away: RoomRecord = {
+      ...record,
+      // The host's position reports are not saved, yet each had a seq: the numbering jumps past
+      // any a client may have seen, so every resuming member gets the room's state afresh.
+      seq: record.seq + RESTORED_SEQ_GAP,
+      members: record.members.map((member) => ({
+        ...member,
+        away: true,
+        awaySince: member.away ? Math.min(member.awaySince ?? now, now) : now,
+      })),
+    };
+    const room = Room.restore(away, {
+      clock: this.#options.clock,
+      timings: this.#options.timings,
+      observer: this.#observer,
+      memberOf: (data) => ({ id: data.id, name: data.name, send() {} }),
+    });
+    if (!room) return null;
+    this.#rooms.set(room.id, room);
+    this.#listing.add(room.summary(), !room.unlisted);
+    for (const member of away.members) this.#memberRooms.set(member.id, room.id);
+    this.#listChanged();
     return room;
   }
 
@@ -356,6 +397,15 @@ export class RoomRegistry {
   removeListener(listener: Member): void {
     if (this.#listeners.get(listener.id) === listener) this.#listeners.delete(listener.id);
     this.#lobby.leave(listener);
+  }
+
+  /**
+   * The process stops and its rooms are kept (a durable store has them): the list pushes stop,
+   * and the rooms stay open to the end, saying nothing (their members come back to them).
+   */
+  suspend(): void {
+    this.#lobby.stop();
+    this.#listeners.clear();
   }
 
   /** Closes every room (their members hear why) and stops the list pushes. */

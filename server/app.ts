@@ -21,6 +21,9 @@ import { processGauges } from "./process_gauges.ts";
 import { ResumeTokens } from "./resume_tokens.ts";
 import { asksForWebSocket, upgradeToWebSocket } from "./upgrade.ts";
 import { webAssets } from "./web_assets.ts";
+import { parseRoomRecord } from "../rooms/room_record.ts";
+import { RoomSaver } from "../store/room_saver.ts";
+import { MemoryOnlyStore, type RoomStore } from "../store/room_store.ts";
 import { mountWebPage } from "./web_routes.ts";
 
 export const VERSION: string = denoJson.version;
@@ -36,6 +39,14 @@ export interface SessionServerOptions {
    * cluster/ only then), so a single in-memory server loads no Redis code at all.
    */
   readonly cluster?: InstanceLinkFactory;
+  /**
+   * Where rooms are kept across restarts (store/open_store.ts); default: memory only. With
+   * `savedRooms` (what it kept) the rooms of before are open again, their members away.
+   */
+  readonly store?: RoomStore;
+  readonly savedRooms?: readonly unknown[];
+  /** The resume tokens' key, when not RESUME_SECRET (a store keeps one); empty: random. */
+  readonly resumeSecret?: string;
 }
 
 const DEFAULT_WEB_ROOT = new URL("../web/", import.meta.url);
@@ -100,11 +111,16 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       roomClosed: (roomId, reason) => {
         metrics.roomsClosed.inc(reason);
         log.info("room closed", { room: roomId, reason });
+        saver.closed(roomId);
       },
+      roomChanged: (roomId) => saver.changed(roomId),
       stateUpdateJudged: (_roomId, verdict) => metrics.stateUpdates.inc(verdict),
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
+  const store = options.store ?? new MemoryOnlyStore();
+  const saver = new RoomSaver(store, (roomId) => registry.get(roomId), clock, log);
+  restoreRooms(registry, options.savedRooms ?? [], log);
   if (config.cluster.redisUrl && !options.cluster) {
     throw new Error("REDIS_URL is set: createSessionServer needs the cluster factory");
   }
@@ -130,8 +146,8 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     log,
     authenticator,
     metrics,
-    resumeTokens: new ResumeTokens(config.resume.secret),
-    invites: new InviteTokens(config.resume.secret),
+    resumeTokens: new ResumeTokens(options.resumeSecret || config.resume.secret),
+    invites: new InviteTokens(options.resumeSecret || config.resume.secret),
     onGone: connectionGone,
   };
 
@@ -281,13 +297,22 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
         goneWaiters.set(connectionId, [...(goneWaiters.get(connectionId) ?? []), resolve]);
       });
     },
-    drain(graceMs = 2_000) {
+    async drain(graceMs = 2_000) {
       draining = true;
-      // Rooms first: every member hears room_closed "server_shutdown" (and a page can say the
-      // server restarted) before its socket closes with 1001. Closing the sockets first would
-      // make each host's departure close its room as "host_left", to members already gone.
-      registry.shutdown();
-      for (const connection of [...connections]) connection.close("goingAway");
+      if (store.durable) {
+        // The rooms are kept: saved as they are now, they stay open to the end and say
+        // nothing; every socket closes with 1012, and its client comes back at once to resume
+        // in the restarted server, where the room is again.
+        await saver.saveAll(registry.rooms());
+        registry.suspend();
+        for (const connection of [...connections]) connection.close("serviceRestart");
+      } else {
+        // Rooms first: every member hears room_closed "server_shutdown" (and a page can say
+        // the server restarted) before its socket closes with 1001. Closing the sockets first
+        // would make each host's departure close its room as "host_left", to members gone.
+        registry.shutdown();
+        for (const connection of [...connections]) connection.close("goingAway");
+      }
       addresses.clear();
       const socketsClosed = openSockets === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -300,6 +325,20 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       return Promise.all([socketsClosed, cluster?.close()]).then(() => {});
     },
   };
+}
+
+/** The rooms a store kept from before the restart, open again (a bad record is skipped). */
+function restoreRooms(registry: RoomRegistry, saved: readonly unknown[], log: Logger): void {
+  for (const raw of saved) {
+    const parsed = parseRoomRecord(raw);
+    if (!parsed.ok) {
+      log.warn("a saved room was not restored", { why: parsed.why });
+      continue;
+    }
+    const room = registry.restore(parsed.record);
+    if (room) log.info("room restored", { room: room.id, members: room.memberCount });
+    else log.warn("a saved room was not restored", { room: parsed.record.id, why: "refused" });
+  }
 }
 
 /** What /metrics shows of the link to other instances. */

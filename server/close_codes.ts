@@ -5,6 +5,11 @@
 export const CLOSE_CODES = {
   /** Server shutting down or restarting: reconnect with backoff. */
   goingAway: { code: 1001, reason: "server shutting down", retry: true },
+  /**
+   * The server restarts and keeps its rooms (DATA_DIR): reconnect at once and resume; the room,
+   * its timeline and your place in it are there when it is back.
+   */
+  serviceRestart: { code: 1012, reason: "server restarting: reconnect now", retry: true },
   /** Flooded past the rate limit for too long: a bug or abuse; do not retry as is. */
   policyViolation: { code: 1008, reason: "rate limit exceeded for too long", retry: false },
   /** The client did not read what it was sent fast enough: reconnect later. */

@@ -118,6 +118,7 @@ const EnvSchema = z.object({
     .default(""),
   INSTANCE_LEASE_MS: integer(500, 600_000, INSTANCE_LEASE_MS),
   CLOCK_SKEW_MS: integer(-86_400_000, 86_400_000, 0),
+  DATA_DIR: z.string().max(4_096).default(""),
 });
 
 export interface Config {
@@ -146,6 +147,11 @@ export interface Config {
   };
   /** Test aid: this process's clock runs this far from the host's (multi-instance tests). */
   readonly clockSkewMs: number;
+  /**
+   * Where rooms are kept so that they survive a restart (store/file_store.ts); empty: in
+   * memory only, as by default (every room closes with the process).
+   */
+  readonly dataDir: string;
   readonly resume: {
     /** How long a dropped member stays away, resumable; 0: it leaves at once. */
     readonly graceMs: number;
@@ -198,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       resume: { graceMs: e.RESUME_GRACE_MS, secret: e.RESUME_SECRET },
       cluster: { redisUrl: e.REDIS_URL, instanceId: e.INSTANCE_ID, leaseMs: e.INSTANCE_LEASE_MS },
       clockSkewMs: e.CLOCK_SKEW_MS,
+      dataDir: e.DATA_DIR,
       limits: {
         maxFrameBytes: e.MAX_FRAME_BYTES,
         messagesPerSecond: e.RATE_LIMIT_PER_SECOND,
