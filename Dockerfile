@@ -16,6 +16,7 @@ COPY protocol ./protocol
 COPY rooms ./rooms
 COPY server ./server
 COPY cluster ./cluster
+COPY store ./store
 COPY client ./client
 COPY web ./web
 COPY tools/image/server_lock.ts ./tools/image/
@@ -38,6 +39,7 @@ COPY protocol ./protocol
 COPY rooms ./rooms
 COPY server ./server
 COPY cluster ./cluster
+COPY store ./store
 RUN deno install --frozen --entrypoint main.ts && deno check main.ts
 
 # The page: index.html and app.css as written, the bundles from stage 1. Served from memory.

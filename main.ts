@@ -50,7 +50,15 @@ if (config.cluster.redisUrl && config.dataDir) {
   log.warn("DATA_DIR is ignored with REDIS_URL: rooms shared by instances are not kept yet");
 }
 // DATA_DIR: the rooms of before the restart are open again, and resume tokens still valid.
-const opened = await openStore(config);
+const opened = await openStore(config).catch((error) => {
+  // Most often: DATA_DIR is not writable, or the process may not write there.
+  console.error(
+    `DATA_DIR ${config.dataDir}: rooms cannot be kept there (${error}). ` +
+      `Give the process read and write access to it (deno run --allow-write=${config.dataDir}), ` +
+      "or leave DATA_DIR unset to keep rooms in memory only.",
+  );
+  Deno.exit(1);
+});
 if (opened.store.durable) {
   log.info("rooms are kept across restarts", {
     dir: config.dataDir,

@@ -408,7 +408,7 @@ function closedText(code: RoomClosedCode, reason: string, room: RoomView | null)
     case "room_empty":
       return `Everyone had left, so the room closed.${again}`;
     case "server_shutdown":
-      return `The server restarted, and rooms do not survive a restart yet.${again}`;
+      return `The server restarted and did not keep its rooms.${again}`;
     case "owner_gone":
       return `The server holding this room stopped.${again}`;
     case "not_found":

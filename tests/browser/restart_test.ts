@@ -63,7 +63,7 @@ browserTest(
         assert.deepEqual(
           texts,
           [
-            "The server restarted, and rooms do not survive a restart yet. " +
+            "The server restarted and did not keep its rooms. " +
             "Start it again: the form below has its link.",
           ],
           `${name}: ${JSON.stringify(texts)}`,

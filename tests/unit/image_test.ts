@@ -58,7 +58,7 @@ Deno.test("the project's Dockerfile: the runtime stage copies every server folde
   const stages = parseDockerfile(await Deno.readTextFile("Dockerfile"));
   const runtime = stages.at(-1)!;
   const copied = runtime.steps.flatMap((step) => step.kind === "copy" ? step.sources : []);
-  for (const folder of ["main.ts", "protocol", "rooms", "server", "cluster"]) {
+  for (const folder of ["main.ts", "protocol", "rooms", "server", "cluster", "store"]) {
     assert.ok(copied.includes(folder), `${folder} not copied: ${copied.join(" ")}`);
   }
   assert.equal(runtime.cmd?.[0], "run");

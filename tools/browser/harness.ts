@@ -9,6 +9,7 @@ import type { Clock } from "../../rooms/clock.ts";
 import { createSessionServer, type SessionServer } from "../../server/app.ts";
 import { defaultConfig } from "../../server/config.ts";
 import { type Logger, silentLogger } from "../../server/log.ts";
+import { openStore } from "../../store/open_store.ts";
 import { launchChromium } from "./chromium.ts";
 import { startStaticServer, type StaticServer } from "./static_server.ts";
 import { ensureTestVideo } from "./test_video.ts";
@@ -49,8 +50,9 @@ export interface BrowserHarness {
   /** A page in a fresh context of its own: a separate person, with its own storage. */
   newPage(): Promise<Page>;
   /**
-   * Stops the session server as a SIGTERM does (drain: rooms closed, sockets 1001) and starts
-   * a new one on the same port, with nothing of the old one's memory: a restart.
+   * Stops the session server as a SIGTERM does and starts a new one on the same port: a
+   * restart. Without DATA_DIR the rooms close (sockets 1001) and nothing of the old server's
+   * memory is left; with it they are saved (sockets 1012) and open again in the new one.
    */
   restartServer(): Promise<void>;
   close(): Promise<void>;
@@ -84,14 +86,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Browse
     const files = startStaticServer({ root: webRoot.dir, files: { [VIDEO_PATH]: video } });
     cleanups.push(() => files.close());
 
-    const startServer = () =>
-      createSessionServer({
-        config: defaultConfig({ ALLOWED_ORIGINS: files.origin, ...options.env }),
+    // With DATA_DIR in `env`, rooms are kept there: a restart brings them back.
+    const startServer = async () => {
+      const config = defaultConfig({ ALLOWED_ORIGINS: files.origin, ...options.env });
+      const opened = await openStore(config);
+      return createSessionServer({
+        config,
         log: options.log ?? silentLogger,
         webRoot: webRoot.url,
         clock: options.clock,
+        store: opened.store,
+        savedRooms: opened.savedRooms,
+        resumeSecret: opened.resumeSecret,
       });
-    let server = startServer();
+    };
+    let server = await startServer();
     const listen = (port: number) =>
       Deno.serve(
         { port, hostname: "127.0.0.1", onListen: () => {} },
@@ -132,7 +141,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Browse
       },
       async restartServer() {
         await stopServer();
-        server = startServer();
+        server = await startServer();
         http = listen(port);
       },
       close,
