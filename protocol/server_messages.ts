@@ -170,8 +170,6 @@ export type ServerMessage =
   | Envelope<"chat_message", { username: string; text: string }> & InRoom & About
   | Envelope<"error", { message: string; code: string }>;
 
-export type ServerMessageType = ServerMessage["type"];
-
 /** A message and its text, made once and written to every recipient (one encode a broadcast). */
 export interface OutboundFrame {
   readonly message: ServerMessage;

@@ -122,15 +122,6 @@ export type StateUpdateVerdict =
   | "drop_interval"
   | "drop_jitter";
 
-export const STATE_UPDATE_VERDICTS: readonly StateUpdateVerdict[] = [
-  "accept",
-  "drop_pending_play",
-  "drop_in_flight",
-  "drop_cooldown",
-  "drop_interval",
-  "drop_jitter",
-];
-
 export interface StateUpdateContext {
   readonly now: number;
   readonly playback: Playback;

@@ -197,11 +197,6 @@ export class RoomRegistry {
     this.#listChanged();
   }
 
-  /** The ids of rooms listed that this instance does not own. */
-  remoteIds(): string[] {
-    return this.#listing.all().map((summary) => summary.id).filter((id) => !this.#rooms.has(id));
-  }
-
   /** The id of the room `memberId` is in, if any. */
   roomOf(memberId: string): string | undefined {
     return this.#memberRooms.get(memberId);

@@ -14,6 +14,7 @@ import { startHarness } from "../../tools/browser/harness.ts";
 import {
   judgeSync,
   type PageGlobals,
+  playerDoes,
   realPageAvailable,
   roomOf,
   waitForEveryoneReady,
@@ -39,20 +40,6 @@ const FALSE_MESSAGES = [
   /blocked playback/i,
   /Something went wrong/i,
 ];
-
-function does(page: Page, action: "play" | "pause" | number): Promise<void> {
-  return page.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    // The page may hold the start for the room's play (it pauses the player at once): the
-    // promise of a play() paused before it started rejects, as a native control's does.
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
 
 async function falseMessages(page: Page): Promise<string[]> {
   const texts = await page.locator("#notices .notice-text, #sync-status, #stage-message")
@@ -101,21 +88,21 @@ browserTest(
       };
 
       await t.step("play", async () => {
-        await does(host, "play");
+        await playerDoes(host, "play");
         await settle("play", true);
       });
       await t.step("pause", async () => {
-        await does(host, "pause");
+        await playerDoes(host, "pause");
         await settle("pause", false);
       });
       await t.step("seek (paused), then play", async () => {
-        await does(host, 9);
+        await playerDoes(host, 9);
         await settle("seek while paused", false, 9);
-        await does(host, "play");
+        await playerDoes(host, "play");
         await settle("play after the seek", true);
       });
       await t.step("seek while playing", async () => {
-        await does(host, 3);
+        await playerDoes(host, 3);
         await settle("seek while playing", true);
       });
       await t.step("the host reloads", async () => {
@@ -145,7 +132,7 @@ browserTest(
         await host.click("#queue-play-now");
         await settle("change video", false, 0);
         await waitForEveryoneReady(harness, roomId, 4);
-        await does(host, "play");
+        await playerDoes(host, "play");
         await settle("play the new video", true);
       });
       await t.step("queue two; the video ends for everyone and the first plays", async () => {
@@ -155,7 +142,7 @@ browserTest(
           await host.click("#queue-form [type=submit]");
         }
         await host.locator("#queue-list .queue-item").nth(1).waitFor({ timeout: TIMEOUT_MS });
-        await does(host, FILM_S - 3);
+        await playerDoes(host, FILM_S - 3);
         await settle("seek near the end", true);
         for (const page of [host, ...members]) {
           await page.waitForFunction(
@@ -204,7 +191,7 @@ browserTest(
           null,
           { timeout: TIMEOUT_MS },
         );
-        await does(host, FILM_S - 3);
+        await playerDoes(host, FILM_S - 3);
         await settle("seek near the end (new host)", true);
         await host.waitForFunction(
           () => (globalThis as unknown as PageGlobals).owp!.video.ended,
@@ -216,8 +203,8 @@ browserTest(
           const wrong = await falseMessages(page);
           assert.deepEqual(wrong, [], `at the end: a page says ${wrong.join(" | ")}`);
         }
-        await does(host, 5);
-        await does(host, "play");
+        await playerDoes(host, 5);
+        await playerDoes(host, "play");
         await settle("replay from 0:05", true);
       });
     } finally {

@@ -13,6 +13,7 @@ import { startHarness } from "../../tools/browser/harness.ts";
 import { snap } from "../../tools/browser/screenshots.ts";
 import {
   type PageGlobals,
+  playerDoes,
   readPlayback,
   realPageAvailable,
   roomOf,
@@ -26,20 +27,6 @@ const TIMEOUT_MS = 20_000;
 /** A short film, so that playing to its end takes seconds. */
 const FILM_S = 12;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-
-function hostDoes(host: Page, action: "play" | "pause" | number): Promise<void> {
-  return host.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    // The page may hold the start for the room's play (it pauses the player at once): the
-    // promise of a play() paused before it started rejects, as a native control's does.
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
 
 /** Until the page's room plays `url` (its client's view). */
 async function waitForMedia(page: Page, url: string): Promise<void> {
@@ -116,14 +103,14 @@ browserTest(
       );
 
       await t.step("the film ends on both pages: Episode 2 starts for both, together", async () => {
-        await hostDoes(host, FILM_S - 4);
+        await playerDoes(host, FILM_S - 4);
         await waitForSync(host, [ann], {
           playing: false,
           toleranceS: TOLERANCE_S,
           timeoutMs: TIMEOUT_MS,
           near: FILM_S - 4,
         });
-        await hostDoes(host, "play");
+        await playerDoes(host, "play");
         await waitForMedia(ann, episode(2));
         await waitForMedia(host, episode(2));
         const verdict = await waitForSync(host, [ann], {
@@ -162,7 +149,7 @@ browserTest(
           });
           assert.deepEqual(await queueTitles(host), ["Episode 3"], "the queue stays");
           await waitForEveryoneReady(harness, roomId, 2);
-          await hostDoes(host, "play");
+          await playerDoes(host, "play");
           await waitForSync(host, [ann], {
             playing: true,
             toleranceS: TOLERANCE_S,

@@ -9,6 +9,7 @@ import { browserTest } from "../../tools/browser/browser_test.ts";
 import { type BrowserHarness, startHarness } from "../../tools/browser/harness.ts";
 import {
   type PageGlobals,
+  playerDoes,
   waitForEveryoneReady,
   waitForSync,
   WatchPages,
@@ -56,21 +57,6 @@ async function openLegacy(
 }
 
 type Action = "play" | "pause" | number;
-
-/** Our host acts on its <video>; its client tells the room. */
-function ourHostDoes(host: Page, action: Action): Promise<void> {
-  return host.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    // The page may hold the start for the room's play (it pauses the player at once): the
-    // promise of a play() paused before it started rejects, as a native control's does.
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
 
 /** The upstream host: its user presses a button, its video acts, its command goes out. */
 function legacyHostDoes(host: Page, action: Action): Promise<void> {
@@ -121,7 +107,7 @@ browserTest("browser: an upstream-arithmetic member in a room hosted by our clie
     const upstream = await openLegacy(harness, "Uma", { room: roomId });
     const ours = await pages.open({ name: "Ann", room: roomId });
     await waitForEveryoneReady(harness, roomId, 3);
-    await runScript(t, host, [upstream, ours], ourHostDoes);
+    await runScript(t, host, [upstream, ours], playerDoes);
   } finally {
     await harness.close();
   }

@@ -11,6 +11,7 @@ import { startHarness } from "../../tools/browser/harness.ts";
 import {
   judgeSync,
   type PageGlobals,
+  playerDoes,
   readPlayback,
   realPageAvailable,
   waitForEveryoneReady,
@@ -28,20 +29,6 @@ const FILM_S = 40;
  */
 const WATCH_AFTER_RELOAD_MS = 4_000;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-
-function hostDoes(host: Page, action: "play" | "pause" | number): Promise<void> {
-  return host.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    // The page may hold the start for the room's play (it pauses the player at once): the
-    // promise of a play() paused before it started rejects, as a native control's does.
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
 
 function noticesOf(page: Page): Promise<string[]> {
   return page.locator("#notices .notice-text, #status").allTextContents();
@@ -92,9 +79,9 @@ browserTest(
       await t.step(
         "the host reloads while the party plays: it comes back where they are",
         async () => {
-          await hostDoes(host, 10);
+          await playerDoes(host, 10);
           await waitForSync(host, members, { ...paused, near: 10 });
-          await hostDoes(host, "play");
+          await playerDoes(host, "play");
           await waitForSync(host, members, playing);
           await pages.reload(host, roomId);
           const room = await host.evaluate(() =>
@@ -114,20 +101,20 @@ browserTest(
       );
 
       await t.step("the host reloads while the party is paused: nobody moves", async () => {
-        await hostDoes(host, "pause");
+        await playerDoes(host, "pause");
         await waitForSync(host, members, paused);
-        await hostDoes(host, 25);
+        await playerDoes(host, 25);
         await waitForSync(host, members, { ...paused, near: 25 });
         await pages.reload(host, roomId);
         await waitForSync(host, members, { ...paused, near: 25 });
         await stayPausedAt([host, ...members], 25, WATCH_AFTER_RELOAD_MS);
-        await hostDoes(host, "play");
+        await playerDoes(host, "play");
         const verdict = await waitForSync(host, members, playing);
         assert.ok(verdict.readings[0]!.position >= 25, "played on from 25 s");
       });
 
       await t.step("to the end of the film: members go on following", async () => {
-        await hostDoes(host, FILM_S - 4);
+        await playerDoes(host, FILM_S - 4);
         await Promise.all([host, ...members].map((page) =>
           page.waitForFunction(
             () => (globalThis as unknown as PageGlobals).owp!.video.ended,
@@ -144,9 +131,9 @@ browserTest(
       });
 
       await t.step("the host seeks back and plays: everyone plays from there", async () => {
-        await hostDoes(host, 30);
+        await playerDoes(host, 30);
         await waitForSync(host, members, { ...paused, near: 30 });
-        await hostDoes(host, "play");
+        await playerDoes(host, "play");
         const verdict = await waitForSync(host, members, playing);
         assert.ok(verdict.readings[0]!.position < FILM_S - 5, "from 30 s");
       });

@@ -13,6 +13,7 @@ import { startHarness } from "../../tools/browser/harness.ts";
 import { snap } from "../../tools/browser/screenshots.ts";
 import {
   type PageGlobals,
+  playerDoes,
   realPageAvailable,
   waitForEveryoneReady,
   waitForSync,
@@ -49,18 +50,6 @@ function firstMove(records: Sample[], from: number): Sample | undefined {
   return records.find((sample) => Math.abs(sample.position - from) > 0.03);
 }
 
-function press(page: Page, action: "play" | "pause" | number): Promise<void> {
-  return page.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
-
 browserTest(
   "browser: a play starts every page on one frame (the host too), a loading member holds the host as well, a pause stops members where the host stopped",
   async (t) => {
@@ -78,10 +67,10 @@ browserTest(
       await t.step(
         "play from 0:10: nobody moves before the others, nobody starts ahead",
         async () => {
-          await press(host, 10);
+          await playerDoes(host, 10);
           await waitForSync(host, members, { ...expect, playing: false, near: 10 });
           for (const page of [host, ...members]) await record(page);
-          await press(host, "play");
+          await playerDoes(host, "play");
           await snap(host, "start-host-waiting", { phone: true, focus: "#stage" });
           await waitForSync(host, members, { ...expect, playing: true });
           await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -102,7 +91,7 @@ browserTest(
 
       await t.step("a pause: members stop where the host did, not 0.3 s past it", async () => {
         for (const page of [host, ...members]) await record(page);
-        await press(host, "pause");
+        await playerDoes(host, "pause");
         const verdict = await waitForSync(host, members, { ...expect, playing: false });
         const stoppedAt = verdict.readings[0]!.position;
         for (const [i, page] of members.entries()) {
@@ -134,7 +123,7 @@ browserTest(
           const at = (await host.evaluate("globalThis.owp.video.currentTime")) as number;
           await record(host);
           const pressedAt = Date.now();
-          await press(host, "play");
+          await playerDoes(host, "play");
           await host.locator("#waiting:not([hidden])").waitFor({ timeout: TIMEOUT_MS });
           assert.match((await host.textContent("#waiting-text")) ?? "", /Cleo/);
           await snap(host, "start-host-waits-for-loading", { phone: true, focus: "#stage" });

@@ -7,11 +7,11 @@
  * one machine clock all pages share and polled until a deadline.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
 import {
   type PageGlobals,
+  playerDoes,
   readPlayback,
   waitForEveryoneReady,
   waitForSync,
@@ -21,20 +21,6 @@ import {
 /** Generous: a member half a second off is plainly out of step; this is not the benchmark. */
 const TOLERANCE_S = 0.5;
 const TIMEOUT_MS = 15_000;
-
-function hostDoes(host: Page, action: "play" | "pause" | number): Promise<void> {
-  return host.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    // The page may hold the start for the room's play (it pauses the player at once): the
-    // promise of a play() paused before it started rejects, as a native control's does.
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
 
 browserTest(
   "browser: three pages follow the host through play, pause, seeks, a late join and a reload",
@@ -54,28 +40,28 @@ browserTest(
       await t.step(`page: ${pages.kind}`, () => {});
 
       await t.step("the host plays: everyone plays with it", async () => {
-        await hostDoes(host, "play");
+        await playerDoes(host, "play");
         await waitForSync(host, members, playing);
       });
 
       await t.step("the host pauses: everyone pauses where it did", async () => {
-        await hostDoes(host, "pause");
+        await playerDoes(host, "pause");
         await waitForSync(host, members, paused);
       });
 
       await t.step("the host seeks while paused: everyone waits at the new place", async () => {
-        await hostDoes(host, 20);
+        await playerDoes(host, 20);
         await waitForSync(host, members, { ...paused, near: 20 });
       });
 
       await t.step("the host plays again: everyone starts from there", async () => {
-        await hostDoes(host, "play");
+        await playerDoes(host, "play");
         const verdict = await waitForSync(host, members, playing);
         assert.ok(verdict.readings[0]!.position >= 20, "the host played on from 20 s");
       });
 
       await t.step("the host seeks while playing: everyone jumps and plays on", async () => {
-        await hostDoes(host, 5);
+        await playerDoes(host, 5);
         const verdict = await waitForSync(host, members, playing);
         assert.ok(verdict.readings[0]!.position < 15, "the host is back near 5 s");
       });
@@ -106,7 +92,7 @@ browserTest(
       });
 
       await t.step("and a last pause reaches all four", async () => {
-        await hostDoes(host, "pause");
+        await playerDoes(host, "pause");
         await waitForSync(host, members, paused);
         const readings = await Promise.all(members.map(readPlayback));
         for (const reading of readings) assert.equal(reading.roomId, roomId);

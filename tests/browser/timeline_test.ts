@@ -11,7 +11,7 @@ import { browserTest } from "../../tools/browser/browser_test.ts";
 import { startHarness } from "../../tools/browser/harness.ts";
 import { snap } from "../../tools/browser/screenshots.ts";
 import {
-  type PageGlobals,
+  playerDoes,
   readPlayback,
   realPageAvailable,
   waitForEveryoneReady,
@@ -21,20 +21,6 @@ import {
 
 const TIMEOUT_MS = 15_000;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-
-function hostDoes(host: Page, action: "play" | "pause" | number): Promise<void> {
-  return host.evaluate(async (what) => {
-    const video = (globalThis as unknown as PageGlobals).owp!.video;
-    // The page may hold the start for the room's play (it pauses the player at once): the
-    // promise of a play() paused before it started rejects, as a native control's does.
-    if (what === "play") {
-      await video.play().catch((error: Error) => {
-        if (error.name !== "AbortError") throw error;
-      });
-    } else if (what === "pause") video.pause();
-    else video.currentTime = what;
-  }, action);
-}
 
 /** Under a minute, as the page shows it: 0:06. */
 function twoDigits(seconds: number): string {
@@ -66,10 +52,10 @@ browserTest(
       await t.step(
         "play, then pause: the member's bar and times follow; chat says so",
         async () => {
-          await hostDoes(host, "play");
+          await playerDoes(host, "play");
           await waitForSync(host, [ann], { ...expect, playing: true });
           await new Promise((resolve) => setTimeout(resolve, 4_000));
-          await hostDoes(host, "pause");
+          await playerDoes(host, "pause");
           const verdict = await waitForSync(host, [ann], { ...expect, playing: false });
           const at = verdict.readings[0]!.position;
           const clock = twoDigits(at);
@@ -98,7 +84,7 @@ browserTest(
       await t.step("three seeks in a row are one line: where the host ended up", async () => {
         const before = (await notesOf(ann)).length;
         for (const position of [12, 18, 25]) {
-          await hostDoes(host, position);
+          await playerDoes(host, position);
           await new Promise((resolve) => setTimeout(resolve, 300));
         }
         await waitForSync(host, [ann], { ...expect, playing: false, near: 25 });

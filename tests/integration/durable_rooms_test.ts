@@ -7,52 +7,12 @@
  */
 import assert from "node:assert/strict";
 import type { ServerMessage } from "../../protocol/mod.ts";
+import { type RunningMain, startMain } from "../helpers/main_process.ts";
 import { TestClient } from "../helpers/test_client.ts";
 
-interface Running {
-  readonly child: Deno.ChildProcess;
-  readonly port: number;
-  readonly lines: Record<string, unknown>[];
-  readonly finished: Promise<void>;
-}
-
-async function startMain(dataDir: string): Promise<Running> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      `--allow-write=${dataDir}`,
-      "main.ts",
-    ],
-    env: { PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_FORMAT: "json" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: Record<string, unknown>[] = [];
-  let announce: (port: number) => void = () => {};
-  const listening = new Promise<number>((resolve) => (announce = resolve));
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    let rest = "";
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      rest += decoder.decode(chunk, { stream: true });
-      const parts = rest.split("\n");
-      rest = parts.pop()!;
-      for (const line of parts.filter(Boolean)) {
-        const entry = JSON.parse(line);
-        lines.push(entry);
-        if (entry.msg === "listening") announce(entry.port);
-      }
-    }
-  };
-  const finished = Promise.all([collect(child.stdout), collect(child.stderr)]).then(() => {});
-  const port = await Promise.race([
-    listening,
-    child.status.then((s) => Promise.reject(new Error(`main.ts exited ${s.code}`))),
-  ]);
-  return { child, port, lines, finished };
+/** What a kept-rooms server needs: to write its DATA_DIR, and nothing else. */
+function permissionsFor(dataDir: string): string[] {
+  return ["--allow-net", "--allow-env", "--allow-read", `--allow-write=${dataDir}`];
 }
 
 interface Session {
@@ -111,7 +71,10 @@ async function waitForFile(dir: string): Promise<void> {
 for (const signal of ["SIGTERM", "SIGKILL"] as const) {
   Deno.test(`${signal}, then start again on the same DATA_DIR: the party is back, each member resumes into it`, async () => {
     const dataDir = await Deno.makeTempDir({ prefix: "owp-data-" });
-    let running: Running | null = await startMain(dataDir);
+    let running: RunningMain | null = await startMain(
+      { DATA_DIR: dataDir, LOG_FORMAT: "json" },
+      permissionsFor(dataDir),
+    );
     try {
       const { roomId, hana, ann } = await party(running.port);
       await waitForFile(dataDir);
@@ -132,7 +95,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
         }
       }
 
-      running = await startMain(dataDir);
+      running = await startMain({ DATA_DIR: dataDir, LOG_FORMAT: "json" }, permissionsFor(dataDir));
       const restored = running.lines.find((line) => line.msg === "room restored");
       assert.equal(restored?.room, roomId);
       const host = await resume(running.port, hana.session);

@@ -3,46 +3,8 @@
  * (clients see 1001 and reconnect; the process exits 0).
  */
 import assert from "node:assert/strict";
+import { startMain } from "../helpers/main_process.ts";
 import { TestClient } from "../helpers/test_client.ts";
-
-interface Running {
-  readonly child: Deno.ChildProcess;
-  readonly port: number;
-  /** Every log line so far, stdout and stderr, parsed. */
-  readonly lines: Record<string, unknown>[];
-  readonly finished: Promise<void>;
-}
-
-async function startMain(env: Record<string, string>): Promise<Running> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
-    env: { PORT: "0", HOST: "127.0.0.1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: Record<string, unknown>[] = [];
-  let announce: (port: number) => void = () => {};
-  const listening = new Promise<number>((resolve) => (announce = resolve));
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    let rest = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      rest += chunk;
-      const parts = rest.split("\n");
-      rest = parts.pop()!;
-      for (const line of parts.filter(Boolean)) {
-        const entry = JSON.parse(line);
-        lines.push(entry);
-        if (entry.msg === "listening") announce(entry.port);
-      }
-    }
-  };
-  const finished = Promise.all([collect(child.stdout), collect(child.stderr)]).then(() => {});
-  const port = await Promise.race([
-    listening,
-    child.status.then((s) => Promise.reject(new Error(`main.ts exited ${s.code}`))),
-  ]);
-  return { child, port, lines, finished };
-}
 
 Deno.test("start-up warns about a short JWT_SECRET and ALLOWED_ORIGINS=*", async () => {
   const running = await startMain({ JWT_SECRET: "short", ALLOWED_ORIGINS: "*" });

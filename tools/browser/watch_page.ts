@@ -181,6 +181,26 @@ export class WatchPages {
   }
 }
 
+/** What a person does to a page's player: play, pause, or seek to a position (seconds). */
+export type PlayerAction = "play" | "pause" | number;
+
+/**
+ * The person at `page` acts on its <video> (as its native controls would); the page's client
+ * tells the room. The page may hold a start for the room's play (it pauses the player at
+ * once): a play() paused before it started rejects with AbortError, as a control's does.
+ */
+export function playerDoes(page: Page, action: PlayerAction): Promise<void> {
+  return page.evaluate(async (what) => {
+    const video = (globalThis as unknown as PageGlobals).owp!.video;
+    if (what === "play") {
+      await video.play().catch((error: Error) => {
+        if (error.name !== "AbortError") throw error;
+      });
+    } else if (what === "pause") video.pause();
+    else video.currentTime = what;
+  }, action);
+}
+
 /** The room the page's client is in, as the client sees it (null in the lobby). */
 export function roomOf(page: Page) {
   return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
