@@ -15,6 +15,7 @@ import {
   realPageAvailable,
   roomOf,
   waitForClient,
+  waitForInputValue,
   waitForSync,
   WatchPages,
 } from "../../tools/browser/watch_page.ts";
@@ -50,11 +51,7 @@ browserTest(
         assert.equal(room?.locked, true);
         assert.equal(room?.control, "cohosts");
         // The invite link carries a token that skips the password.
-        await host.waitForFunction(
-          'document.getElementById("invite").value.includes("invite=")',
-          null,
-          { timeout: TIMEOUT_MS },
-        );
+        await waitForInputValue(host, "#invite", "invite=", TIMEOUT_MS);
         inviteLink = await host.inputValue("#invite");
       });
 

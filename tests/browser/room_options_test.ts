@@ -14,6 +14,7 @@ import {
   realPageAvailable,
   roomOf,
   waitForClient,
+  waitForInputValue,
   WatchPages,
 } from "../../tools/browser/watch_page.ts";
 
@@ -53,11 +54,7 @@ browserTest(
         assert.equal(await host.isChecked("#live-lock"), true);
         assert.equal(await host.isVisible("#live-password"), false, "the field is done");
         // Its invite link now carries a token that skips the password.
-        await host.waitForFunction(
-          'document.getElementById("invite").value.includes("invite=")',
-          null,
-          { timeout: TIMEOUT_MS },
-        );
+        await waitForInputValue(host, "#invite", "invite=", TIMEOUT_MS);
         // The lobby shows it locked.
         await lou.locator(`li[data-room-id="${roomId}"][data-locked="true"]`).waitFor({
           timeout: TIMEOUT_MS,

@@ -201,6 +201,28 @@ export function playerDoes(page: Page, action: PlayerAction): Promise<void> {
   }, action);
 }
 
+/**
+ * Until the input `selector` holds text containing `part` (a function predicate: the page's
+ * Content-Security-Policy forbids the eval a string predicate needs when polled).
+ */
+export async function waitForInputValue(
+  page: Page,
+  selector: string,
+  part: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  await page.waitForFunction(
+    ([sel, text]) => {
+      const { document } = globalThis as unknown as {
+        document: { querySelector(s: string): { value?: string } | null };
+      };
+      return (document.querySelector(sel)?.value ?? "").includes(text);
+    },
+    [selector, part] as const,
+    { timeout: timeoutMs },
+  );
+}
+
 /** The room the page's client is in, as the client sees it (null in the lobby). */
 export function roomOf(page: Page) {
   return page.evaluate(() => (globalThis as unknown as PageGlobals).owp!.client.room);
