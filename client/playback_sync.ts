@@ -29,18 +29,13 @@ import { DriftController, type DriftOptions } from "./core/drift_controller.ts";
 import { LatencyLearner } from "./core/latency_learner.ts";
 import { type TimelinePoint, timelinePosition } from "./core/timeline.ts";
 import type { LocalClock, Player, PlayerEventType } from "./ports.ts";
+import type { Readiness } from "../protocol/client_messages.ts";
 
 export type PlayState = "playing" | "paused";
 /** How a member's player is, as the room is told (docs/protocol.md 3.5). */
 /** `media_error`: the player could not load the room's media (a broken link): not waited for. */
 /** `ended`: the player reached the end of the media (it counts as ready; the queue moves on). */
-export type Readiness =
-  | "loading"
-  | "ready"
-  | "buffering"
-  | "autoplay_blocked"
-  | "media_error"
-  | "ended";
+export type { Readiness };
 export type PlayerAction = "play" | "pause" | "seek" | "buffering";
 
 /** A command as relayed by the room. */

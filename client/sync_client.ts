@@ -17,6 +17,10 @@ import {
 } from "./playback_sync.ts";
 import type { LocalClock, Player, SocketFactory } from "./ports.ts";
 import { ROOM_CLOSE_CODES, type RoomCloseCode } from "../protocol/room_close.ts";
+import type { ERRORS } from "../protocol/errors.ts";
+// Types only: nothing of zod reaches the bundle.
+import type { ControlPolicy, Readiness } from "../protocol/client_messages.ts";
+import type { RoomSummary as ProtocolRoomSummary } from "../protocol/server_messages.ts";
 
 /**
  * Why a room is gone for us: the server's code, "not_found" when a (re-)join found no such
@@ -30,14 +34,14 @@ function closeCodeOf(value: unknown): RoomClosedCode {
     : "unknown";
 }
 
-export interface RoomSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly count: number;
-  readonly media_id: string | null;
+/**
+ * A room of the list, as protocol/server_messages.ts defines it; `locked` may be missing (the
+ * upstream server does not send it).
+ */
+export type RoomSummary = Omit<ProtocolRoomSummary, "locked"> & {
   /** Joining needs a password or an invite. */
   readonly locked?: boolean;
-}
+};
 
 /** A filtered or paged list_rooms answer: how many match, and the cursor of the next page. */
 export interface RoomsPage {
@@ -54,17 +58,8 @@ export interface RoomsQuery {
   readonly after?: string;
 }
 
-/** How a member's player is, as it told the room. */
-export type Readiness =
-  | "loading"
-  | "ready"
-  | "buffering"
-  | "autoplay_blocked"
-  | "media_error"
-  | "ended";
-
-/** Who may control playback: the host, the host and its co-hosts, or every member. */
-export type ControlPolicy = "host" | "cohosts" | "everyone";
+/** How a member's player is, as it told the room; who may control playback (protocol/). */
+export type { ControlPolicy, Readiness };
 
 export interface Participant {
   readonly id: string;
@@ -910,22 +905,32 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   }
 }
 
+/**
+ * Every error code the server sends (protocol/errors.ts), as a type: a code written here that
+ * the protocol does not have fails the check, at no cost to the bundle (the texts stay out).
+ */
+type ErrorCode = (typeof ERRORS)[keyof typeof ERRORS]["code"];
+
 /** Errors that answer a join_room the room refused. */
-const JOIN_REFUSALS = new Set([
-  "room_full",
-  "password_required",
-  "wrong_password",
-  "invite_invalid",
-  "rate_limited",
-]);
+const JOIN_REFUSALS = new Set<string>(
+  [
+    "room_full",
+    "password_required",
+    "wrong_password",
+    "invite_invalid",
+    "rate_limited",
+  ] satisfies ErrorCode[],
+);
 
 /** Errors that answer a refused resume (the connection then goes on as itself). */
-const RESUME_REFUSALS = new Set([
-  "resume_invalid",
-  "session_expired",
-  "session_in_use",
-  "resume_too_late",
-]);
+const RESUME_REFUSALS = new Set<string>(
+  [
+    "resume_invalid",
+    "session_expired",
+    "session_in_use",
+    "resume_too_late",
+  ] satisfies ErrorCode[],
+);
 
 function tokenOf(payload: Record<string, unknown>): string | null {
   return typeof payload.resume_token === "string" ? payload.resume_token : null;
@@ -946,14 +951,20 @@ function participantsOf(value: unknown): Participant[] | null {
   }));
 }
 
-const READINESS = new Set([
+/** Every readiness the protocol has: one it adds fails the check below until it is here. */
+const READINESS_VALUES = [
   "loading",
   "ready",
   "buffering",
   "autoplay_blocked",
   "media_error",
   "ended",
-]);
+] as const satisfies readonly Readiness[];
+const everyReadinessListed: Exclude<Readiness, (typeof READINESS_VALUES)[number]> extends never
+  ? true
+  : false = true;
+void everyReadinessListed;
+const READINESS = new Set<string>(READINESS_VALUES);
 
 function readinessOf(value: unknown): Readiness | null {
   return typeof value === "string" && READINESS.has(value) ? value as Readiness : null;

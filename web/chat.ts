@@ -6,13 +6,14 @@
  */
 import type { ChatEntry } from "../client/mod.ts";
 import { byId, el, toneOf } from "./dom.ts";
+import { MAX_CHAT_CHARS } from "../protocol/limits.ts";
 
 /**
  * The server's limit (protocol/limits.ts MAX_CHAT_CHARS), in code points after trimming. The
  * input has no maxlength (that counts UTF-16 units: an emoji is two); the page counts as the
  * server does and cuts what goes past it.
  */
-export const MAX_CHAT = 500;
+export const MAX_CHAT = MAX_CHAT_CHARS;
 /** The counter shows from here on. */
 const COUNTER_FROM = 400;
 

@@ -8,11 +8,7 @@
 import type { MediaChoice, QueueEntry, RoomView } from "../client/mod.ts";
 import { byId, el } from "./dom.ts";
 import { checkMediaUrl, mediaLabel } from "./urls.ts";
-
-/** Titles, in code points (protocol/limits.ts MAX_MEDIA_TITLE_CHARS). */
-const MAX_TITLE_CHARS = 200;
-/** The most items a queue holds (protocol/limits.ts MAX_QUEUE_ITEMS). */
-const MAX_QUEUE_ITEMS = 50;
+import { MAX_MEDIA_TITLE_CHARS as MAX_TITLE_CHARS, MAX_QUEUE_ITEMS } from "../protocol/limits.ts";
 
 export const QUEUE_TEXTS = {
   emptyController: "Nothing queued. Add a video link to play after this one.",

@@ -7,9 +7,7 @@
  */
 import type { RoomOptionsChange, RoomView } from "../client/mod.ts";
 import { byId } from "./dom.ts";
-
-/** Room passwords, in code points (protocol/limits.ts MAX_PASSWORD_CHARS). */
-const MAX_PASSWORD_CHARS = 128;
+import { MAX_PASSWORD_CHARS } from "../protocol/limits.ts";
 
 export const ROOM_OPTION_TEXTS = {
   passwordNeeded: "Enter a password to lock the room.",
