@@ -9,7 +9,7 @@ import type { RoomCore } from "./room_core.ts";
 import type { RoomCommand } from "./room_types.ts";
 
 /** The error for someone who may not control playback, worded for the room's policy. */
-function refuse(room: RoomCore, from: Member): void {
+export function refuse(room: RoomCore, from: Member): void {
   room.reply(from, room.control === "host" ? ERRORS.notHostPlayback : ERRORS.notControllerPlayback);
 }
 

@@ -13,6 +13,7 @@ import {
   QUEUE_END_WAIT_MS,
 } from "../protocol/mod.ts";
 import type { Member } from "./member.ts";
+import { refuse } from "./room_control.ts";
 import { QUEUE_END_TIMER, type RoomCore } from "./room_core.ts";
 
 /**
@@ -22,12 +23,7 @@ import { QUEUE_END_TIMER, type RoomCore } from "./room_core.ts";
 export const ROOM_SENDER_ID = "";
 
 export function onMedia(room: RoomCore, from: Member, op: MediaOp): void {
-  if (!room.mayControl(from.id)) {
-    return room.reply(
-      from,
-      room.control === "host" ? ERRORS.notHostPlayback : ERRORS.notControllerPlayback,
-    );
-  }
+  if (!room.mayControl(from.id)) return refuse(room, from);
   switch (op.op) {
     case "set":
       return startItem(room, { ...op.item, id: newItemId(room) }, false);

@@ -23,6 +23,8 @@ export class RoomSaver {
   readonly #dirty = new Set<string>();
   #timer: TimerId | null = null;
   #pending: Promise<void> = Promise.resolve();
+  /** Stopped (the process is going): nothing more is written, so a later process's is not overwritten. */
+  #stopped = false;
   /** Saves written, and failed, since start (for /metrics and tests). */
   saved = 0;
   failed = 0;
@@ -41,7 +43,7 @@ export class RoomSaver {
 
   /** `roomId` changed what is kept of it: saved shortly. */
   changed(roomId: string, delayMs = SAVE_COALESCE_MS): void {
-    if (!this.#store.durable) return;
+    if (!this.#store.durable || this.#stopped) return;
     this.#dirty.add(roomId);
     if (this.#timer === null) {
       this.#timer = this.#clock.setTimer(delayMs, () => {
@@ -53,7 +55,7 @@ export class RoomSaver {
 
   /** `roomId` closed: its record goes. */
   closed(roomId: string): void {
-    if (!this.#store.durable) return;
+    if (!this.#store.durable || this.#stopped) return;
     this.#dirty.delete(roomId);
     this.#pending = this.#pending.then(() =>
       this.#store.removeRoom(roomId).catch((error) => {
@@ -73,10 +75,16 @@ export class RoomSaver {
     return this.#pending;
   }
 
-  /** Every open room saved now (before a restart): resolves once written. */
-  saveAll(rooms: Iterable<Room>): Promise<void> {
+  /**
+   * Every open room saved now, the last writes of this process (before a restart): resolves
+   * once written. What the rooms do after (members going away as their sockets close) is not
+   * saved: the next process finds every member away anyway, and its own saves must not be
+   * overtaken by this one's late ones.
+   */
+  async saveAll(rooms: Iterable<Room>): Promise<void> {
     for (const room of rooms) if (!room.closed) this.#dirty.add(room.id);
-    return this.flush();
+    await this.flush();
+    this.#stopped = true;
   }
 
   async #save(roomId: string): Promise<void> {

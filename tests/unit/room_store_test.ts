@@ -159,3 +159,16 @@ Deno.test("saver: with a memory-only store nothing is written, nothing is timed"
   room.post({ kind: "chat", from: host, text: "hi" });
   assert.equal(clock.pendingTimers, 0);
 });
+
+Deno.test("saver: after the last saves of a process, nothing more is written", async () => {
+  const store = new RecordingStore();
+  const { clock, registry, room, host, saver } = savedParty(store);
+  room.post({ kind: "chat", from: host, text: "hi" });
+  await saver.saveAll(registry.rooms());
+  assert.equal(store.saves.length, 1);
+  // Sockets close as the process stops: the members go away. Not written any more.
+  room.post({ kind: "away", memberId: "host" });
+  clock.advance(SAVE_RETRY_MS * 2);
+  await settle();
+  assert.equal(store.saves.length, 1);
+});
