@@ -19,6 +19,7 @@ import {
   MAX_REPORTED_RTT_MS,
   MAX_ROOM_ID_CHARS,
   MEDIA_ID_PATTERN,
+  MIN_INVITE_TTL_S,
   MIN_PLAYBACK_RATE,
 } from "./limits.ts";
 
@@ -274,7 +275,9 @@ export const PAYLOAD_SCHEMAS = {
   }),
   create_invite: z.looseObject({
     ttl_s: z.number({ error: FIELD_MESSAGES.ttl }).int({ error: FIELD_MESSAGES.ttl })
-      .min(60, { error: FIELD_MESSAGES.ttl }).max(MAX_INVITE_TTL_S, { error: FIELD_MESSAGES.ttl })
+      .min(MIN_INVITE_TTL_S, { error: FIELD_MESSAGES.ttl }).max(MAX_INVITE_TTL_S, {
+        error: FIELD_MESSAGES.ttl,
+      })
       .nullish().transform((value) => value ?? DEFAULT_INVITE_TTL_S),
   }),
   sync_report: z.looseObject({

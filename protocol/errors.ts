@@ -1,3 +1,17 @@
+import {
+  MAX_CHAT_CHARS,
+  MAX_INVITE_TTL_S,
+  MAX_LIST_PAGE,
+  MAX_MEDIA_TITLE_CHARS,
+  MAX_MEDIA_URL_CHARS,
+  MAX_PASSWORD_CHARS,
+  MAX_PLAYBACK_RATE,
+  MAX_POSITION_SECONDS,
+  MAX_QUEUE_ITEMS,
+  MIN_INVITE_TTL_S,
+  MIN_PLAYBACK_RATE,
+} from "./limits.ts";
+
 /**
  * Every error string the server sends, with its machine code. Tests import these instead of
  * repeating literals, and metrics count errors by code.
@@ -21,7 +35,10 @@ export const ERRORS = {
   chatRoomRequired: { code: "room_required", message: "Room ID required for chat" },
   notInRoom: { code: "not_in_room", message: "You are not in this room" },
   chatEmpty: { code: "chat_empty", message: "Chat message cannot be empty" },
-  chatTooLong: { code: "chat_too_long", message: "Chat message too long (max 500 characters)" },
+  chatTooLong: {
+    code: "chat_too_long",
+    message: `Chat message too long (max ${MAX_CHAT_CHARS} characters)`,
+  },
   invalidMediaId: { code: "invalid_payload", message: "Invalid media_id" },
   internal: { code: "internal", message: "Internal error" },
   resumeInvalid: { code: "resume_invalid", message: "Invalid resume token" },
@@ -51,7 +68,7 @@ export const ERRORS = {
   },
   inviteInvalid: { code: "invite_invalid", message: "Invalid or expired invite" },
   noSuchMember: { code: "no_such_member", message: "No such member in this room" },
-  queueFull: { code: "queue_full", message: "The queue is full (50 items)" },
+  queueFull: { code: "queue_full", message: `The queue is full (${MAX_QUEUE_ITEMS} items)` },
   queueEmpty: { code: "queue_empty", message: "The queue is empty" },
   noSuchQueueItem: { code: "no_such_item", message: "No such item in the queue" },
   /** A lock costs a password hash, like a locked room's creation: the same budget. */
@@ -71,7 +88,7 @@ export function invalidField(message: string): ErrorInfo {
 /** The field-naming messages used by the payload schemas (docs/protocol.md 3). */
 export const FIELD_MESSAGES = {
   payload: "Invalid payload: must be an object",
-  position: "Invalid position: must be a number from 0 to 86400",
+  position: `Invalid position: must be a number from 0 to ${MAX_POSITION_SECONDS}`,
   action: "Invalid action: must be one of play, pause, seek, buffering",
   playState: "Invalid play_state: must be playing or paused",
   name: "Invalid name: must be a string",
@@ -80,7 +97,8 @@ export const FIELD_MESSAGES = {
   token: "Invalid token: must be a string",
   text: "Invalid text: must be a string",
   atServerTs: "Invalid at_server_ts: must be a server time in milliseconds",
-  mediaUrl: "Invalid media_url: must be an http or https URL of at most 2048 characters",
+  mediaUrl:
+    `Invalid media_url: must be an http or https URL of at most ${MAX_MEDIA_URL_CHARS} characters`,
   driftMs: "Invalid drift_ms: must be a number of milliseconds",
   reportField: "Invalid sync_report: offset_ms, uncertainty_ms and rate must be numbers",
   deferred: "Invalid deferred: must be true or false",
@@ -95,17 +113,19 @@ export const FIELD_MESSAGES = {
   clientId: "Invalid client_id: must be a string",
   readiness:
     "Invalid state: must be loading, ready, buffering, autoplay_blocked, media_error or ended",
-  mediaUrlRequired: "Invalid media_url: required, an http or https URL of at most 2048 characters",
-  title: "Invalid title: must be text of at most 200 characters",
+  mediaUrlRequired:
+    `Invalid media_url: required, an http or https URL of at most ${MAX_MEDIA_URL_CHARS} characters`,
+  title: `Invalid title: must be text of at most ${MAX_MEDIA_TITLE_CHARS} characters`,
   itemId: "Invalid item_id: must be the id of an item in the queue",
   index: "Invalid index: must be a whole number from 0",
   control: "Invalid control: must be host, cohosts or everyone",
   cohost: "Invalid cohost: must be true or false",
-  rate: "Invalid rate: must be a number from 0.5 to 2",
-  password: "Invalid password: must be text of 1 to 128 characters",
+  rate: `Invalid rate: must be a number from ${MIN_PLAYBACK_RATE} to ${MAX_PLAYBACK_RATE}`,
+  password: `Invalid password: must be text of 1 to ${MAX_PASSWORD_CHARS} characters`,
   invite: "Invalid invite: must be a string",
-  ttl: "Invalid ttl_s: must be a whole number of seconds from 60 to 604800",
-  limit: "Invalid limit: must be a whole number from 1 to 500",
+  ttl:
+    `Invalid ttl_s: must be a whole number of seconds from ${MIN_INVITE_TTL_S} to ${MAX_INVITE_TTL_S}`,
+  limit: `Invalid limit: must be a whole number from 1 to ${MAX_LIST_PAGE}`,
   after: "Invalid after: must be the next of a previous page",
   filterName: "Invalid name: must be a string",
   timingExclusive: "Invalid payload: at_server_ts and deferred: true cannot be used together",

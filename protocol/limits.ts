@@ -92,6 +92,8 @@ export const PASSWORD_HASH_ITERATIONS = 600_000;
 export const PASSWORD_ATTEMPTS_PER_MINUTE = 10;
 /** Invite links live this long unless asked otherwise, and never longer than the maximum. */
 export const DEFAULT_INVITE_TTL_S = 24 * 3_600;
+/** The shortest invite a host may ask for, seconds. */
+export const MIN_INVITE_TTL_S = 60;
 export const MAX_INVITE_TTL_S = 7 * 24 * 3_600;
 /** The most rooms one page of `list_rooms` holds. */
 export const MAX_LIST_PAGE = 500;
