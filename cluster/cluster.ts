@@ -177,10 +177,6 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#member.defer({ owner, room, member, cmd });
   }
 
-  awaitAdopt(connectionId: string, adopt: () => void): void {
-    this.#member.awaitAdopt(connectionId, adopt);
-  }
-
   /** Closes our side: our rooms are already closed (registry.shutdown); the lease goes. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -38,7 +38,6 @@ export class MemberSide {
   readonly #inRemote = new Map<string, Set<string>>();
   /** The last room seq each of those connections was given. */
   readonly #lastSeq = new Map<string, number>();
-  readonly #pendingAdopts = new Map<string, () => void>();
   /**
    * The leave or away of each of our connections that could not reach its room's owner. Kept
    * until the owner has surely heard it (it said it is back, or it answered about that member),
@@ -50,15 +49,6 @@ export class MemberSide {
     this.#registry = registry;
     this.#clocks = clocks;
     this.#now = now;
-  }
-
-  /** A resume sent to an owner: `adopt` runs when the owner accepts it. */
-  awaitAdopt(connectionId: string, adopt: () => void): void {
-    this.#pendingAdopts.set(connectionId, adopt);
-    // Answered or refused, each is removed; a bound for the ones whose answer never came.
-    if (this.#pendingAdopts.size > MAX_DEFERRED_COMMANDS) {
-      this.#pendingAdopts.delete(this.#pendingAdopts.keys().next().value!);
-    }
   }
 
   defer(command: Deferred): void {
@@ -135,16 +125,15 @@ export class MemberSide {
             strays(room!, id);
             continue;
           }
-          if (item.f.type === "error") this.#pendingAdopts.delete(id); // a refused resume
           this.#registry.listener(id)?.send(frame);
           if (seq !== undefined) this.#lastSeq.set(id, seq);
         }
       } else if (item.ev === "adopt") {
         // The session is back on a connection of ours: what its old one left undone is moot.
         this.#deferred.delete(item.as);
-        const adopt = this.#pendingAdopts.get(item.member);
-        this.#pendingAdopts.delete(item.member);
-        adopt?.();
+        // Our connection `member` resumed session `as` on its owner: it is that session now.
+        const connection = this.#registry.listener(item.member);
+        if (connection) this.#registry.adoptSession(connection, item.as);
       } else if (item.ev === "joined") {
         this.#deferred.delete(item.member);
         let members = this.#inRemote.get(item.room);

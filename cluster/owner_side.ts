@@ -82,7 +82,6 @@ export class OwnerSide {
         kind: "resume",
         memberId: cmd.sessionId,
         connection,
-        adopt: () => connection.adopt(cmd.sessionId),
         lastSeq: cmd.lastSeq,
         resumeToken: cmd.resumeToken,
       });

@@ -97,7 +97,7 @@ export class RemoteMember implements Member {
   }
 
   /** The connection continues session `sessionId`; its instance is told first, in order. */
-  adopt(sessionId: string): void {
+  adoptId(sessionId: string): void {
     this.outbox.event({ ev: "adopt", member: this.#id, as: sessionId });
     this.#id = sessionId;
   }

@@ -28,8 +28,6 @@ export interface RemoteRoomLink {
   ): boolean;
   /** Keeps a leave or away for when Redis returns. */
   defer(owner: string, roomId: string, member: MemberRef, cmd: WireCommand): void;
-  /** A resume sent to the owner: `adopt` runs when the owner accepts it. */
-  awaitAdopt(connectionId: string, adopt: () => void): void;
 }
 
 export class RemoteRoom implements RoomHandle {
@@ -55,7 +53,6 @@ export class RemoteRoom implements RoomHandle {
     const wire = toWire(command);
     if (!wire) return;
     const owner = this.entry.record.owner;
-    if (command.kind === "resume") this.link.awaitAdopt(command.connection.id, command.adopt);
     const unreachable = () => {
       if (wire.cmd.kind === "leave" || wire.cmd.kind === "away") {
         return this.link.defer(owner, this.id, wire.member, wire.cmd);

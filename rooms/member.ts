@@ -11,4 +11,9 @@ export interface Member {
   /** Its own last measured round trip to the server (presence), when it reports one. */
   readonly rttMs?: number | null;
   send(frame: OutboundFrame): void;
+  /**
+   * The connection continues session `id` (a resume was accepted): from now on it is that
+   * member. Connections have it; a member only a room knows of (restored, away) need not.
+   */
+  adoptId?(id: string): void;
 }

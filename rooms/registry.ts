@@ -100,6 +100,7 @@ export class RoomRegistry {
         this.#federation?.memberLeft(roomId, memberId);
         this.noteLeft(roomId, memberId);
       },
+      adopting: (_roomId, connection, memberId) => this.adoptSession(connection, memberId),
       memberResumed: (roomId, member) => this.#federation?.memberResumed(roomId, member),
       summaryChanged: (summary) => {
         const room = this.#rooms.get(summary.id);
@@ -328,7 +329,7 @@ export class RoomRegistry {
    * `sessionId`. A connection already in a room cannot resume another session.
    */
   resume(
-    connection: Member & { adoptId(id: string): void },
+    connection: Member,
     sessionId: string,
     lastSeq: number | null,
     resumeToken = "",
@@ -350,20 +351,24 @@ export class RoomRegistry {
 
   #resumeIn(
     room: RoomHandle,
-    connection: Member & { adoptId(id: string): void },
+    connection: Member,
     sessionId: string,
     lastSeq: number | null,
     resumeToken: string,
   ): null {
-    const adopt = () => {
-      // Its place in the lobby was under its old id.
-      const listening = this.#listeners.get(connection.id) === connection;
-      this.removeListener(connection);
-      connection.adoptId(sessionId);
-      if (listening) this.#listeners.set(sessionId, connection);
-    };
-    room.post({ kind: "resume", memberId: sessionId, connection, adopt, lastSeq, resumeToken });
+    room.post({ kind: "resume", memberId: sessionId, connection, lastSeq, resumeToken });
     return null;
+  }
+
+  /**
+   * `connection` is session `sessionId` from now on (its resume was accepted, by a room here
+   * or on the owner's instance): its place among the listeners was under its old id.
+   */
+  adoptSession(connection: Member, sessionId: string): void {
+    const listening = this.#listeners.get(connection.id) === connection;
+    this.removeListener(connection);
+    connection.adoptId?.(sessionId);
+    if (listening) this.#listeners.set(sessionId, connection);
   }
 
   list(): RoomSummary[] {

@@ -129,7 +129,10 @@ export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "
   const { memberId, connection } = command;
   if (!room.members.has(memberId)) return room.reply(connection, ERRORS.sessionExpired);
   if (!room.members.isAway(memberId)) return room.reply(connection, ERRORS.sessionInUse);
-  command.adopt(); // the connection is `memberId` from here on
+  // The connection is `memberId` from here on.
+  const observer = room.options.observer;
+  if (observer.adopting) observer.adopting(room.id, connection, memberId);
+  else connection.adoptId?.(memberId);
   room.members.return(connection);
   room.awaySince.delete(memberId);
   room.timers.clear(graceTimer(memberId));

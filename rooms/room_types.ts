@@ -51,14 +51,13 @@ export type RoomCommand =
   /** The resume grace of `memberId` ran out (a stale firing does nothing). */
   | { readonly kind: "grace_expired"; readonly memberId: string; readonly awaySince: number }
   /**
-   * `memberId`'s session continues on a new connection. `adopt` gives the connection that id;
-   * the room calls it only when the resume is accepted, in the same step.
+   * `memberId`'s session continues on `connection`. Only when the room accepts it, in the same
+   * step, does the connection take the id (RoomObserver.adopting), so nothing is sent between.
    */
   | {
     readonly kind: "resume";
     readonly memberId: string;
     readonly connection: Member;
-    readonly adopt: () => void;
     readonly lastSeq: number | null;
     /** A fresh resume token for the session, sent in `resumed`. */
     readonly resumeToken: string;
@@ -113,6 +112,11 @@ export interface PasswordHash {
 export interface RoomObserver {
   memberJoined(roomId: string, memberId: string): void;
   memberLeft(roomId: string, memberId: string): void;
+  /**
+   * A resume is accepted: `connection` becomes session `memberId` now (the directory re-keys
+   * what it knows by the connection's old id). Without it, the room gives the id itself.
+   */
+  adopting?(roomId: string, connection: Member, memberId: string): void;
   /** A member resumed on a new connection (the same id). */
   memberResumed?(roomId: string, member: Member): void;
   summaryChanged(summary: RoomSummary): void;

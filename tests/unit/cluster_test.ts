@@ -182,7 +182,6 @@ function backToBack(skewMs: number) {
             return true;
           },
           defer: () => {},
-          awaitAdopt: (id, adopt) => memberSide.awaitAdopt(id, adopt),
         })
         : undefined;
     },
@@ -369,7 +368,6 @@ Deno.test("a command lost on the way to its owner (Redis dropped in flight): its
       return true; // Redis looked up when it was sent
     },
     defer: (_owner, _room, member, cmd) => deferred.push(`${member.id}:${cmd.kind}`),
-    awaitAdopt: () => {},
   });
   const sender = new FakeMember("m1");
   room.post({ kind: "chat", from: sender, text: "hello?" });

@@ -141,7 +141,6 @@ function randomCommand(random: () => number, world: World, step: number): RoomCo
         kind: "resume",
         memberId: id,
         connection,
-        adopt: () => connection.adoptId(id),
         lastSeq: null,
         resumeToken: "t",
       };
@@ -157,7 +156,7 @@ function randomCommand(random: () => number, world: World, step: number): RoomCo
 function twin(command: RoomCommand, world: World): RoomCommand {
   if (command.kind === "resume") {
     const connection = new FakeMember(command.connection.id, command.connection.name);
-    return { ...command, connection, adopt: () => connection.adoptId(command.memberId) };
+    return { ...command, connection };
   }
   if ("from" in command) return { ...command, from: world.people.get(command.from.id)! };
   return command;

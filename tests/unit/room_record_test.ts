@@ -134,7 +134,6 @@ Deno.test("a restored room behaves as the original: the same room_state on a res
       kind: "resume",
       memberId: "bob",
       connection,
-      adopt: () => connection.adoptId("bob"),
       lastSeq: null,
       resumeToken: "t",
     });
