@@ -35,19 +35,13 @@ if (config.jwt.secret && config.jwt.secret.length < MIN_SECRET_CHARS) {
   log.warn(`JWT_SECRET is shorter than ${MIN_SECRET_CHARS} characters: tokens can be forged`);
 }
 if (!config.jwt.secret) log.info("authentication disabled (JWT_SECRET is empty)");
-if (config.cluster.redisUrl && !config.resume.secret) {
-  log.warn(
-    "REDIS_URL is set but RESUME_SECRET is empty: resume tokens and invite links made here " +
-      "will not be accepted by the other instances",
-  );
-}
 
 // Several instances on one Redis: the cluster code (and the Redis client) load only then.
 const cluster = config.cluster.redisUrl
   ? (await import("./cluster/cluster.ts")).createCluster
   : undefined;
 if (config.cluster.redisUrl && config.dataDir) {
-  log.warn("DATA_DIR is ignored with REDIS_URL: rooms shared by instances are not kept yet");
+  log.warn("DATA_DIR is ignored with REDIS_URL: the instances keep their rooms in Redis");
 }
 // DATA_DIR: the rooms of before the restart are open again, and resume tokens still valid.
 const opened = await openStore(config).catch((error) => {
@@ -66,10 +60,18 @@ if (opened.store.durable) {
   });
 }
 for (const id of opened.unreadable) log.warn("a saved room could not be read", { room: id });
+if (config.cluster.redisUrl && !opened.resumeSecret) {
+  log.warn(
+    "Redis was not reachable at start and RESUME_SECRET is empty: resume tokens and invite " +
+      "links made here will not be accepted by the other instances",
+  );
+}
 const server = createSessionServer({
   config,
   log,
   cluster,
+  // With REDIS_URL, rooms are kept in Redis: they outlive an instance and a restart.
+  keepRooms: !!config.cluster.redisUrl,
   store: opened.store,
   savedRooms: opened.savedRooms,
   resumeSecret: opened.resumeSecret,

@@ -7,10 +7,17 @@
  * - as a member's instance it lists and reaches other instances' rooms (RemoteRoom) and
  *   delivers their frames to its connections, converting every time into its own clock;
  * - always: a lease renewed by heartbeat, clock round trips to every live peer, and clean-up
- *   after an instance whose lease ran out (its rooms close, its members leave ours).
+ *   after an instance whose lease ran out (its members leave ours);
+ * - with rooms kept in Redis (store/redis_store.ts): each room's lease renewed with the
+ *   instance's, a refused write (another instance adopted the room while this one stalled)
+ *   retiring the room here, and adoption: a dead or stopping owner's rooms are claimed by a
+ *   survivor, restored there, and the members connected elsewhere move with them (a dead
+ *   owner's own connections come back by resuming, and find the room where it lives now).
  * Without REDIS_URL none of this exists and nothing of it is on the hot path.
  */
 import type { RoomCloseCode } from "../protocol/mod.ts";
+import { convertRecordTimes, parseRoomRecord } from "../rooms/room_record.ts";
+import { RedisRoomStore } from "../store/redis_store.ts";
 import type { TimerId } from "../rooms/clock.ts";
 import type { Member } from "../rooms/member.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
@@ -21,7 +28,7 @@ import type {
   InstanceLinkLog,
   InstanceLinkOptions,
 } from "../server/instance_link.ts";
-import { HEARTBEATS_PER_LEASE } from "./constants.ts";
+import { HEARTBEATS_PER_LEASE, REDIS_PREFIX } from "./constants.ts";
 import {
   DirectoryMirror,
   KEYS,
@@ -29,10 +36,16 @@ import {
   parseRecord,
   recordOf,
 } from "./directory.ts";
-import { MemberSide } from "./member_side.ts";
+import { MemberSide, type PendingResume } from "./member_side.ts";
 import { OwnerSide } from "./owner_side.ts";
 import { PeerClocks } from "./peer_clocks.ts";
-import { type MemberRef, parsePeer, PeerMessageSchema, type WireCommand } from "./peer_messages.ts";
+import {
+  type DirectoryRecord,
+  type MemberRef,
+  parsePeer,
+  PeerMessageSchema,
+  type WireCommand,
+} from "./peer_messages.ts";
 import { RedisLink } from "./redis_link.ts";
 import { RemoteRoom, type RemoteRoomLink } from "./remote_room.ts";
 
@@ -47,6 +60,8 @@ export function createCluster(options: ClusterOptions): Cluster {
 export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   readonly self: string;
   readonly clocks = new PeerClocks();
+  /** Where the rooms are kept (null: rooms are not kept, and close with their owner). */
+  readonly store: RedisRoomStore | null;
   readonly #options: ClusterOptions;
   readonly #registry: RoomRegistry;
   readonly #mirror: DirectoryMirror;
@@ -61,6 +76,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   #upSince: number | null = null;
   #everUp = false;
   #beats = 0;
+  /** Gone peers whose connections in our rooms were set away (they linger until adopted). */
+  readonly #goneHandled = new Set<string>();
   #heartbeat: TimerId | null = null;
   #closed = false;
   readonly #registered = Promise.withResolvers<void>();
@@ -85,6 +102,15 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       message: (channel, text) => this.#onMessage(channel, text),
       problem: (error) => options.log.warn("redis problem", { error }),
     });
+    this.store = options.keepRooms
+      ? new RedisRoomStore({
+        redis: this.#link.commands,
+        self: this.self,
+        leaseMs: options.leaseMs,
+        prefix: REDIS_PREFIX,
+        lost: (roomId) => this.#lost(roomId),
+      })
+      : null;
     options.registry.federate(this);
     this.#scheduleHeartbeat();
   }
@@ -170,6 +196,10 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     failed?: () => void,
   ): boolean {
     const message = { t: "cmd", from: this.self, room: roomId, member, cmd };
+    if (cmd.kind === "resume" && this.store) {
+      // Its owner may have died a moment ago: if the room moves, the resume follows it.
+      this.#member.resumeSent({ room: roomId, member, cmd, at: this.now() });
+    }
     return this.#link.publish(KEYS.inbox(owner), JSON.stringify(message), failed);
   }
 
@@ -177,7 +207,11 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#member.defer({ owner, room, member, cmd });
   }
 
-  /** Closes our side: our rooms are already closed (registry.shutdown); the lease goes. */
+  /**
+   * Closes our side. Rooms not kept are closed already (registry.shutdown) and the lease goes.
+   * Kept rooms (saved by now) are let go instead: the others claim them at once, and our
+   * session index stays for the resumes on their way, until the rooms' new owners move it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#flushDirectory();
@@ -187,10 +221,21 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     if (this.#heartbeat !== null) this.#options.clock.clearTimer(this.#heartbeat);
     if (this.#link.up) {
       const redis = this.#link.commands;
-      await Promise.allSettled([
-        redis.del(KEYS.lease(this.self), KEYS.sessions(this.self)),
-        redis.srem(KEYS.instances, this.self),
-      ]);
+      const store = this.store;
+      if (store) {
+        const rooms = [...this.#registry.rooms()].map((room) => room.id);
+        await Promise.allSettled(rooms.map((id) => store.release(id)));
+        this.#link.publish(
+          KEYS.directoryChannel,
+          JSON.stringify({ t: "released", owner: this.self, rooms }),
+        );
+        await redis.del(KEYS.lease(this.self)).catch(() => {});
+      } else {
+        await Promise.allSettled([
+          redis.del(KEYS.lease(this.self), KEYS.sessions(this.self)),
+          redis.srem(KEYS.instances, this.self),
+        ]);
+      }
     }
     await this.#link.close();
   }
@@ -214,6 +259,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         }
       }
       await this.#reloadDirectory(false);
+      // Rooms let go by an owner that stopped cleanly are taken at once (a one-instance
+      // restart gets its rooms back); those whose lease ran out wait until we are settled.
+      if (this.store) await this.#adoptFree(false);
     } catch (error) {
       this.#options.log.warn("redis registration failed", { error: String(error) });
     }
@@ -275,6 +323,11 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     if (!this.#link.up || this.#closed) return;
     try {
       await this.#renewLease();
+      const store = this.store;
+      if (store) {
+        // Each room's lease with the instance's; a refusal retires the room here (#lost).
+        await Promise.all([...this.#registry.rooms()].map((room) => store.renew(room.id)));
+      }
       const redis = this.#link.commands;
       const peers = (await redis.smembers(KEYS.instances)).filter((id) => id !== this.self);
       const leases = await Promise.all(peers.map((peer) => redis.exists(KEYS.lease(peer))));
@@ -291,8 +344,13 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       if (!settled) return;
       const dead = peers.filter((peer) => !live.has(peer));
       for (const peer of dead) await this.#instanceGone(peer);
-      if (++this.#beats % HEARTBEATS_PER_LEASE === 0) await this.#reloadDirectory(true);
+      if (++this.#beats % HEARTBEATS_PER_LEASE === 0) {
+        await this.#reloadDirectory(true);
+        // Kept rooms nobody holds (their owner died without being noticed, say): adopted.
+        if (this.store) await this.#adoptFree(true);
+      }
       this.#member.expireDeferred(2 * this.#options.leaseMs);
+      this.#member.expireResumes(2 * this.#options.leaseMs);
     } catch (error) {
       this.#options.log.debug("heartbeat failed", { error: String(error) });
     }
@@ -303,15 +361,157 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
    * connections in them; its connections in our rooms are away (and leave when their grace ends).
    */
   async #instanceGone(peer: string): Promise<void> {
-    this.#options.log.warn("instance gone", { instance: peer });
     const redis = this.#link.commands;
-    await Promise.all([redis.srem(KEYS.instances, peer), redis.del(KEYS.sessions(peer))]);
-    for (const roomId of this.#mirror.ownedBy(peer)) {
-      await redis.hdel(KEYS.rooms, roomId);
-      this.#remoteRoomGone(roomId, "owner_gone");
+    if (!this.#goneHandled.has(peer)) {
+      this.#options.log.warn("instance gone", { instance: peer });
+      this.#goneHandled.add(peer);
+      this.#owner.instanceGone(peer);
     }
-    this.#owner.instanceGone(peer);
+    const rooms = this.#mirror.ownedBy(peer);
+    if (this.store) {
+      // Its rooms live on: each is claimed by the first survivor to try (a room whose lease
+      // has not quite run out yet is tried again at the next heartbeat).
+      await this.#adopt(rooms, peer);
+      const left = this.#mirror.ownedBy(peer);
+      if (left.length > 0) return;
+    } else {
+      for (const roomId of rooms) {
+        await redis.hdel(KEYS.rooms, roomId);
+        this.#remoteRoomGone(roomId, "owner_gone");
+      }
+    }
+    await Promise.all([redis.srem(KEYS.instances, peer), redis.del(KEYS.sessions(peer))]);
+    this.#goneHandled.delete(peer);
     this.clocks.forget(peer);
+  }
+
+  // ---- kept rooms: adoption, and letting go of a room another instance took ----
+
+  /** Kept rooms nobody holds, adopted here (`expiredToo`: also those whose lease ran out). */
+  async #adoptFree(expiredToo: boolean): Promise<void> {
+    const store = this.store!;
+    const settled = this.#upSince !== null && this.now() - this.#upSince >= this.#options.leaseMs;
+    const free = (await store.freeRooms()).filter((room) =>
+      !this.#registry.get(room.id) && (room.released || (expiredToo && settled))
+    );
+    await this.#adopt(free.map((room) => room.id));
+  }
+
+  /**
+   * Claims each of `roomIds` and, for each claim won, restores the room here (its times moved
+   * into our clock from its last owner's). A room another instance won is left to it; a room
+   * nothing was kept of is gone (as when rooms are not kept).
+   */
+  async #adopt(roomIds: readonly string[], deadOwner?: string): Promise<void> {
+    const store = this.store!;
+    for (const roomId of roomIds) {
+      if (this.#registry.get(roomId) || this.#closed) continue;
+      const outcome = await store.claim(roomId).catch(() => null);
+      if (!outcome || outcome.kind === "held") continue;
+      const previous = this.#mirror.get(roomId)?.record.owner ?? deadOwner;
+      if (outcome.kind === "missing") {
+        if (previous !== undefined && previous !== this.self) {
+          await this.#link.commands.hdel(KEYS.rooms, roomId).catch(() => {});
+          this.#remoteRoomGone(roomId, "owner_gone");
+        }
+        continue;
+      }
+      await this.#restoreAdopted(roomId, outcome.record, previous);
+    }
+  }
+
+  async #restoreAdopted(roomId: string, raw: unknown, previous: string | undefined): Promise<void> {
+    const parsed = parseRoomRecord(raw);
+    const correction = previous === undefined ? 0 : this.clocks.correction(previous);
+    const room = parsed.ok
+      ? this.#registry.restore(convertRecordTimes(parsed.record, (t) => t - correction))
+      : null;
+    if (!room) {
+      this.#options.log.warn("a kept room could not be adopted", {
+        room: roomId,
+        why: parsed.ok ? "refused" : parsed.why,
+      });
+      await this.store!.release(roomId).catch(() => {});
+      return;
+    }
+    const redis = this.#link.commands;
+    const members = room.snapshot().memberIds;
+    // Its sessions are found here before anyone hears where the room is now.
+    await Promise.all(
+      members.map((id) => redis.hset(KEYS.sessions(this.self), id, roomId)),
+    ).catch(() => {});
+    if (previous !== undefined && previous !== this.self && members.length > 0) {
+      await redis.hdel(KEYS.sessions(previous), ...members).catch(() => {});
+    }
+    this.#mirror.delete(roomId);
+    this.#dirtyRooms.set(roomId, room);
+    this.#flushDirectory();
+    this.#options.log.info("room adopted", {
+      room: roomId,
+      from: previous,
+      members: members.length,
+    });
+    // Our connections in it were members of a room elsewhere: they are members here now.
+    const moving = this.#member.membersIn(roomId);
+    const resumes = this.#member.pendingResumes(roomId);
+    this.#member.roomAdopted(roomId);
+    for (const { id, lastSeq } of moving) {
+      const connection = this.#registry.listener(id);
+      if (connection) {
+        room.post({ kind: "resume", memberId: id, connection, lastSeq, resumeToken: null });
+      }
+    }
+    for (const pending of resumes) this.#resumeHere(room.id, pending);
+  }
+
+  /** A resume that was on its way to the room's dead owner, accepted (or not) here. */
+  #resumeHere(roomId: string, pending: PendingResume): void {
+    const connection = this.#registry.listener(pending.member.id);
+    if (!connection) return;
+    this.#registry.get(roomId)?.post({
+      kind: "resume",
+      memberId: pending.cmd.sessionId,
+      connection,
+      lastSeq: pending.cmd.lastSeq,
+      resumeToken: pending.cmd.resumeToken,
+    });
+  }
+
+  /**
+   * A room of ours moved to `owner` (its new owner adopted it): our connections in it, and the
+   * resumes that were on their way to its old owner, go to the new one.
+   */
+  #moved(roomId: string, owner: string): void {
+    this.#options.log.info("room moved", { room: roomId, owner });
+    for (const { id, lastSeq } of this.#member.membersIn(roomId)) {
+      const connection = this.#registry.listener(id);
+      const member = { id, name: connection?.name ?? "", rtt: connection?.rttMs ?? null };
+      this.sendCommand(owner, roomId, member, {
+        kind: "resume",
+        sessionId: id,
+        lastSeq,
+        resumeToken: null,
+      });
+    }
+    for (const pending of this.#member.pendingResumes(roomId)) {
+      this.sendCommand(owner, roomId, pending.member, pending.cmd);
+    }
+  }
+
+  /**
+   * Our write to a room was refused: another instance adopted it while we had stalled (a long
+   * pause, cut off from Redis). It stops here without a word; our connections in it are asked
+   * to reconnect and resume, which finds the room where it lives now.
+   */
+  #lost(roomId: string): void {
+    const room = this.#registry.get(roomId);
+    if (!room || room.closed) return;
+    this.#options.log.warn("room owned by another instance now: let go", { room: roomId });
+    const members = room.snapshot().memberIds;
+    const connections = this.#registry.retire(roomId);
+    this.#owner.forgetMembers(members);
+    this.#dirtyRooms.delete(roomId);
+    for (const connection of connections) connection.reconnect?.();
   }
 
   /**
@@ -325,17 +525,28 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       const record = parseRecord(text);
       if (!record) continue;
       if (record.owner === this.self) {
-        // One of ours that closed while Redis was away: the others must forget it too.
-        if (!this.#registry.get(record.summary.id)) this.roomClosed(record.summary.id);
+        // One of ours that closed while Redis was away: the others must forget it too. (A
+        // kept room is a candidate for adoption instead, like any other free one.)
+        if (!this.#registry.get(record.summary.id) && !this.store) {
+          this.roomClosed(record.summary.id);
+        }
         continue;
       }
       seen.add(record.summary.id);
-      if (this.#mirror.set(record)) this.#registry.showRemote(record.summary, !record.unlisted);
+      this.#mirrorRecord(record);
     }
     if (!prune) return;
     for (const roomId of this.#mirror.ids()) {
       if (!seen.has(roomId)) this.#remoteRoomGone(roomId, "owner_gone");
     }
+  }
+
+  /** Another instance's room, as the directory says it is now (adopted: see #moved). */
+  #mirrorRecord(record: DirectoryRecord): void {
+    const change = this.#mirror.set(record);
+    if (!change) return;
+    this.#registry.showRemote(record.summary, !record.unlisted);
+    if (change === "moved") this.#moved(record.summary.id, record.owner);
   }
 
   /** A remote room is gone without its owner telling our members: we tell them. */
@@ -358,16 +569,23 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#directoryFlushScheduled = false;
     if (!this.#link.up) return; // written again in full when Redis returns
     const redis = this.#link.commands;
+    const store = this.store;
     for (const [roomId, room] of this.#dirtyRooms) {
+      // Announced at once (the room's last frames follow); a stale owner's announcement
+      // carries an older epoch than the new owner's, and the others ignore it.
+      const epoch = store?.epochOf(roomId) ?? 0;
       if (room && !room.closed) {
-        const record = recordOf(room, this.self);
-        redis.hset(KEYS.rooms, roomId, JSON.stringify(record)).catch(() => {});
+        const record = recordOf(room, this.self, epoch);
+        const text = JSON.stringify(record);
+        if (store) store.writeDirectory(KEYS.rooms, roomId, text).catch(() => {});
+        else redis.hset(KEYS.rooms, roomId, text).catch(() => {});
         this.#link.publish(KEYS.directoryChannel, JSON.stringify({ t: "room", record }));
       } else {
-        redis.hdel(KEYS.rooms, roomId).catch(() => {});
+        if (store) store.writeDirectory(KEYS.rooms, roomId, null).catch(() => {});
+        else redis.hdel(KEYS.rooms, roomId).catch(() => {});
         this.#link.publish(
           KEYS.directoryChannel,
-          JSON.stringify({ t: "room_gone", room: roomId, owner: this.self }),
+          JSON.stringify({ t: "room_gone", room: roomId, owner: this.self, epoch }),
         );
       }
     }
@@ -407,17 +625,19 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   #onDirectory(text: string): void {
     const message = parseDirectoryMessage(text);
     if (!message) return;
-    if (message.t === "room") {
-      if (this.#mirror.set(message.record)) {
-        this.#registry.showRemote(message.record.summary, !message.record.unlisted);
-      }
-      return;
-    }
+    if (message.t === "room") return this.#mirrorRecord(message.record);
     if (message.t === "instance_up") {
       if (message.owner !== this.self) this.#resync(message.owner);
       return;
     }
-    if (message.owner !== this.self && this.#mirror.delete(message.room, message.owner)) {
+    if (message.t === "released") {
+      // A clean stop: its rooms are taken over now, not a lease later.
+      if (message.owner !== this.self && this.store) void this.#adopt(message.rooms, message.owner);
+      return;
+    }
+    if (
+      message.owner !== this.self && this.#mirror.delete(message.room, message.owner, message.epoch)
+    ) {
       this.#registry.hideRemote(message.room);
     }
   }

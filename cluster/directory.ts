@@ -33,11 +33,12 @@ export interface RemoteEntry {
   readonly password: PasswordHash | null;
 }
 
-/** Our room's directory record. */
-export function recordOf(room: Room, owner: string): DirectoryRecord {
+/** Our room's directory record (`epoch`: the room's in the store; 0 when rooms are not kept). */
+export function recordOf(room: Room, owner: string, epoch = 0): DirectoryRecord {
   const password = room.password;
   return {
     owner,
+    epoch,
     hostId: room.hostId,
     maxMembers: room.maxMembers,
     password: password ? encodeHash(password) : null,
@@ -68,22 +69,33 @@ export class DirectoryMirror {
   }
 
   /**
-   * Records a room of another instance. True when that changed what is known (false for one of
-   * ours, never mirrored, and for a record known already: a directory reload changes nothing).
+   * Records a room of another instance: "changed" when that changed what is known, "moved" when
+   * the room also has a new owner (it was adopted), null when nothing changed (one of ours,
+   * never mirrored; a record known already, as on a directory reload; or a stale owner's, with
+   * an epoch older than the one known).
    */
-  set(record: DirectoryRecord): boolean {
-    if (record.owner === this.#self) return false;
+  set(record: DirectoryRecord): "changed" | "moved" | null {
     const known = this.#entries.get(record.summary.id)?.record;
-    if (known && JSON.stringify(known) === JSON.stringify(record)) return false;
+    if (known && record.epoch < known.epoch) return null;
+    if (record.owner === this.#self) {
+      // Ours now (we adopted it): no longer mirrored.
+      this.#entries.delete(record.summary.id);
+      return null;
+    }
+    if (known && JSON.stringify(known) === JSON.stringify(record)) return null;
     const hash = record.password;
     this.#entries.set(record.summary.id, { record, password: hash ? decodeHash(hash) : null });
-    return true;
+    return known && known.owner !== record.owner ? "moved" : "changed";
   }
 
-  /** Forgets a room; false when it was not mirrored (or is owned by someone else now). */
-  delete(roomId: string, owner?: string): boolean {
+  /**
+   * Forgets a room; false when it was not mirrored (or is owned by someone else now, or the
+   * removal is older than the record known).
+   */
+  delete(roomId: string, owner?: string, epoch = Infinity): boolean {
     const entry = this.#entries.get(roomId);
     if (!entry || (owner !== undefined && entry.record.owner !== owner)) return false;
+    if (epoch < entry.record.epoch) return false;
     return this.#entries.delete(roomId);
   }
 }

@@ -30,6 +30,14 @@ export interface Resync {
   readonly lastSeq: number | null;
 }
 
+/** A resume sent to a room's owner and not answered yet (it is sent again if the room moves). */
+export interface PendingResume {
+  readonly room: string;
+  readonly member: MemberRef;
+  readonly cmd: Extract<WireCommand, { kind: "resume" }>;
+  readonly at: number;
+}
+
 export class MemberSide {
   readonly #registry: RoomRegistry;
   readonly #clocks: PeerClocks;
@@ -44,6 +52,8 @@ export class MemberSide {
    * since after an outage either side may reconnect first; sent again each time one does.
    */
   readonly #deferred = new Map<string, Deferred>();
+  /** Resumes of our connections that their room's owner has not answered, by connection id. */
+  readonly #pendingResumes = new Map<string, PendingResume>();
 
   constructor(registry: RoomRegistry, clocks: PeerClocks, now: () => number) {
     this.#registry = registry;
@@ -79,6 +89,47 @@ export class MemberSide {
     const now = this.#now();
     for (const [id, d] of this.#deferred) {
       if (now - (d.at ?? now) > maxAgeMs) this.#deferred.delete(id);
+    }
+  }
+
+  /** A resume went to an owner: kept until it answers (an owner that died never will). */
+  resumeSent(pending: PendingResume): void {
+    this.#pendingResumes.set(pending.member.id, pending);
+  }
+
+  /** The unanswered resumes into `roomId` (its owner died; the room has a new one). */
+  pendingResumes(roomId: string): PendingResume[] {
+    return [...this.#pendingResumes.values()].filter((pending) => pending.room === roomId);
+  }
+
+  /** Drops unanswered resumes older than `maxAgeMs` (their clients gave up long ago). */
+  expireResumes(maxAgeMs: number): void {
+    const now = this.#now();
+    for (const [id, pending] of this.#pendingResumes) {
+      if (now - pending.at > maxAgeMs) this.#pendingResumes.delete(id);
+    }
+  }
+
+  /** Our connections in `roomId` (owned elsewhere), with the last room message each was given. */
+  membersIn(roomId: string): { id: string; lastSeq: number | null }[] {
+    return [...this.#inRemote.get(roomId) ?? []].map((id) => ({
+      id,
+      lastSeq: this.#lastSeq.get(id) ?? null,
+    }));
+  }
+
+  /**
+   * `roomId` is ours now (adopted): our connections in it are members of a room here, no longer
+   * of one elsewhere (the registry already counts them in it).
+   */
+  roomAdopted(roomId: string): void {
+    for (const id of this.#inRemote.get(roomId) ?? []) {
+      this.#lastSeq.delete(id);
+      this.#deferred.delete(id);
+    }
+    this.#inRemote.delete(roomId);
+    for (const [id, pending] of this.#pendingResumes) {
+      if (pending.room === roomId) this.#pendingResumes.delete(id);
     }
   }
 
@@ -121,6 +172,8 @@ export class MemberSide {
         // An error (a refused join, say) reaches anyone; room messages only the room's members.
         const members = room === null || item.f.type === "error" ? null : this.#inRemote.get(room);
         for (const id of item.to) {
+          // An answer (a refusal, or the frames of an accepted resume) ends a wait.
+          this.#pendingResumes.delete(id);
           if (members !== null && !members?.has(id)) {
             strays(room!, id);
             continue;
@@ -131,6 +184,7 @@ export class MemberSide {
       } else if (item.ev === "adopt") {
         // The session is back on a connection of ours: what its old one left undone is moot.
         this.#deferred.delete(item.as);
+        this.#pendingResumes.delete(item.member);
         // Our connection `member` resumed session `as` on its owner: it is that session now.
         const connection = this.#registry.listener(item.member);
         if (connection) this.#registry.adoptSession(connection, item.as);

@@ -90,6 +90,11 @@ export class OwnerSide {
     room.post(fromWire(cmd, this.#memberFor(from, ref), toLocal));
   }
 
+  /** A room of these members stopped here (another instance owns it now): not ours any more. */
+  forgetMembers(memberIds: readonly string[]): void {
+    for (const id of memberIds) this.#members.delete(id);
+  }
+
   /**
    * `instance` is gone: its connections in our rooms are away, as if their sockets had dropped
    * (they leave when their grace ends, or come back by resuming on another instance).

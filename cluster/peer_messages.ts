@@ -7,7 +7,8 @@
  * - `out`: the owner's output for members connected to the receiver, in order: frames (each
  *   encoded once, with the ids to deliver it to) and membership events.
  * - `clock_ping` / `clock_pong`: round trips that measure the clock offset between instances.
- * - `room` / `room_gone` (directory channel): an owner announces its rooms.
+ * - `room` / `room_gone` (directory channel): an owner announces its rooms; `released`: a
+ *   stopping owner let its kept rooms go, for the others to adopt.
  */
 import { z } from "zod";
 import { type PasswordHashData, PasswordHashDataSchema } from "../rooms/password_codec.ts";
@@ -58,12 +59,15 @@ export const WireCommandSchema = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("chat"), text: z.string().max(10_000) }),
   z.object({ kind: z.literal("away") }),
-  /** The member (a fresh connection) takes over session `sessionId`. */
+  /**
+   * The member (a fresh connection) takes over session `sessionId`; with no token, the same
+   * connection moves with its room to the room's new owner (rooms/room_types.ts, `resume`).
+   */
   z.object({
     kind: z.literal("resume"),
     sessionId: id,
     lastSeq: z.number().int().nullable(),
-    resumeToken: z.string().max(2_000),
+    resumeToken: z.string().max(2_000).nullable(),
   }),
   /** The member's instance lost messages (Redis was away): send what it missed after lastSeq. */
   z.object({ kind: z.literal("resync"), lastSeq: z.number().int().nullable() }),
@@ -120,12 +124,24 @@ export const DirectoryRecordSchema = z.object({
   /** In no room list (joined by its id); absent from an instance that predates it: listed. */
   unlisted: z.boolean().default(false),
   summary: RoomSummarySchema,
+  /**
+   * The room's epoch in the store (rooms kept in Redis): it rises as the room changes hands, and
+   * an entry older than the one known is a stale owner's (absent: rooms not kept, 0).
+   */
+  epoch: z.number().int().min(0).default(0),
 });
 export type DirectoryRecord = z.infer<typeof DirectoryRecordSchema>;
 
 export const DirectoryMessageSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("room"), record: DirectoryRecordSchema }),
-  z.object({ t: z.literal("room_gone"), room: id, owner: id }),
+  z.object({
+    t: z.literal("room_gone"),
+    room: id,
+    owner: id,
+    epoch: z.number().int().min(0).default(0),
+  }),
+  /** `owner` stops and let its kept rooms go: the others claim them now, not after the lease. */
+  z.object({ t: z.literal("released"), owner: id, rooms: z.array(id).max(100_000) }),
   /** `owner` (re)connected to Redis: what others have in its rooms resyncs. */
   z.object({ t: z.literal("instance_up"), owner: id }),
 ]);

@@ -76,6 +76,7 @@ export function toWire(command: RoomCommand): { member: MemberRef; cmd: WireComm
       return on(command.from, { kind: "media", op: command.op });
     case "open":
     case "close":
+    case "retire":
     case "ready_wait_expired":
     case "grace_expired":
     case "queue_end_wait_expired":

@@ -16,4 +16,9 @@ export interface Member {
    * member. Connections have it; a member only a room knows of (restored, away) need not.
    */
   adoptId?(id: string): void;
+  /**
+   * Asks the client to connect again at once and resume (its room moved to another instance
+   * while this one had stalled): a connection closes with 1012. Others need not.
+   */
+  reconnect?(): void;
 }

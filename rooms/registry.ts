@@ -116,6 +116,14 @@ export class RoomRegistry {
         events.roomClosed?.(roomId, code);
         this.#listChanged();
       },
+      retired: (roomId, memberIds) => {
+        this.#rooms.delete(roomId);
+        this.#listing.remove(roomId);
+        for (const memberId of memberIds) {
+          if (this.#memberRooms.get(memberId) === roomId) this.#memberRooms.delete(memberId);
+        }
+        this.#listChanged();
+      },
       stateUpdateJudged: events.stateUpdateJudged,
       fault: events.fault,
       changed: events.roomChanged,
@@ -267,6 +275,21 @@ export class RoomRegistry {
     for (const member of away.members) this.#memberRooms.set(member.id, room.id);
     this.#listChanged();
     return room;
+  }
+
+  /**
+   * One of our rooms is owned by another instance now (rooms kept in Redis; this one's writes
+   * were refused): it stops here without a word and is forgotten. Returns our connections that
+   * were in it (the caller sends them on to the new owner).
+   */
+  retire(roomId: string): Member[] {
+    const room = this.#rooms.get(roomId);
+    if (!room) return [];
+    const connections = room.snapshot().memberIds
+      .map((id) => this.#listeners.get(id))
+      .filter((listener): listener is Member => listener !== undefined);
+    room.post({ kind: "retire" });
+    return connections;
   }
 
   /**

@@ -217,6 +217,7 @@ export const ROOM_COMMAND_HANDLERS: RoomCommandHandlers = {
   ready_wait_expired: (core, command) =>
     core.act(core.playback.readyWaitExpired(core.now(), command.playId)),
   close: (core, command) => core.close(command.code, null),
+  retire: (core) => core.retire(),
   away: (core, command) => onAway(core, command.memberId),
   grace_expired: (core, command) => onGraceExpired(core, command.memberId, command.awaySince),
   resume: onResume,

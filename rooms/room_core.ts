@@ -344,6 +344,18 @@ export class RoomCore {
     return true;
   }
 
+  /**
+   * Stops the room here without closing it (another instance owns it now): its timers stop and
+   * nothing is said; the observer hears `retired`, not `closed`, so nothing is removed.
+   */
+  retire(): void {
+    this.timers.clearAll();
+    this.closed = true;
+    this.options.observer.retired?.(this.id, this.members.ids());
+    this.members.clear();
+    this.awaySince.clear();
+  }
+
   /** Closes the room: everyone but `exceptId` is told why; every timer is cleared. */
   close(code: RoomCloseCode, exceptId: string | null): void {
     this.act(this.playback.stop());

@@ -131,24 +131,28 @@ export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "
   if (!room.members.isAway(memberId)) return room.reply(connection, ERRORS.sessionInUse);
   // The connection is `memberId` from here on.
   const observer = room.options.observer;
-  if (observer.adopting) observer.adopting(room.id, connection, memberId);
-  else connection.adoptId?.(memberId);
+  if (connection.id !== memberId) {
+    if (observer.adopting) observer.adopting(room.id, connection, memberId);
+    else connection.adoptId?.(memberId);
+  }
   room.members.return(connection);
   room.awaySince.delete(memberId);
   room.timers.clear(graceTimer(memberId));
   room.options.observer.memberResumed?.(room.id, connection);
   const missed = command.lastSeq === null ? null : room.outbox.missedBy(memberId, command.lastSeq);
   const now = room.now();
-  room.send(
-    connection,
-    build.resumed(memberId, {
-      client_id: memberId,
-      resume_token: command.resumeToken,
-      room: room.id,
-      replayed: missed?.length ?? 0,
-      state_follows: missed === null,
-    }, now),
-  );
+  if (command.resumeToken !== null) {
+    room.send(
+      connection,
+      build.resumed(memberId, {
+        client_id: memberId,
+        resume_token: command.resumeToken,
+        room: room.id,
+        replayed: missed?.length ?? 0,
+        state_follows: missed === null,
+      }, now),
+    );
+  }
   catchUpOn(room, connection, missed);
   room.broadcast(build.participantsUpdate(room.id, memberId, room.membership(), now), memberId);
 }

@@ -104,3 +104,44 @@ export function parseRoomRecord(
   const first = result.error.issues[0];
   return { ok: false, why: `${first?.path.join(".") || "record"}: ${first?.message ?? "invalid"}` };
 }
+
+/**
+ * The same record in another clock: every time in it (server ms) passed through `convert`.
+ * A room adopted by another instance goes on in that instance's clock, which may differ from
+ * the one it was saved in by the offset the instances measured between them.
+ */
+export function convertRecordTimes(
+  record: RoomRecord,
+  convert: (t: number) => number,
+): RoomRecord {
+  const at = (t: number | null) => (t === null ? null : convert(t));
+  const { playback } = record;
+  const timeline = playback.playback;
+  return {
+    ...record,
+    members: record.members.map((member) => ({ ...member, awaySince: at(member.awaySince) })),
+    playback: {
+      ...playback,
+      playback: {
+        ...timeline,
+        anchorTs: at(timeline.anchorTs),
+        rateSwitch: timeline.rateSwitch
+          ? { ...timeline.rateSwitch, atTs: convert(timeline.rateSwitch.atTs) }
+          : timeline.rateSwitch,
+      },
+      pendingPlay: playback.pendingPlay
+        ? { ...playback.pendingPlay, anchorTs: at(playback.pendingPlay.anchorTs) }
+        : null,
+      lastCommandTs: at(playback.lastCommandTs),
+      lastStateTs: at(playback.lastStateTs),
+      lastTargetTs: at(playback.lastTargetTs),
+    },
+    chat: record.chat.map((message) => ({ ...message, server_ts: convert(message.server_ts) })),
+    timers: {
+      ...record.timers,
+      readyWait: at(record.timers.readyWait),
+      queueEnd: at(record.timers.queueEnd),
+    },
+    savedAt: convert(record.savedAt),
+  };
+}

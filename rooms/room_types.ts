@@ -46,6 +46,12 @@ export type RoomCommand =
   /** The ready-wait timer of pending play `playId` fired. */
   | { readonly kind: "ready_wait_expired"; readonly playId: number }
   | { readonly kind: "close"; readonly code: RoomCloseCode }
+  /**
+   * Another instance owns the room now (rooms kept in Redis, this one was fenced off): it stops
+   * here without a word to anyone (its members go on with the new owner) and is not removed
+   * from the store, which is the new owner's.
+   */
+  | { readonly kind: "retire" }
   /** The member's connection dropped: it is away until it resumes or its grace runs out. */
   | { readonly kind: "away"; readonly memberId: string }
   /** The resume grace of `memberId` ran out (a stale firing does nothing). */
@@ -59,8 +65,12 @@ export type RoomCommand =
     readonly memberId: string;
     readonly connection: Member;
     readonly lastSeq: number | null;
-    /** A fresh resume token for the session, sent in `resumed`. */
-    readonly resumeToken: string;
+    /**
+     * A fresh resume token for the session, sent in `resumed`. Null: not a new connection but
+     * the same one, moving with its room to an instance that adopted it (rooms kept in Redis):
+     * it needs no token and no `resumed`, only the room's state afresh.
+     */
+    readonly resumeToken: string | null;
   }
   /**
    * `from`'s instance may have lost frames on the way (multi-instance, Redis was away): it gets
@@ -121,6 +131,8 @@ export interface RoomObserver {
   memberResumed?(roomId: string, member: Member): void;
   summaryChanged(summary: RoomSummary): void;
   closed(roomId: string, code: RoomCloseCode): void;
+  /** The room stopped here for another instance to own it (`retire`); these were its members. */
+  retired?(roomId: string, memberIds: readonly string[]): void;
   /** A state update the room dropped, and why (for metrics and debugging). */
   stateUpdateJudged?(roomId: string, verdict: StateUpdateVerdict): void;
   /** A command changed what a saved room keeps (rooms/room_record.ts): time to save it. */

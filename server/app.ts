@@ -40,6 +40,12 @@ export interface SessionServerOptions {
    */
   readonly cluster?: InstanceLinkFactory;
   /**
+   * With the cluster: rooms are kept in Redis and outlive their instance (a survivor adopts
+   * them; a restart finds them). main.ts turns it on with REDIS_URL; off, a room closes with
+   * its owner, as the in-process cluster tests expect.
+   */
+  readonly keepRooms?: boolean;
+  /**
    * Where rooms are kept across restarts (store/open_store.ts); default: memory only. With
    * `savedRooms` (what it kept) the rooms of before are open again, their members away.
    */
@@ -118,9 +124,6 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       fault: (roomId, command, error) => log.error("room fault", { room: roomId, command, error }),
     },
   });
-  const store = options.store ?? new MemoryOnlyStore();
-  const saver = new RoomSaver(store, (roomId) => registry.get(roomId), clock, log);
-  restoreRooms(registry, options.savedRooms ?? [], log);
   if (config.cluster.redisUrl && !options.cluster) {
     throw new Error("REDIS_URL is set: createSessionServer needs the cluster factory");
   }
@@ -132,8 +135,13 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       clock,
       registry,
       log,
+      keepRooms: options.keepRooms ?? false,
     })
     : null;
+  // Rooms kept in Redis are saved through the cluster's store (it knows their epochs).
+  const store = cluster?.store ?? options.store ?? new MemoryOnlyStore();
+  const saver = new RoomSaver(store, (roomId) => registry.get(roomId), clock, log);
+  restoreRooms(registry, options.savedRooms ?? [], log);
   const addresses = new AddressBook(clock, config.limits.roomCreationsPerMinute);
   const trustedProxies = TrustedProxies.fromList(config.trustedProxies);
   /** The warning about X-Forwarded-For from an untrusted peer is given once, not per request. */

@@ -195,6 +195,11 @@ export class Connection implements Session {
     this.#gone(code);
   }
 
+  /** Its room moved to another instance: the client comes back at once and resumes there. */
+  reconnect(): void {
+    this.close("serviceRestart");
+  }
+
   /** The socket closed (cleanly or not): the same steps as leave_room (protocol 3.4). */
   closed(code = 1005): void {
     this.#gone(code);

@@ -6,6 +6,7 @@
  */
 import type { Clock } from "../rooms/clock.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
+import type { RoomStore } from "../store/room_store.ts";
 
 /**
  * An instance renews its lease this often in its lease period; missing it that long means the
@@ -28,6 +29,11 @@ export interface InstanceLinkOptions {
   readonly clock: Clock;
   readonly registry: RoomRegistry;
   readonly log: InstanceLinkLog;
+  /**
+   * Rooms are kept in Redis (`store`): they outlive their owner, which a survivor adopts, and
+   * a restart. Off: a room closes with its owner (its members elsewhere are told).
+   */
+  readonly keepRooms?: boolean;
 }
 
 /** One measured clock offset to a peer instance. */
@@ -50,6 +56,8 @@ export interface InstanceLink {
   };
   /** Resolves once Redis is reachable and this instance is registered (tests, start-up). */
   ready(): Promise<void>;
+  /** Where rooms are kept when `keepRooms` (the server saves through it); else none. */
+  readonly store: RoomStore | null;
   /** Sends the last frames and directory removals, then closes the link. */
   close(): Promise<void>;
 }

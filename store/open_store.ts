@@ -1,7 +1,8 @@
 /**
- * The store a server starts with (DATA_DIR set: rooms in files; unset: in memory only), what
- * it kept from before, and the resume tokens' key: RESUME_SECRET, or with a store one kept in
- * it, so that resume tokens and invite links stay valid across a restart.
+ * The store a server starts with (DATA_DIR set: rooms in files; unset: in memory only; with
+ * REDIS_URL the cluster keeps rooms in Redis), what it kept from before, and the resume
+ * tokens' key: RESUME_SECRET, or one kept in the store (in Redis, shared by every instance),
+ * so that resume tokens and invite links stay valid across a restart.
  */
 import type { Config } from "../server/config.ts";
 import { FileStore } from "./file_store.ts";
@@ -18,7 +19,15 @@ export interface OpenedStore {
 }
 
 export async function openStore(config: Config): Promise<OpenedStore> {
-  if (!config.dataDir || config.cluster.redisUrl) {
+  const redisUrl = config.cluster.redisUrl;
+  if (redisUrl) {
+    // Rooms are kept in Redis by the cluster itself (store/redis_store.ts); the key is shared.
+    const { sharedSecret } = await import("./redis_secret.ts");
+    const resumeSecret = config.resume.secret ||
+      (await sharedSecret(redisUrl, "resume", randomSecret)) || "";
+    return { store: new MemoryOnlyStore(), savedRooms: [], unreadable: [], resumeSecret };
+  }
+  if (!config.dataDir) {
     return {
       store: new MemoryOnlyStore(),
       savedRooms: [],

@@ -377,7 +377,7 @@ Deno.test("a command lost on the way to its owner (Redis dropped in flight): its
   assert.deepEqual(deferred, ["m1:leave"]);
 });
 
-Deno.test("the directory mirror: ours never, a known record again is no change, a new owner's is", () => {
+Deno.test("the directory mirror: ours never, a known record again is no change, a new owner's is, a stale owner's is not", () => {
   const registry = new RoomRegistry({
     clock: new ManualClock(),
     timings: DEFAULT_TIMINGS,
@@ -391,11 +391,20 @@ Deno.test("the directory mirror: ours never, a known record again is no change, 
     startPosition: 0,
   })!;
   const mirror = new DirectoryMirror("B");
-  assert.equal(mirror.set(recordOf(room, "B")), false, "our own room");
-  assert.equal(mirror.set(recordOf(room, "A")), true);
-  assert.equal(mirror.set(recordOf(room, "A")), false, "reloaded, unchanged");
+  assert.equal(mirror.set(recordOf(room, "B")), null, "our own room");
+  assert.equal(mirror.set(recordOf(room, "A", 1)), "changed");
+  assert.equal(mirror.set(recordOf(room, "A", 1)), null, "reloaded, unchanged");
   assert.equal(mirror.delete(room.id, "C"), false, "not C's to remove");
   assert.deepEqual(mirror.ownedBy("A"), [room.id]);
+  // A adopted by C (kept rooms): the epoch rose; A's late announcements change nothing.
+  assert.equal(mirror.set(recordOf(room, "C", 2)), "moved");
+  assert.equal(mirror.set(recordOf(room, "A", 1)), null, "a stale owner's entry");
+  assert.equal(mirror.delete(room.id, "C", 1), false, "a stale removal");
+  assert.deepEqual(mirror.ownedBy("C"), [room.id]);
+  // Adopted by us: no longer mirrored.
+  assert.equal(mirror.set(recordOf(room, "B", 3)), null);
+  assert.equal(mirror.get(room.id), undefined);
+  assert.equal(mirror.set(recordOf(room, "A", 4)), "changed");
   assert.equal(mirror.delete(room.id, "A"), true);
 });
 
@@ -433,7 +442,7 @@ Deno.test("room options across instances: a host on another instance sets them; 
   world.registryB.showRemote(carried.summary, !carried.unlisted);
   assert.deepEqual(world.registryB.list(), []);
   const mirror = new DirectoryMirror("B");
-  assert.equal(mirror.set(carried), true);
+  assert.equal(mirror.set(carried), "changed");
   assert.deepEqual(mirror.get(room.id)!.password, hash);
   // A record from an instance that predates `unlisted` is listed.
   const { unlisted: _, ...old } = record;
