@@ -30,7 +30,7 @@ function instance(redis: Redis, self: string): Instance {
 }
 
 /** Three instances on one Redis, and a raw connection to play the clock. */
-async function world(url: string) {
+function world(url: string) {
   const connections = [new Redis(url), new Redis(url), new Redis(url), new Redis(url)];
   const [raw, ra, rb, rc] = connections;
   return {
@@ -55,7 +55,7 @@ Deno.test({
   ignore,
 }, async (t) => {
   await using redis = await sharedRedis();
-  await using w = await world(redis.url);
+  await using w = world(redis.url);
   const { a, b, c } = w;
 
   await t.step("a new room's first save is epoch 1; its lease is its owner's", async () => {
