@@ -259,6 +259,11 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         }
       }
       await this.#reloadDirectory(false);
+      // A Redis that restarted empty forgot our kept rooms: they are written again.
+      const store = this.store;
+      if (store) {
+        await Promise.all(rooms.map((room) => store.saveRoom(room.id, room.record())));
+      }
       // Rooms let go by an owner that stopped cleanly are taken at once (a one-instance
       // restart gets its rooms back); those whose lease ran out wait until we are settled.
       if (this.store) await this.#adoptFree(false);

@@ -30,7 +30,8 @@ export type ClaimOutcome =
   | { readonly kind: "missing" };
 
 // Each script takes the room's hash and lease keys first. An absent epoch is a room never saved
-// (a new one): its first write is epoch 1, and only while no one else holds its lease.
+// (a new one, epoch 1) or one a Redis without persistence forgot on its restart: written again
+// by its owner, and only while no one else holds its lease.
 const CLAIM = `
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= '' and holder ~= ARGV[1] then return {0, holder} end
@@ -46,7 +47,7 @@ local function mayWrite(self, epoch)
   local current = redis.call('HGET', KEYS[1], 'epoch')
   if current then return current == epoch end
   local holder = redis.call('GET', KEYS[2])
-  return epoch == '1' and (not holder or holder == self or holder == '')
+  return not holder or holder == self or holder == ''
 end`;
 
 const SAVE = `${MAY_WRITE}
