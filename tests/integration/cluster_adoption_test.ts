@@ -198,3 +198,69 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     }
   });
 }
+
+Deno.test({
+  name:
+    "an owner that stalled past its lease wakes after its room was adopted: fenced off, its host resumes where the room lives now",
+  ignore,
+}, async () => {
+  await using redis = await sharedRedis();
+  const instances = await Promise.all(
+    ["stall-a", "stall-b", "stall-c"].map((id) => startInstance(redis.url, id)),
+  );
+  const [a, b, c] = instances as [Instance, Instance, Instance];
+  const clients: TestClient[] = [];
+  try {
+    const { roomId, hana, ann, bo, cy } = await party(a, b, c);
+    clients.push(hana.client, ann.client, bo.client, cy.client);
+    const settle = LEASE_MS - (performance.now() - Math.max(...instances.map((i) => i.startedAt)));
+    if (settle > 0) await new Promise((resolve) => setTimeout(resolve, settle + 100));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the chat's save lands
+
+    // A stops dead (a long GC pause, a frozen VM) with its sockets open.
+    a.process.child.kill("SIGSTOP");
+    await Promise.all([bo, cy].map((p) => p.client.nextOf("room_state", () => true, "state")));
+    const adopters = adoptedBy(instances, roomId);
+    assert.equal(adopters.length, 1);
+    // A wakes up: its first heartbeat is refused, and it lets the room go without a word.
+    a.process.child.kill("SIGCONT");
+    const [hanaClose, annClose] = await Promise.all([
+      hana.client.closedEvent,
+      ann.client.closedEvent,
+    ]);
+    assert.deepEqual([hanaClose.code, annClose.code], [1012, 1012], "asked to come back now");
+    await until(
+      () =>
+        a.process.lines.some((line) => line.msg === "room owned by another instance now: let go"),
+      "A let the room go",
+    );
+    for (const p of [hana, ann, bo, cy]) {
+      assert.ok(!p.client.received.some((m) => m.type === "room_closed"), "no room_closed");
+    }
+    // Back through A itself: it finds the room where it lives now; the host is still the host.
+    const host = await resumeOn(a.wsUrl, hana);
+    clients.push(host.client);
+    assert.equal(host.resumed.payload.room, roomId);
+    assert.equal(host.state.payload.host_id, hana.id);
+    host.client.send("chat_message", { text: "I was frozen" }, roomId);
+    for (const p of [bo, cy]) {
+      await p.client.nextOf("chat_message", (m) => m.payload.text === "I was frozen", "chat");
+    }
+    // A never wrote over the new owner's record.
+    const dee = await person(c.wsUrl);
+    clients.push(dee.client);
+    dee.client.send("join_room", { user_name: "Dee" }, roomId);
+    await dee.client.next("room_state");
+    const history = await dee.client.next("chat_history");
+    assert.deepEqual(history.payload.messages.map((m) => m.text), [
+      "popcorn ready",
+      "I was frozen",
+    ]);
+  } finally {
+    try {
+      a.process.child.kill("SIGCONT");
+    } catch { /* gone */ }
+    for (const client of clients) await client.close().catch(() => {});
+    for (const instance of instances) await stop(instance);
+  }
+});
