@@ -27,7 +27,9 @@ RUN deno install --frozen && deno task build \
 FROM denoland/deno:debian-2.9.6
 WORKDIR /app
 # The code belongs to root and is read-only for the server, which runs as the image's
-# unprivileged "deno" user (DENO_DIR, the package cache, is deno's own).
+# unprivileged "deno" user (DENO_DIR, the package cache, is deno's own). The one folder it may
+# write is data/, its kept rooms (DATA_DIR): a volume there lets a party outlive the container.
+RUN mkdir -p data && chown deno:deno data
 USER deno
 
 # Installed from main.ts's module graph and the server's lock, frozen (deno.json): an install
@@ -49,13 +51,16 @@ COPY docker/healthcheck.sh ./docker/
 
 ENV PORT=3000 \
     HOST=0.0.0.0 \
-    LOG_LEVEL=info
+    LOG_LEVEL=info \
+    DATA_DIR=./data
 EXPOSE 3000
+VOLUME ["/app/data"]
 
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["bash", "docker/healthcheck.sh"]
 
 # The image's entrypoint (tini + deno) forwards SIGTERM; shutdown takes at most 3 s (main.ts),
-# well inside `docker stop`'s 10 s: clients get close code 1001 and reconnect.
-# --cached-only: nothing is fetched at run time; no --allow-write: nothing is written.
-CMD ["run", "--cached-only", "--no-prompt", "--allow-net", "--allow-env", "--allow-read=.", "main.ts"]
+# well inside `docker stop`'s 10 s: the rooms are saved, clients get close code 1012, and they
+# resume in the next container. --cached-only: nothing is fetched at run time; --allow-write
+# only for data/ (the kept rooms).
+CMD ["run", "--cached-only", "--no-prompt", "--allow-net", "--allow-env", "--allow-read=.", "--allow-write=data", "main.ts"]

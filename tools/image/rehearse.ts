@@ -3,11 +3,14 @@
  * Dockerfile is laid out in its own empty folder with exactly the files its COPY lines name
  * (the build context filtered by .dockerignore, or an earlier stage's folder for --from), its
  * RUN lines run there as written, each stage with a DENO_DIR of its own, so the runtime stage
- * has only what its own install fetched. Then the last stage's CMD starts the server with
- * `--deny-write` added, and the rehearsal checks /health, / (the built page), a WebSocket room
- * round trip, the HEALTHCHECK command, the runtime's npm packages (only those main.ts's graph
- * reaches: none that tests, benches or the page build use), and a SIGTERM with 100 open sockets (every one closed 1001,
- * exit 0, and how long it took).
+ * has only what its own install fetched (file ownership is not rehearsed: there are no image
+ * users here, and `chown` is a no-op). Then the last stage's CMD starts the server, with
+ * `--deny-write` added unless it may write its DATA_DIR and nothing else, and the rehearsal
+ * checks /health, / (the built page), a WebSocket room round trip, the HEALTHCHECK command, the
+ * runtime's npm packages (only those main.ts's graph reaches: none that tests, benches or the
+ * page build use), a SIGTERM with 100 open sockets (every one closed 1001, or 1012 when rooms
+ * are kept; exit 0; how long it took), and, with kept rooms, that the room is back after the
+ * restart and its host's resume token takes it back.
  *
  *   deno run -A tools/image/rehearse.ts [--keep]
  *
@@ -77,10 +80,13 @@ function networkEnv(): Record<string, string> {
   );
 }
 
-function stageEnv(laid: LaidStage): Record<string, string> {
+function stageEnv(
+  laid: LaidStage,
+  path = Deno.env.get("PATH") ?? "/usr/bin:/bin",
+): Record<string, string> {
   return {
     ...networkEnv(),
-    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    PATH: path,
     HOME: laid.root,
     NO_COLOR: "1",
     ...laid.stage.env,
@@ -129,16 +135,47 @@ async function layStage(stage: Stage, index: number, work: string, earlier: Laid
       );
     } else {
       console.log(`RUN ${step.command}`);
+      const path = `${await shims(work)}:${Deno.env.get("PATH") ?? "/usr/bin:/bin"}`;
       const status = await new Deno.Command("sh", {
         args: ["-c", step.command],
         cwd: laid.workdir,
-        env: stageEnv(laid),
+        env: stageEnv(laid, path),
         clearEnv: true,
       }).spawn().status;
       if (!status.success) fail(`RUN ${step.command}: exit ${status.code}`);
     }
   }
   return laid;
+}
+
+/** A folder of stand-ins for what cannot be rehearsed without the image's users (chown). */
+async function shims(work: string): Promise<string> {
+  const dir = join(work, "shims");
+  const chown = join(dir, "chown");
+  if (!(await exists(chown))) {
+    await Deno.mkdir(dir, { recursive: true });
+    await Deno.writeTextFile(chown, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  }
+  return dir;
+}
+
+/**
+ * The CMD's flags as the rehearsal runs them: a CMD that may write is refused unless the one
+ * place it may write is the image's DATA_DIR (its kept rooms); one that may not gets
+ * `--deny-write`, so a write anywhere fails the rehearsal.
+ */
+function runtimeArgs(laid: LaidStage, cmd: string[]): string[] {
+  const writes = cmd.filter((arg) => arg.startsWith("--allow-write") || arg === "-A");
+  if (writes.length === 0) return ["run", "--deny-write", ...cmd.slice(1)];
+  const dataDir = laid.stage.env.DATA_DIR;
+  const allowed = writes.map((arg) => arg.split("=")[1] ?? "");
+  const same = (a: string, b: string) => resolve(laid.workdir, a) === resolve(laid.workdir, b);
+  if (!dataDir || allowed.some((path) => !path || !same(path, dataDir))) {
+    fail(
+      `CMD may write ${allowed.join(", ") || "anywhere"}: only DATA_DIR (${dataDir}) is allowed`,
+    );
+  }
+  return cmd;
 }
 
 function freePort(): number {
@@ -157,7 +194,7 @@ interface Server {
 async function startRuntime(laid: LaidStage): Promise<Server> {
   const cmd = laid.stage.cmd ?? fail("the last stage has no CMD");
   if (cmd[0] !== "run") fail(`CMD must start with "run" (the image's entrypoint is deno): ${cmd}`);
-  const args = ["run", "--deny-write", ...cmd.slice(1)];
+  const args = runtimeArgs(laid, cmd);
   const port = freePort();
   console.log(`::: start: deno ${args.join(" ")} (PORT=${port})`);
   const child = new Deno.Command(Deno.execPath(), {
@@ -329,10 +366,29 @@ async function checkRuntimePackages(laid: LaidStage, graph: Graph): Promise<void
   }
 }
 
-async function checkShutdown(server: Server): Promise<void> {
+/** A room made just before the SIGTERM, for the next start to bring back (kept rooms). */
+interface KeptRoom {
+  readonly roomId: string;
+  readonly resumeToken: string;
+}
+
+async function checkShutdown(server: Server, laid: LaidStage): Promise<KeptRoom | null> {
+  const keeps = !!laid.stage.env.DATA_DIR;
+  const expected = keeps ? 1012 : 1001;
   const sockets = await Promise.all(
     Array.from({ length: OPEN_SOCKETS_AT_SHUTDOWN }, () => openSocket(server.base)),
   );
+  let kept: KeptRoom | null = null;
+  if (keeps) {
+    const host = sockets[0]!;
+    const hello = await nextOfType(host.messages, "client_hello");
+    host.socket.send(
+      JSON.stringify({ type: "create_room", payload: { name: "kept" }, ts: Date.now() }),
+    );
+    const state = await nextOfType(host.messages, "room_state");
+    const payload = hello.payload as { resume_token: string };
+    kept = { roomId: String(state.room), resumeToken: payload.resume_token };
+  }
   const started = performance.now();
   server.child.kill("SIGTERM");
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -349,13 +405,36 @@ async function checkShutdown(server: Server): Promise<void> {
     );
   }
   const codes = await Promise.all(sockets.map((s) => s.closed));
-  const notGoingAway = codes.filter((code) => code !== 1001).length;
+  const other = codes.filter((code) => code !== expected).length;
   if (status!.code !== 0) fail(`SIGTERM: exit ${status!.code}\n${server.output.join("\n")}`);
-  if (notGoingAway) fail(`SIGTERM: ${notGoingAway} of ${codes.length} sockets closed without 1001`);
+  if (other) fail(`SIGTERM: ${other} of ${codes.length} sockets closed without ${expected}`);
   console.log(
-    `SIGTERM with ${OPEN_SOCKETS_AT_SHUTDOWN} open sockets: every one closed 1001, exit 0 ` +
-      `in ${Math.round(elapsed)} ms`,
+    `SIGTERM with ${OPEN_SOCKETS_AT_SHUTDOWN} open sockets: every one closed ${expected}, ` +
+      `exit 0 in ${Math.round(elapsed)} ms`,
   );
+  return kept;
+}
+
+/** The next container on the same volume: the room is back, and its host's token takes it. */
+async function checkKeptRoom(server: Server, kept: KeptRoom): Promise<void> {
+  const client = await openSocket(server.base);
+  await nextOfType(client.messages, "client_hello");
+  client.socket.send(
+    JSON.stringify({ type: "resume", payload: { token: kept.resumeToken }, ts: Date.now() }),
+  );
+  const resumed = await nextOfType(client.messages, "resumed");
+  const payload = resumed.payload as { room?: string };
+  if (payload.room !== kept.roomId) {
+    fail(`after the restart the host resumed into ${payload.room}, not ${kept.roomId}`);
+  }
+  client.socket.close();
+  await client.closed;
+  console.log(`restart on the same data/: room ${kept.roomId} is back, its host resumed it`);
+}
+
+async function stopRuntime(server: Server): Promise<void> {
+  server.child.kill("SIGTERM");
+  await server.child.status;
 }
 
 async function rehearse(keep: boolean): Promise<void> {
@@ -374,8 +453,14 @@ async function rehearse(keep: boolean): Promise<void> {
     await checkRuntimePackages(runtime, graph);
     server = await startRuntime(runtime);
     await checkServing(server, runtime);
-    await checkShutdown(server);
+    const kept = await checkShutdown(server, runtime);
     server = undefined;
+    if (kept) {
+      server = await startRuntime(runtime);
+      await checkKeptRoom(server, kept);
+      await stopRuntime(server);
+      server = undefined;
+    }
     console.log("image rehearsal: ok");
   } finally {
     if (server) {
