@@ -41,6 +41,25 @@ async function startInstance(redisUrl: string, id: string): Promise<Instance> {
   return { process, wsUrl: `ws://127.0.0.1:${process.port}/ws`, startedAt: performance.now() };
 }
 
+/** Three instances on one Redis: `<prefix>-a`, `-b` and `-c`. */
+async function threeInstances(redisUrl: string, prefix: string) {
+  const [a, b, c] = await Promise.all(
+    ["a", "b", "c"].map((name) => startInstance(redisUrl, `${prefix}-${name}`)),
+  );
+  return [a!, b!, c!] as const;
+}
+
+/**
+ * Every instance settled (one declares a peer gone only after a whole lease of its own in
+ * touch with Redis), and the last command's save landed (a few ms after it).
+ */
+async function settled(instances: readonly Instance[]): Promise<void> {
+  const newest = Math.max(...instances.map((instance) => instance.startedAt));
+  const settle = LEASE_MS - (performance.now() - newest);
+  if (settle > 0) await new Promise((resolve) => setTimeout(resolve, settle + 100));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 /** Waits for a real process to get somewhere (its clock cannot be advanced). */
 async function until(done: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
   const deadline = performance.now() + ms;
@@ -74,7 +93,7 @@ async function person(url: string): Promise<Person> {
 }
 
 /** Hana hosts on A with Ann; Bo is on B, Cy on C; playing from 10 s; one chat message. */
-async function party(a: Instance, b: Instance, c: Instance) {
+async function startParty(a: Instance, b: Instance, c: Instance) {
   const hana = await person(a.wsUrl);
   hana.client.send("create_room", {
     name: "Movable",
@@ -96,6 +115,34 @@ async function party(a: Instance, b: Instance, c: Instance) {
   members.Bo!.client.send("chat_message", { text: "popcorn ready" }, roomId);
   await hana.client.next("chat_message");
   return { roomId, hana, ann: members.Ann!, bo: members.Bo!, cy: members.Cy! };
+}
+
+type Party = Awaited<ReturnType<typeof startParty>>;
+
+/**
+ * Three instances, the party on them, everyone settled; then `run`. Whatever `run` connects goes
+ * into `clients`; all of it is closed and every instance stopped (a frozen one too) at the end.
+ */
+async function withSettledParty(
+  prefix: string,
+  run: (world: {
+    instances: readonly [Instance, Instance, Instance];
+    clients: TestClient[];
+    party: Party;
+  }) => Promise<void>,
+): Promise<void> {
+  await using redis = await sharedRedis();
+  const instances = await threeInstances(redis.url, prefix);
+  const clients: TestClient[] = [];
+  try {
+    const party = await startParty(...instances);
+    clients.push(party.hana.client, party.ann.client, party.bo.client, party.cy.client);
+    await settled(instances);
+    await run({ instances, clients, party });
+  } finally {
+    for (const client of clients) await client.close().catch(() => {});
+    for (const instance of instances) await stop(instance); // SIGKILL ends a stopped one too
+  }
 }
 
 /** Resumes `who` on a new connection to `url`: its `resumed` and the room's state. */
@@ -121,22 +168,10 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       ? "the owner killed mid-party: the room lives on another instance, everyone back within the lease + 2 s"
       : "the owner stopped cleanly: a survivor takes its room at once, not a lease later",
     ignore,
-  }, async () => {
-    await using redis = await sharedRedis();
-    const instances = await Promise.all(
-      ["adopt-a", "adopt-b", "adopt-c"].map((id) => startInstance(redis.url, id)),
-    );
-    const [a, b, c] = instances as [Instance, Instance, Instance];
-    const clients: TestClient[] = [];
-    try {
-      const { roomId, hana, ann, bo, cy } = await party(a, b, c);
-      clients.push(hana.client, ann.client, bo.client, cy.client);
-      // Saved with its chat (a few ms after the command), and everyone settled (an instance
-      // declares a peer gone only after a whole lease of its own in touch with Redis).
-      const settle = LEASE_MS -
-        (performance.now() - Math.max(...instances.map((i) => i.startedAt)));
-      if (settle > 0) await new Promise((resolve) => setTimeout(resolve, settle + 100));
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the chat's save lands
+  }, () =>
+    withSettledParty("adopt", async ({ instances, clients, party }) => {
+      const [a, b, c] = instances;
+      const { roomId, hana, ann, bo, cy } = party;
 
       const killedAt = performance.now();
       a.process.child.kill(signal);
@@ -192,30 +227,17 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
       await dee.client.next("room_state");
       const history = await dee.client.next("chat_history");
       assert.deepEqual(history.payload.messages.map((m) => m.text), ["popcorn ready"]);
-    } finally {
-      for (const client of clients) await client.close().catch(() => {});
-      for (const instance of instances) await stop(instance);
-    }
-  });
+    }));
 }
 
 Deno.test({
   name:
     "an owner that stalled past its lease wakes after its room was adopted: fenced off, its host resumes where the room lives now",
   ignore,
-}, async () => {
-  await using redis = await sharedRedis();
-  const instances = await Promise.all(
-    ["stall-a", "stall-b", "stall-c"].map((id) => startInstance(redis.url, id)),
-  );
-  const [a, b, c] = instances as [Instance, Instance, Instance];
-  const clients: TestClient[] = [];
-  try {
-    const { roomId, hana, ann, bo, cy } = await party(a, b, c);
-    clients.push(hana.client, ann.client, bo.client, cy.client);
-    const settle = LEASE_MS - (performance.now() - Math.max(...instances.map((i) => i.startedAt)));
-    if (settle > 0) await new Promise((resolve) => setTimeout(resolve, settle + 100));
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the chat's save lands
+}, () =>
+  withSettledParty("stall", async ({ instances, clients, party }) => {
+    const [a, , c] = instances;
+    const { roomId, hana, ann, bo, cy } = party;
 
     // A stops dead (a long GC pause, a frozen VM) with its sockets open.
     a.process.child.kill("SIGSTOP");
@@ -256,11 +278,4 @@ Deno.test({
       "popcorn ready",
       "I was frozen",
     ]);
-  } finally {
-    try {
-      a.process.child.kill("SIGCONT");
-    } catch { /* gone */ }
-    for (const client of clients) await client.close().catch(() => {});
-    for (const instance of instances) await stop(instance);
-  }
-});
+  }));
