@@ -918,7 +918,7 @@ const JOIN_REFUSALS = new Set<string>(
     "password_required",
     "wrong_password",
     "invite_invalid",
-    "rate_limited",
+    "password_attempts",
   ] satisfies ErrorCode[],
 );
 

@@ -27,7 +27,7 @@ export const ERRORS = {
   roomFull: { code: "room_full", message: "Room is full" },
   serverFull: { code: "server_full", message: "Server is full" },
   roomCreationLimited: {
-    code: "rate_limited",
+    code: "room_creation_limited",
     message: "Too many rooms created; try again in a minute",
   },
   notHostPlayback: { code: "not_host", message: "Only the host can control playback" },
@@ -63,7 +63,7 @@ export const ERRORS = {
   passwordRequired: { code: "password_required", message: "This room needs a password" },
   wrongPassword: { code: "wrong_password", message: "Wrong password" },
   passwordAttempts: {
-    code: "rate_limited",
+    code: "password_attempts",
     message: "Too many wrong passwords; try again in a minute",
   },
   inviteInvalid: { code: "invite_invalid", message: "Invalid or expired invite" },
@@ -73,7 +73,7 @@ export const ERRORS = {
   noSuchQueueItem: { code: "no_such_item", message: "No such item in the queue" },
   /** A lock costs a password hash, like a locked room's creation: the same budget. */
   roomLocksLimited: {
-    code: "rate_limited",
+    code: "room_locks_limited",
     message: "Too many room password changes; try again in a minute",
   },
 } as const;

@@ -238,7 +238,7 @@ function askPassword(code: string, roomId: string): boolean {
     password_required: null,
     wrong_password: "That password is not right.",
     invite_invalid: "This invite link has expired or is not valid. Enter the password instead.",
-    rate_limited: "Too many wrong passwords. Wait a minute, then try again.",
+    password_attempts: "Too many wrong passwords. Wait a minute, then try again.",
   }[code];
   if (problem === undefined) return false;
   if (pendingInvite?.roomId === roomId) {

@@ -1,6 +1,6 @@
 /**
  * ROOM_CREATIONS_PER_MINUTE: a budget per client address, shared by its connections and kept
- * across reconnects. An over-budget create_room gets `rate_limited` and changes nothing.
+ * across reconnects. An over-budget create_room gets `room_creation_limited` and changes nothing.
  */
 import assert from "node:assert/strict";
 import { ERRORS } from "../../protocol/mod.ts";
@@ -36,7 +36,7 @@ Deno.test("room creation budget: per address, shared, kept across reconnects, re
     // The fourth: refused, nothing created or renamed, and the host keeps the room it hosts.
     const refused = await createRoom(host, "Mallory");
     assert.deepEqual(refused.type === "error" && refused.payload, {
-      code: "rate_limited",
+      code: "room_creation_limited",
       message: ERRORS.roomCreationLimited.message,
     });
     assert.equal(registry.roomCount, 1);
@@ -65,7 +65,7 @@ Deno.test("room creation budget: per address, shared, kept across reconnects, re
     clock.advance(1);
     assert.equal((await createRoom(back)).type, "room_state");
     assert.equal((await createRoom(sibling)).type, "error");
-    assert.equal(test.server.metrics.errorsSent.get("rate_limited"), 5);
+    assert.equal(test.server.metrics.errorsSent.get("room_creation_limited"), 5);
   } finally {
     await closeAll(test, [sibling, elsewhere, ...later]);
   }
