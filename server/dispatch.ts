@@ -6,52 +6,15 @@ import {
   build,
   type ClientMessage,
   encode,
-  type ErrorInfo,
   ERRORS,
   MAX_CLIENT_LOG_CHARS,
   type MediaItemInput,
   type MediaOp,
 } from "../protocol/mod.ts";
-import type { Clock } from "../rooms/clock.ts";
-import type { Member } from "../rooms/member.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
 import type { RoomCommand } from "../rooms/room.ts";
 import type { RoomHandle } from "../rooms/room_handle.ts";
-import type { Logger } from "./log.ts";
-import type { InviteTokens } from "./invites.ts";
-import type { ServerMetrics } from "./metrics.ts";
 import { createInvite, createRoom, joinRoom, listRooms, setRoomOptions } from "./room_access.ts";
-import type { ResumeTokens } from "./resume_tokens.ts";
-
-/** The sender as dispatch sees it: a member that can be renamed and answered. */
-export interface Session extends Member {
-  /** With auth off, `user_name` in a payload names the user; with auth on it never does. */
-  adoptUserName(raw: string | null | undefined): void;
-  sendError(error: ErrorInfo, room?: string | null): void;
-  /** Takes one room creation from the sender's budget; false when it is spent. */
-  allowRoomCreation(): boolean;
-  /** The authenticated user (auth on), or null. */
-  readonly userId: string | null;
-  /** The session continues under `id` (a resume was accepted). */
-  adoptId(id: string): void;
-  /** The client's own measured round trip, from its pings. */
-  noteRtt(rttMs: number | null): void;
-  /** Whether the client's address may try a room password now. */
-  mayTryPassword(): boolean;
-  /** A wrong password: one less guess for the client's address. */
-  wrongPassword(): void;
-}
-
-export interface DispatchContext {
-  readonly clock: Clock;
-  readonly registry: RoomRegistry;
-  readonly log: Logger;
-  readonly metrics: ServerMetrics;
-  readonly resumeTokens: ResumeTokens;
-  /** Null when auth is off. */
-  readonly authenticator: unknown;
-  readonly invites: InviteTokens;
-}
+import type { DispatchContext, Session } from "./session.ts";
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 

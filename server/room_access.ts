@@ -5,7 +5,7 @@
  * Password checks are slow on purpose, so wrong guesses are budgeted per client address.
  */
 import { build, type ClientMessage, encode, ERRORS, sanitizeName } from "../protocol/mod.ts";
-import type { DispatchContext, Session } from "./dispatch.ts";
+import type { DispatchContext, Session } from "./session.ts";
 import type { PasswordHash } from "../rooms/room_types.ts";
 import { hashPassword, passwordMatches } from "./room_passwords.ts";
 
