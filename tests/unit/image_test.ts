@@ -54,7 +54,7 @@ Deno.test("parseDockerfile refuses what it cannot rehearse as written", () => {
   assert.throws(() => parseDockerfile("FROM a\nCOPY lonely"), /source and a destination/);
 });
 
-Deno.test("the project's Dockerfile: the runtime stage copies every server folder and its CMD writes nothing", async () => {
+Deno.test("the project's Dockerfile: the runtime stage copies every server folder, and its CMD writes only its kept rooms", async () => {
   const stages = parseDockerfile(await Deno.readTextFile("Dockerfile"));
   const runtime = stages.at(-1)!;
   const copied = runtime.steps.flatMap((step) => step.kind === "copy" ? step.sources : []);
@@ -62,7 +62,9 @@ Deno.test("the project's Dockerfile: the runtime stage copies every server folde
     assert.ok(copied.includes(folder), `${folder} not copied: ${copied.join(" ")}`);
   }
   assert.equal(runtime.cmd?.[0], "run");
-  assert.ok(!runtime.cmd?.some((arg) => arg.startsWith("--allow-write")), "the server writes");
+  const writes = runtime.cmd?.filter((arg) => arg.startsWith("--allow-write") || arg === "-A");
+  assert.deepEqual(writes, ["--allow-write=data"], "the server may write data/ only");
+  assert.equal(runtime.env.DATA_DIR, "./data", "its kept rooms are in data/");
 });
 
 Deno.test("dockerIgnore: folders exclude what is under them, * stays in one segment", () => {
