@@ -442,9 +442,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     const redis = this.#link.commands;
     const members = room.snapshot().memberIds;
     // Its sessions are found here before anyone hears where the room is now.
-    await Promise.all(
-      members.map((id) => redis.hset(KEYS.sessions(this.self), id, roomId)),
-    ).catch(() => {});
+    const sessions = Object.fromEntries(members.map((id) => [id, roomId]));
+    await redis.hset(KEYS.sessions(this.self), sessions).catch(() => {});
     if (previous !== undefined && previous !== this.self && members.length > 0) {
       await redis.hdel(KEYS.sessions(previous), ...members).catch(() => {});
     }

@@ -171,9 +171,11 @@ export class MemberSide {
         const seq = room === null ? undefined : item.f.seq;
         // An error (a refused join, say) reaches anyone; room messages only the room's members.
         const members = room === null || item.f.type === "error" ? null : this.#inRemote.get(room);
+        // An answer (a refusal, or the frames of an accepted resume) ends a wait; none is
+        // waiting almost always, and then delivery pays nothing for it.
+        const waiting = this.#pendingResumes.size > 0;
         for (const id of item.to) {
-          // An answer (a refusal, or the frames of an accepted resume) ends a wait.
-          this.#pendingResumes.delete(id);
+          if (waiting) this.#pendingResumes.delete(id);
           if (members !== null && !members?.has(id)) {
             strays(room!, id);
             continue;
