@@ -10,8 +10,10 @@
  * As host it acts the moment it is told (window.legacy.press) and sends the upstream
  * player_event (no at_server_ts, no deferred) and a state_update every second. It adds
  * `media_url` to its create_room, which the upstream client does not know, so that our members
- * have something to play. Type-checked without the DOM library: the few DOM parts it touches
- * are typed here.
+ * have something to play. When its socket closes it does what the upstream client does
+ * (tests/helpers/legacy_rejoin.ts): it reconnects, and a member sends `join_room` for its room
+ * again while a host gives its room up; `window.legacy.notices` holds what it would have shown.
+ * Type-checked without the DOM library: the few DOM parts it touches are typed here.
  */
 import {
   LegacyClient,
@@ -19,6 +21,12 @@ import {
   type LegacyCommand,
   type LegacyVideo,
 } from "../helpers/legacy_client.ts";
+import {
+  afterClose,
+  reconnectDelayMs,
+  UPSTREAM_REJOIN_FAILED_NOTICE,
+  UPSTREAM_REJOIN_TIMEOUT_MS,
+} from "../helpers/legacy_rejoin.ts";
 import type { ServerMessage } from "../../protocol/mod.ts";
 
 interface VideoElement {
@@ -73,7 +81,17 @@ let roomId: string | null = null;
 let client: LegacyClient | null = null;
 let readySent = false;
 
-const socket = new WebSocket(wsUrl);
+let socket: WebSocket;
+/** Failed attempts since the last open, for the backoff. */
+let attempts = 0;
+/** The room a member is rejoining after a reconnect (the upstream `desiredRoomId`). */
+let rejoining: string | null = null;
+let rejoinTimer: ReturnType<typeof setTimeout> | null = null;
+/** What the upstream client would have shown (its toasts), in order. */
+const notices: string[] = [];
+/** Every socket close, and every completed rejoin, on the page's clock. */
+const closes: { atMs: number; code: number }[] = [];
+const rejoins: { atMs: number; roomId: string }[] = [];
 
 function send(type: string, payload: object, room = roomId ?? ""): void {
   if (socket.readyState === WebSocket.OPEN) {
@@ -81,10 +99,43 @@ function send(type: string, payload: object, room = roomId ?? ""): void {
   }
 }
 
+function failRejoin(notice: string): void {
+  if (rejoinTimer !== null) clearTimeout(rejoinTimer);
+  rejoinTimer = null;
+  rejoining = null;
+  notices.push(notice);
+}
+
+function connect(): void {
+  socket = new WebSocket(wsUrl);
+  socket.onopen = () => {
+    attempts = 0;
+    ping();
+  };
+  socket.onmessage = (event: MessageEvent<string>) => onMessage(JSON.parse(event.data));
+  socket.onclose = (event: CloseEvent) => {
+    closes.push({ atMs: localNow(), code: event.code });
+    // Like the upstream client, it forgets its clock samples: the next server measures afresh.
+    offsetMs = null;
+    bestRttMs = Number.POSITIVE_INFINITY;
+    pings = 0;
+    const after = afterClose(roomId && client ? { id: roomId, isHost: client.isHost } : null);
+    if (after.kind === "gave_up") notices.push(after.notice);
+    rejoining = after.kind === "rejoin" ? after.roomId : rejoining;
+    roomId = null;
+    client = null;
+    readySent = false;
+    setTimeout(connect, reconnectDelayMs(attempts++));
+  };
+}
+
+/** Pings quickly at first (the clock), then every 2 s, on whichever socket is open. */
+let pingTimer: ReturnType<typeof setTimeout> | null = null;
 function ping(): void {
+  if (pingTimer !== null) clearTimeout(pingTimer);
   send("ping", { client_ts: localNow() });
   pings++;
-  setTimeout(ping, pings < 10 ? 100 : 2_000);
+  pingTimer = setTimeout(ping, pings < 10 ? 100 : 2_000);
 }
 
 function maybeReady(): void {
@@ -95,6 +146,13 @@ function maybeReady(): void {
 element.addEventListener("canplay", maybeReady);
 
 function onRoomState(message: Extract<ServerMessage, { type: "room_state" }>): void {
+  if (rejoining !== null && message.room !== rejoining) return;
+  if (rejoining !== null) {
+    if (rejoinTimer !== null) clearTimeout(rejoinTimer);
+    rejoinTimer = null;
+    rejoins.push({ atMs: localNow(), roomId: rejoining });
+    rejoining = null;
+  }
   roomId = message.room;
   const payload = message.payload;
   const isHost = payload.host_id === clientId;
@@ -114,14 +172,22 @@ function onRoomState(message: Extract<ServerMessage, { type: "room_state" }>): v
   maybeReady();
 }
 
-socket.onopen = () => ping();
-socket.onmessage = (event: MessageEvent<string>) => {
-  const message = JSON.parse(event.data) as ServerMessage;
+function onMessage(message: ServerMessage): void {
   switch (message.type) {
     case "client_hello":
       clientId = message.payload.client_id;
       offsetMs ??= message.server_ts - localNow();
-      if (hosting) {
+      if (rejoining !== null) {
+        // Back after a reconnect: the member asks for its room again, as a new member.
+        const room = rejoining;
+        send("join_room", { user_name: name }, room);
+        rejoinTimer = setTimeout(
+          () => failRejoin(UPSTREAM_REJOIN_FAILED_NOTICE),
+          UPSTREAM_REJOIN_TIMEOUT_MS,
+        );
+      } else if (closes.length > 0) {
+        return; // a host that gave its room up, or someone in no room: nothing to ask for
+      } else if (hosting) {
         send("create_room", { name: `${name}'s room`, media_url: mediaUrl, user_name: name });
       } else if (wantedRoom) {
         send("join_room", { user_name: name }, wantedRoom);
@@ -140,12 +206,24 @@ socket.onmessage = (event: MessageEvent<string>) => {
     }
     case "room_state":
       return onRoomState(message);
+    case "room_closed":
+      rejoining = null;
+      roomId = null;
+      client = null;
+      notices.push(message.payload.reason);
+      return;
+    case "error":
+      if (rejoining !== null) failRejoin(message.payload.message);
+      else notices.push(message.payload.message);
+      return;
     case "player_event":
     case "state_update":
       client?.receive(message);
       return;
   }
-};
+}
+
+connect();
 
 function sendCommand(command: LegacyCommand): void {
   send("player_event", {
@@ -181,6 +259,9 @@ page.legacy = {
   get drift() {
     return client?.drift() ?? null;
   },
+  notices,
+  closes,
+  rejoins,
   /** As host: the user presses play or pause, or seeks. */
   press(action: "play" | "pause" | "seek", position = 0): void {
     if (!client?.isHost) throw new Error("not the host");

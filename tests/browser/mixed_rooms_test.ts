@@ -7,6 +7,7 @@
 import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { type BrowserHarness, startHarness } from "../../tools/browser/harness.ts";
+import { openUpstream, UPSTREAM_PAGE_HARNESS } from "../../tools/browser/upstream_page.ts";
 import {
   type PageGlobals,
   playerDoes,
@@ -15,45 +16,13 @@ import {
   WatchPages,
 } from "../../tools/browser/watch_page.ts";
 
-const LEGACY_PAGE = "/test/legacy.html";
-const LEGACY_HTML = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Upstream-arithmetic test page</title></head>
-<body>
-<video id="video" playsinline preload="auto" width="640" height="360"></video>
-<script type="module" src="/dist/legacy_page.js"></script>
-</body>
-</html>
-`;
-
 const TOLERANCE_S = 0.5;
 const TIMEOUT_MS = 15_000;
 const playing = { playing: true, toleranceS: TOLERANCE_S, timeoutMs: TIMEOUT_MS };
 const paused = { playing: false, toleranceS: TOLERANCE_S, timeoutMs: TIMEOUT_MS };
 
 function startMixedHarness(): Promise<BrowserHarness> {
-  return startHarness({
-    extraEntries: ["tests/browser/legacy_page.ts"],
-    pages: { [LEGACY_PAGE]: LEGACY_HTML },
-  });
-}
-
-/** A page running the upstream arithmetic: a member of `room`, or the host of a new room. */
-async function openLegacy(
-  harness: BrowserHarness,
-  name: string,
-  role: { room: string } | { host: true },
-): Promise<Page> {
-  const query = new URLSearchParams({ name, ws: harness.wsUrl });
-  if ("host" in role) {
-    query.set("host", "1");
-    query.set("media", harness.videoUrl);
-  }
-  const hash = "room" in role ? `#room=${encodeURIComponent(role.room)}` : "";
-  const page = await harness.newPage();
-  await page.goto(`${harness.files.origin}${LEGACY_PAGE}?${query}${hash}`);
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).legacy?.roomId != null);
-  return page;
+  return startHarness(UPSTREAM_PAGE_HARNESS);
 }
 
 type Action = "play" | "pause" | number;
@@ -104,7 +73,7 @@ browserTest("browser: an upstream-arithmetic member in a room hosted by our clie
     const pages = new WatchPages(harness);
     const host = await pages.open({ name: "Hana" });
     const roomId = await pages.createRoom(host, "Mixed");
-    const upstream = await openLegacy(harness, "Uma", { room: roomId });
+    const upstream = await openUpstream(harness, "Uma", { room: roomId });
     const ours = await pages.open({ name: "Ann", room: roomId });
     await waitForEveryoneReady(harness, roomId, 3);
     await runScript(t, host, [upstream, ours], playerDoes);
@@ -117,7 +86,7 @@ browserTest("browser: our members in a room hosted by an upstream-arithmetic cli
   const harness = await startMixedHarness();
   try {
     const pages = new WatchPages(harness);
-    const host = await openLegacy(harness, "Uli", { host: true });
+    const host = await openUpstream(harness, "Uli", { host: true });
     const roomId = await host.evaluate(() =>
       (globalThis as unknown as PageGlobals).legacy!.roomId!
     );
