@@ -36,7 +36,7 @@ import {
   parseRecord,
   recordOf,
 } from "./directory.ts";
-import { MemberSide, type PendingResume } from "./member_side.ts";
+import { MemberSide, type PendingRequest } from "./member_side.ts";
 import { OwnerSide } from "./owner_side.ts";
 import { PeerClocks } from "./peer_clocks.ts";
 import {
@@ -196,9 +196,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     failed?: () => void,
   ): boolean {
     const message = { t: "cmd", from: this.self, room: roomId, member, cmd };
-    if (cmd.kind === "resume" && this.store) {
-      // Its owner may have died a moment ago: if the room moves, the resume follows it.
-      this.#member.resumeSent({ room: roomId, member, cmd, at: this.now() });
+    if ((cmd.kind === "resume" || cmd.kind === "join") && this.store) {
+      // Its owner may have died a moment ago: if the room moves, the request follows it.
+      this.#member.requestSent({ room: roomId, member, cmd, at: this.now() });
     }
     return this.#link.publish(KEYS.inbox(owner), JSON.stringify(message), failed);
   }
@@ -355,7 +355,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         if (this.store) await this.#adoptFree(true);
       }
       this.#member.expireDeferred(2 * this.#options.leaseMs);
-      this.#member.expireResumes(2 * this.#options.leaseMs);
+      this.#member.expireRequests(2 * this.#options.leaseMs);
     } catch (error) {
       this.#options.log.debug("heartbeat failed", { error: String(error) });
     }
@@ -457,7 +457,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     });
     // Our connections in it were members of a room elsewhere: they are members here now.
     const moving = this.#member.membersIn(roomId);
-    const resumes = this.#member.pendingResumes(roomId);
+    const requests = this.#member.pendingRequests(roomId);
     this.#member.roomAdopted(roomId);
     for (const { id, lastSeq } of moving) {
       const connection = this.#registry.listener(id);
@@ -465,28 +465,41 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         room.post({ kind: "resume", memberId: id, connection, lastSeq, resumeToken: null });
       }
     }
-    for (const pending of resumes) this.#resumeHere(room.id, pending);
+    for (const pending of requests) this.#requestHere(room.id, pending);
   }
 
-  /** A resume that was on its way to the room's dead owner, accepted (or not) here. */
-  #resumeHere(roomId: string, pending: PendingResume): void {
+  /** A resume or join that was on its way to the room's dead owner, answered here. */
+  #requestHere(roomId: string, pending: PendingRequest): void {
     const connection = this.#registry.listener(pending.member.id);
-    if (!connection) return;
-    this.#registry.get(roomId)?.post({
+    const room = this.#registry.get(roomId);
+    if (!connection || !room) return;
+    const { cmd } = pending;
+    if (cmd.kind === "join") {
+      room.post({
+        kind: "join",
+        from: connection,
+        admitted: cmd.admitted,
+        name: pending.member.name,
+      });
+      return;
+    }
+    room.post({
       kind: "resume",
-      memberId: pending.cmd.sessionId,
+      memberId: cmd.sessionId,
       connection,
-      lastSeq: pending.cmd.lastSeq,
-      resumeToken: pending.cmd.resumeToken,
+      lastSeq: cmd.lastSeq,
+      resumeToken: cmd.resumeToken,
     });
   }
 
   /**
    * A room of ours moved to `owner` (its new owner adopted it): our connections in it, and the
-   * resumes that were on their way to its old owner, go to the new one.
+   * resumes and joins that were on their way to its old owner, go to the new one.
    */
   #moved(roomId: string, owner: string): void {
     this.#options.log.info("room moved", { room: roomId, owner });
+    // Taken first: the moves below are kept as waiting requests too, and must go once.
+    const waiting = this.#member.pendingRequests(roomId);
     for (const { id, lastSeq } of this.#member.membersIn(roomId)) {
       const connection = this.#registry.listener(id);
       const member = { id, name: connection?.name ?? "", rtt: connection?.rttMs ?? null };
@@ -497,7 +510,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         resumeToken: null,
       });
     }
-    for (const pending of this.#member.pendingResumes(roomId)) {
+    for (const pending of waiting) {
       this.sendCommand(owner, roomId, pending.member, pending.cmd);
     }
   }

@@ -6,7 +6,7 @@
  * resync after a Redis outage starts from), and holds the leaves and aways that could not be
  * sent while Redis was away.
  */
-import { build, encode, type RoomCloseCode, type ServerMessage } from "../protocol/mod.ts";
+import { build, encode, ERRORS, type RoomCloseCode, type ServerMessage } from "../protocol/mod.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import { convertTimes, type PeerClocks } from "./peer_clocks.ts";
 import type { MemberRef, OutItem, WireCommand } from "./peer_messages.ts";
@@ -30,11 +30,14 @@ export interface Resync {
   readonly lastSeq: number | null;
 }
 
-/** A resume sent to a room's owner and not answered yet (it is sent again if the room moves). */
-export interface PendingResume {
+/**
+ * A request that waits for its room owner's answer, sent and not answered yet: a resume or a
+ * join (answered with the room's frames, or an error). It is sent again if the room moves.
+ */
+export interface PendingRequest {
   readonly room: string;
   readonly member: MemberRef;
-  readonly cmd: Extract<WireCommand, { kind: "resume" }>;
+  readonly cmd: Extract<WireCommand, { kind: "resume" | "join" }>;
   readonly at: number;
 }
 
@@ -52,8 +55,8 @@ export class MemberSide {
    * since after an outage either side may reconnect first; sent again each time one does.
    */
   readonly #deferred = new Map<string, Deferred>();
-  /** Resumes of our connections that their room's owner has not answered, by connection id. */
-  readonly #pendingResumes = new Map<string, PendingResume>();
+  /** Requests of our connections that their room's owner has not answered, by connection id. */
+  readonly #pendingRequests = new Map<string, PendingRequest>();
 
   constructor(registry: RoomRegistry, clocks: PeerClocks, now: () => number) {
     this.#registry = registry;
@@ -92,21 +95,28 @@ export class MemberSide {
     }
   }
 
-  /** A resume went to an owner: kept until it answers (an owner that died never will). */
-  resumeSent(pending: PendingResume): void {
-    this.#pendingResumes.set(pending.member.id, pending);
+  /** A resume or join went to an owner: kept until it answers (an owner that died never will). */
+  requestSent(pending: PendingRequest): void {
+    this.#pendingRequests.set(pending.member.id, pending);
   }
 
-  /** The unanswered resumes into `roomId` (its owner died; the room has a new one). */
-  pendingResumes(roomId: string): PendingResume[] {
-    return [...this.#pendingResumes.values()].filter((pending) => pending.room === roomId);
+  /** The unanswered requests into `roomId` (its owner died; the room has a new one). */
+  pendingRequests(roomId: string): PendingRequest[] {
+    return [...this.#pendingRequests.values()].filter((pending) => pending.room === roomId);
   }
 
-  /** Drops unanswered resumes older than `maxAgeMs` (their clients gave up long ago). */
-  expireResumes(maxAgeMs: number): void {
+  /**
+   * Drops unanswered requests older than `maxAgeMs` (no instance took their room): each of
+   * those connections is told its room could not be reached, rather than left waiting.
+   */
+  expireRequests(maxAgeMs: number): void {
     const now = this.#now();
-    for (const [id, pending] of this.#pendingResumes) {
-      if (now - pending.at > maxAgeMs) this.#pendingResumes.delete(id);
+    for (const [id, pending] of this.#pendingRequests) {
+      if (now - pending.at <= maxAgeMs) continue;
+      this.#pendingRequests.delete(id);
+      this.#registry.listener(id)?.send(
+        encode(build.error(ERRORS.roomUnreachable, now, pending.room)),
+      );
     }
   }
 
@@ -128,8 +138,8 @@ export class MemberSide {
       this.#deferred.delete(id);
     }
     this.#inRemote.delete(roomId);
-    for (const [id, pending] of this.#pendingResumes) {
-      if (pending.room === roomId) this.#pendingResumes.delete(id);
+    for (const [id, pending] of this.#pendingRequests) {
+      if (pending.room === roomId) this.#pendingRequests.delete(id);
     }
   }
 
@@ -171,11 +181,11 @@ export class MemberSide {
         const seq = room === null ? undefined : item.f.seq;
         // An error (a refused join, say) reaches anyone; room messages only the room's members.
         const members = room === null || item.f.type === "error" ? null : this.#inRemote.get(room);
-        // An answer (a refusal, or the frames of an accepted resume) ends a wait; none is
+        // An answer (a refusal, or the frames of an accepted resume or join) ends a wait; none is
         // waiting almost always, and then delivery pays nothing for it.
-        const waiting = this.#pendingResumes.size > 0;
+        const waiting = this.#pendingRequests.size > 0;
         for (const id of item.to) {
-          if (waiting) this.#pendingResumes.delete(id);
+          if (waiting) this.#pendingRequests.delete(id);
           if (members !== null && !members?.has(id)) {
             strays(room!, id);
             continue;
@@ -186,7 +196,7 @@ export class MemberSide {
       } else if (item.ev === "adopt") {
         // The session is back on a connection of ours: what its old one left undone is moot.
         this.#deferred.delete(item.as);
-        this.#pendingResumes.delete(item.member);
+        this.#pendingRequests.delete(item.member);
         // Our connection `member` resumed session `as` on its owner: it is that session now.
         const connection = this.#registry.listener(item.member);
         if (connection) this.#registry.adoptSession(connection, item.as);

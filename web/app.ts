@@ -29,6 +29,7 @@ import { RoomPlayer } from "./player.ts";
 import { leaveClosesRoom, RoomPanel } from "./room_view.ts";
 import { CloseDialog } from "./close_dialog.ts";
 import { HostAwayLine } from "./host_away.ts";
+import { PresenceNotes } from "./presence_notes.ts";
 import { SpeedControl } from "./speed.ts";
 import { QueuePanel } from "./queue_panel.ts";
 import { RoomOptionsPanel } from "./room_options.ts";
@@ -159,6 +160,11 @@ const chat = new ChatPanel({
   },
   onUnread: (count) => showTitle(count),
 });
+/** Who lost connection and came back, said in the chat only for a drop that lasts. */
+const presence = new PresenceNotes((text) => chat.note(text), {
+  setTimeout: (fire, ms) => setTimeout(fire, ms),
+  clearTimeout: (timer) => clearTimeout(timer),
+});
 
 // --- the client's events ---
 
@@ -276,6 +282,7 @@ function showRoom(room: RoomView | null): void {
     lobby.hide();
     lobby.resetCreateForm();
     chat.reset();
+    presence.clear();
     roomPanel.show(true);
     setHash(room.id);
   } else {
@@ -309,7 +316,9 @@ function renderRoom(room: RoomView): void {
 // Our own readiness shows as soon as our player has it.
 video.addEventListener("canplay", () => shownRoom && renderRoom(shownRoom));
 
-/** "Ann joined", "Ann left", "Ann lost connection": from two participant lists. */
+/**
+ * "Ann joined", "Ann left", "Ann lost connection" (once it lasts): from two participant lists.
+ */
 function noteArrivals(
   before: readonly Participant[] | null,
   after: readonly Participant[] | null,
@@ -321,11 +330,13 @@ function noteArrivals(
     const name = person.name || "Someone";
     const earlier = had.get(person.id);
     if (!earlier) chat.note(`${name} joined`);
-    else if (!earlier.away && person.away) chat.note(`${name} lost connection`);
-    else if (earlier.away && !person.away) chat.note(`${name} is back`);
+    else if (!earlier.away && person.away) presence.away(person.id, name);
+    else if (earlier.away && !person.away) presence.back(person.id, name);
   }
   for (const person of before) {
-    if (!has.has(person.id)) chat.note(`${person.name || "Someone"} left`);
+    if (has.has(person.id)) continue;
+    presence.forget(person.id);
+    chat.note(`${person.name || "Someone"} left`);
   }
 }
 

@@ -7,6 +7,7 @@
 import type { ChatEntry } from "../client/mod.ts";
 import { byId, el, toneOf } from "./dom.ts";
 import { MAX_CHAT_CHARS } from "../protocol/limits.ts";
+import { ShownMessages } from "./shown_messages.ts";
 
 /**
  * The server's limit (protocol/limits.ts MAX_CHAT_CHARS), in code points after trimming. The
@@ -31,6 +32,10 @@ export class ChatPanel {
   readonly #onUnread: (count: number) => void;
   #unread = 0;
   #logInView = true;
+  /** What this room's log shows, so a history sent again adds only what is new. */
+  readonly #shown = new ShownMessages();
+  /** When we came into this room (page clock): a history after it is what we missed. */
+  #joinedAtMs = Date.now();
 
   constructor(options: { send(text: string): boolean; onUnread(count: number): void }) {
     this.#send = options.send;
@@ -62,6 +67,8 @@ export class ChatPanel {
 
   /** A new room: an empty log, the chat tab, nothing unread. */
   reset(): void {
+    this.#shown.clear();
+    this.#joinedAtMs = Date.now();
     this.#log.replaceChildren();
     this.#empty.hidden = false;
     this.#text.value = "";
@@ -71,17 +78,29 @@ export class ChatPanel {
   }
 
   add(entry: ChatEntry, localTimeMs: number): void {
+    this.#shown.add(entry);
     this.#append(this.#messageItem(entry, localTimeMs), entry.own);
     if (!entry.own && !this.#seen()) this.#setUnread(this.#unread + 1);
   }
 
-  /** The room's messages from before we joined: shown, never counted as unread. */
+  /**
+   * The room's last messages, as the server sends them on joining (and again on a resume that
+   * could not replay): those not shown yet are shown, never counted as unread, and said to be
+   * from before we joined, or (all sent since) from while we were away.
+   */
   addEarlier(entries: readonly { entry: ChatEntry; localTimeMs: number }[]): void {
-    if (entries.length === 0) return;
-    for (const { entry, localTimeMs } of entries) {
-      this.#append(this.#messageItem(entry, localTimeMs), true);
-    }
-    this.note("You joined: the messages above were sent before");
+    const fresh = this.#shown.unseen(entries.map(({ entry, localTimeMs }) => ({
+      ...entry,
+      localTimeMs,
+    })));
+    if (fresh.length === 0) return;
+    for (const entry of fresh) this.#append(this.#messageItem(entry, entry.localTimeMs), true);
+    const missed = fresh.every((entry) => entry.localTimeMs >= this.#joinedAtMs);
+    this.note(
+      missed
+        ? "The messages above were sent while you were away"
+        : "You joined: the messages above were sent before",
+    );
   }
 
   #messageItem(entry: ChatEntry, localTimeMs: number): HTMLLIElement {

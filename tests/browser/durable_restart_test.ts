@@ -95,6 +95,12 @@ browserTest(
           (await page.evaluate("globalThis.owp.client.room.isHost")) as boolean,
           i === 0,
         );
+        // The chat shows the message of before once, and nobody lost connection for a restart.
+        const said = await page.locator(".message-text", { hasText: "back in a minute" }).count();
+        assert.equal(said, 1, `page ${i} shows the message ${said} times`);
+        const notes = await page.locator("#chat-log .message-note").allTextContents();
+        const flaps = notes.filter((note) => /lost connection|is back|^You joined/.test(note));
+        assert.deepEqual(flaps, [], `page ${i}'s chat says ${flaps.join(" | ")}`);
         const texts = await page.locator("#notices .notice-text, #sync-status").allTextContents();
         const wrong = texts.filter((text) => FALSE_MESSAGES.some((p) => p.test(text)));
         assert.deepEqual(wrong, [], `page ${i} says ${wrong.join(" | ")}`);

@@ -20,6 +20,7 @@ import {
   type LegacyClock,
   type LegacyCommand,
   type LegacyVideo,
+  UPSTREAM_SEEK_THRESHOLD_S,
 } from "../helpers/legacy_client.ts";
 import {
   afterClose,
@@ -167,7 +168,8 @@ function onRoomState(message: Extract<ServerMessage, { type: "room_state" }>): v
   const position = payload.state.position + elapsedS;
   client.syncPlayState = payload.state.play_state;
   client.baseline = { ts: message.server_ts, position: payload.state.position };
-  video.seek(position);
+  // Like its seeks on commands: only when it is more than the threshold from where it should be.
+  if (Math.abs(position - video.currentTime()) > UPSTREAM_SEEK_THRESHOLD_S) video.seek(position);
   if (playing) video.play();
   maybeReady();
 }

@@ -448,3 +448,44 @@ Deno.test("room options across instances: a host on another instance sets them; 
   const { unlisted: _, ...old } = record;
   assert.equal(parsePeer(DirectoryRecordSchema, JSON.stringify(old))!.unlisted, false);
 });
+
+Deno.test("a join or resume waiting for a room's new owner: answered ends the wait, unanswered gets room_unreachable", () => {
+  const clock = new ManualClock();
+  const registry = new RoomRegistry({
+    clock,
+    timings: DEFAULT_TIMINGS,
+    maxMembersPerRoom: 20,
+    maxRooms: 100,
+  });
+  const side = new MemberSide(registry, new PeerClocks(), () => clock.now());
+  const eve = new FakeMember("eve", "Eve");
+  const dan = new FakeMember("dan", "Dan");
+  registry.addListener(eve);
+  registry.addListener(dan);
+  const ref = (m: FakeMember) => ({ id: m.id, name: m.name, rtt: null });
+  side.requestSent({
+    room: "r1",
+    member: ref(eve),
+    cmd: { kind: "join", admitted: false },
+    at: clock.now(),
+  });
+  side.requestSent({
+    room: "r1",
+    member: ref(dan),
+    cmd: { kind: "resume", sessionId: "dan-old", lastSeq: 4, resumeToken: "t" },
+    at: clock.now(),
+  });
+  assert.deepEqual(side.pendingRequests("r1").map((p) => p.member.id), ["eve", "dan"]);
+  // The owner answers Dan (its frames reach him): his wait is over.
+  side.deliver("B", [{ to: ["dan"], f: { type: "error", room: "r1", payload: {}, server_ts: 0 } }]);
+  assert.deepEqual(side.pendingRequests("r1").map((p) => p.member.id), ["eve"]);
+  clock.advance(1_000);
+  side.expireRequests(1_000);
+  assert.deepEqual(eve.all("error"), [], "not yet: still within the wait");
+  clock.advance(1);
+  side.expireRequests(1_000);
+  assert.deepEqual(side.pendingRequests("r1"), []);
+  assert.equal(eve.last("error")?.payload.code, "room_unreachable");
+  assert.equal(eve.last("error")?.room, "r1");
+  assert.deepEqual(dan.all("error").length, 1, "Dan got his answer only");
+});
