@@ -4,6 +4,7 @@
  * hashed it.
  */
 import { z } from "zod";
+import { base64, bytesOfBase64 } from "../protocol/base64.ts";
 import type { PasswordHash } from "./room_types.ts";
 
 export const PasswordHashDataSchema = z.object({
@@ -15,29 +16,16 @@ export type PasswordHashData = z.infer<typeof PasswordHashDataSchema>;
 
 export function encodeHash(password: PasswordHash): PasswordHashData {
   return {
-    salt: encodeBase64(password.salt),
-    hash: encodeBase64(password.hash),
+    salt: base64(password.salt),
+    hash: base64(password.hash),
     iterations: password.iterations,
   };
 }
 
 export function decodeHash(data: PasswordHashData): PasswordHash {
   return {
-    salt: decodeBase64(data.salt),
-    hash: decodeBase64(data.hash),
+    salt: bytesOfBase64(data.salt),
+    hash: bytesOfBase64(data.hash),
     iterations: data.iterations,
   };
-}
-
-function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-function decodeBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }

@@ -12,6 +12,8 @@
  * (tests/unit/hmac_sha256_test.ts).
  */
 
+import { base64url } from "../protocol/base64.ts";
+
 /** The first 32 bits of the fractional parts of the cube roots of the first 64 primes. */
 const K = new Int32Array([
   0x428a2f98,
@@ -188,39 +190,6 @@ function encodeText(text: string): number {
   return encoder.encodeInto(text, textBytes).written;
 }
 
-const BASE64URL_CODES = new TextEncoder().encode(
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-);
-const decoder = new TextDecoder();
-/** The output's ASCII codes, reused (grown when too small): the result string is then nearly the
- * one allocation. */
-let base64Codes = new Uint8Array(256);
-
-/** base64url without padding (RFC 4648 §5), as JWTs use it. */
-export function base64url(bytes: Uint8Array, length = bytes.length): string {
-  if (base64Codes.length < Math.ceil(length / 3) * 4) {
-    base64Codes = new Uint8Array(Math.ceil(length / 3) * 4);
-  }
-  const codes = base64Codes;
-  let o = 0;
-  let i = 0;
-  for (; i + 3 <= length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    codes[o++] = BASE64URL_CODES[n >>> 18]!;
-    codes[o++] = BASE64URL_CODES[(n >>> 12) & 63]!;
-    codes[o++] = BASE64URL_CODES[(n >>> 6) & 63]!;
-    codes[o++] = BASE64URL_CODES[n & 63]!;
-  }
-  if (length - i > 0) {
-    // One or two bytes left: two or three characters, no padding.
-    const n = (bytes[i]! << 16) | (length - i === 2 ? bytes[i + 1]! << 8 : 0);
-    codes[o++] = BASE64URL_CODES[n >>> 18]!;
-    codes[o++] = BASE64URL_CODES[(n >>> 12) & 63]!;
-    if (length - i === 2) codes[o++] = BASE64URL_CODES[(n >>> 6) & 63]!;
-  }
-  return decoder.decode(codes.subarray(0, o));
-}
-
 /** The UTF-8 bytes of `text`, base64url-encoded without padding. */
 export function base64urlOfText(text: string): string {
   const length = encodeText(text);
@@ -267,12 +236,4 @@ export class HmacSha256 {
     innerDigest.set(digestBytes);
     finish(state, BLOCK_BYTES, innerDigest, DIGEST_BYTES);
   }
-}
-
-/** Compares two strings in time that depends only on their length (signatures are public-length). */
-export function equalInConstantTime(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
 }

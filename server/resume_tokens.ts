@@ -8,7 +8,9 @@
  * per process (then tokens do not survive a restart, and neither do rooms).
  */
 import { RESUME_TOKEN_TTL_S } from "../protocol/mod.ts";
-import { base64urlOfText, equalInConstantTime, HmacSha256 } from "./hmac_sha256.ts";
+import { bytesOfBase64 } from "../protocol/base64.ts";
+import { equalInConstantTime } from "./constant_time.ts";
+import { base64urlOfText, HmacSha256 } from "./hmac_sha256.ts";
 
 export interface ResumeClaims {
   /** The session's client id. */
@@ -66,9 +68,5 @@ export class ResumeTokens {
 
 /** Decodes base64url (padding optional) to UTF-8 text; throws on anything malformed. */
 function textOfBase64url(encoded: string): string {
-  // atob takes standard base64, padding optional (forgiving-base64), and throws on bad input.
-  const binary = atob(encoded.replaceAll("-", "+").replaceAll("_", "/"));
-  return new TextDecoder("utf-8", { fatal: true }).decode(
-    Uint8Array.from(binary, (char) => char.charCodeAt(0)),
-  );
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytesOfBase64(encoded));
 }

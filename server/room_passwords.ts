@@ -4,9 +4,9 @@
  * core per check (deno task bench:password); wrong guesses are budgeted per client address. The
  * comparison takes the same time whatever the bytes. The text is never stored nor logged.
  */
-import { timingSafeEqual } from "node:crypto";
 import { PASSWORD_HASH_ITERATIONS } from "../protocol/mod.ts";
 import type { PasswordHash } from "../rooms/room_types.ts";
+import { equalInConstantTime } from "./constant_time.ts";
 
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
@@ -37,5 +37,5 @@ export async function hashPassword(
 
 export async function passwordMatches(text: string, stored: PasswordHash): Promise<boolean> {
   const candidate = await derive(text, stored.salt, stored.iterations);
-  return candidate.length === stored.hash.length && timingSafeEqual(candidate, stored.hash);
+  return equalInConstantTime(candidate, stored.hash);
 }

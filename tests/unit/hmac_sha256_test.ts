@@ -1,18 +1,15 @@
 /**
  * Our HMAC-SHA256 (server/hmac_sha256.ts) signs every resume token: it must give exactly what
- * node:crypto gives, for every key and message length, and the published vectors.
+ * node:crypto gives, for every key and message length, and the published vectors. The base64
+ * codec (protocol/base64.ts) must agree with node's Buffer both ways.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
-import {
-  base64url,
-  base64urlOfText,
-  equalInConstantTime,
-  HmacSha256,
-  sha256,
-} from "../../server/hmac_sha256.ts";
+import { base64, base64url, bytesOfBase64 } from "../../protocol/base64.ts";
+import { equalInConstantTime } from "../../server/constant_time.ts";
+import { base64urlOfText, HmacSha256, sha256 } from "../../server/hmac_sha256.ts";
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -63,6 +60,9 @@ Deno.test("random keys, messages and texts agree with node:crypto", () => {
         assert.equal(hex(ours.sign(message)), node().update(message).digest("hex"));
         assert.equal(ours.signToBase64url(text), node().update(text, "utf8").digest("base64url"));
         assert.equal(base64url(message), Buffer.from(message).toString("base64url"));
+        assert.equal(base64(message), Buffer.from(message).toString("base64"));
+        assert.deepEqual(bytesOfBase64(base64(message)), message);
+        assert.deepEqual(bytesOfBase64(base64url(message)), message);
         assert.equal(base64urlOfText(text), Buffer.from(text, "utf8").toString("base64url"));
       },
     ),
@@ -80,9 +80,17 @@ Deno.test("a long text grows the shared buffer and still signs right", () => {
   assert.equal(base64urlOfText(text), Buffer.from(text, "utf8").toString("base64url"));
 });
 
-Deno.test("constant-time comparison: equal only when every character is", () => {
+Deno.test("constant-time comparison: equal only when every character (or byte) is", () => {
   assert.equal(equalInConstantTime("abc", "abc"), true);
   assert.equal(equalInConstantTime("abc", "abd"), false);
   assert.equal(equalInConstantTime("abc", "ab"), false);
   assert.equal(equalInConstantTime("", ""), true);
+  assert.equal(equalInConstantTime(utf8("abc"), utf8("abc")), true);
+  assert.equal(equalInConstantTime(utf8("abc"), utf8("abd")), false);
+  assert.equal(equalInConstantTime(utf8("abc"), utf8("ab")), false);
+});
+
+Deno.test("base64 decoding refuses what is not base64", () => {
+  assert.throws(() => bytesOfBase64("a"));
+  assert.throws(() => bytesOfBase64("ab$d"));
 });
