@@ -99,6 +99,11 @@ export class RawWebSocket {
     }
   }
 
+  /** As abort(): `using socket = await RawWebSocket.connect(port)`. */
+  [Symbol.dispose](): void {
+    this.abort();
+  }
+
   async #writeAll(bytes: Uint8Array): Promise<void> {
     let written = 0;
     while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));

@@ -1,4 +1,5 @@
 import type { ServerMessage } from "../../protocol/mod.ts";
+import { type DisposableArray, disposedTogether } from "./disposable.ts";
 import { TestClient } from "./test_client.ts";
 import type { TestServer } from "./test_server.ts";
 
@@ -9,9 +10,15 @@ export function typesOf(client: TestClient): string[] {
     .map((m) => m.type);
 }
 
-/** Connects `count` clients and takes the room_list each gets after client_hello. */
-export async function connectClients(test: TestServer, count: number): Promise<TestClient[]> {
-  const clients: TestClient[] = [];
+/**
+ * Connects `count` clients and takes the room_list each gets after client_hello. Disposing the
+ * array closes every client in it, all at once.
+ */
+export async function connectClients(
+  test: TestServer,
+  count: number,
+): Promise<DisposableArray<TestClient>> {
+  const clients = disposedTogether<TestClient>();
   for (let i = 0; i < count; i++) {
     const client = await TestClient.connect(test.wsUrl);
     await client.next("room_list");

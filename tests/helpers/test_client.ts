@@ -138,10 +138,16 @@ export class TestClient {
     return this.#unconsumed.map((m) => m.type);
   }
 
+  /** A clean close (1000); closing a closed client does nothing. */
   async close(): Promise<void> {
     if (this.#socket.readyState === WebSocket.CLOSED) return;
     this.#socket.close(1000);
     await this.closedEvent;
+  }
+
+  /** As close(): `await using client = await TestClient.connect(url)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   #take(

@@ -10,7 +10,10 @@ export interface TestServer {
   readonly clock: Clock;
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** Drains the server and stops listening; once: closing again, or disposing, does nothing. */
   close(): Promise<void>;
+  /** As close(): `await using test = startTestServer()` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface TestServerOptions {
@@ -39,16 +42,20 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
     (request, info) => server.fetch(request, info),
   );
   const { port } = http.addr;
+  let closed: Promise<void> | undefined;
+  const close = () =>
+    closed ??= (async () => {
+      await server.drain();
+      await http.shutdown();
+    })();
   return {
     port,
     server,
     clock,
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
-    async close() {
-      await server.drain();
-      await http.shutdown();
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 
