@@ -39,9 +39,4 @@ export async function makeRoom(host: TestClient, guests: TestClient[], name = "P
   return roomId;
 }
 
-export async function closeAll(test: TestServer, clients: TestClient[]): Promise<void> {
-  await Promise.all(clients.map((client) => client.close()));
-  await test.close();
-}
-
 export type { ServerMessage };

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import type { ServerMessage } from "../../protocol/mod.ts";
 import type { RoomRegistry } from "../../rooms/registry.ts";
 import { createLogger } from "../../server/log.ts";
-import { closeAll, connectClients } from "../helpers/session.ts";
+import { connectClients } from "../helpers/session.ts";
 import { frameFor, type Known } from "../helpers/fuzz_frames.ts";
 import { TestClient } from "../helpers/test_client.ts";
 import { startTestServer } from "../helpers/test_server.ts";
@@ -47,64 +47,60 @@ Deno.test(`fuzz: hostile frames from several clients never break the server (see
   const failures: string[] = [];
   const log = createLogger("error", (line) => failures.push(line));
   // No budgets in the way: the fuzzer must reach the handlers, create_room included.
-  const test = startTestServer({
+  await using test = startTestServer({
     log,
     env: { RATE_LIMIT_PER_SECOND: "100000", ROOM_CREATIONS_PER_MINUTE: "100000" },
   });
-  const clients = await connectClients(test, 4);
+  await using clients = await connectClients(test, 4);
   const [host, guestA, guestB] = clients;
   let frames = 0;
-  try {
-    host!.send("create_room", { name: "Fuzz" });
-    const roomId = (await host!.next("room_state")).room!;
-    for (const guest of [guestA!, guestB!]) guest.send("join_room", {}, roomId);
-    const liveRoomIds = () => [roomId, ...[...test.server.registry.rooms()].map((r) => r.id)];
-    const known: Known = {
-      tokens: clients.map((c) =>
-        (c.received[0] as Extract<ServerMessage, { type: "client_hello" }>).payload.resume_token
-      ),
-      clientIds: clients.map((c) => c.id),
-    };
+  host!.send("create_room", { name: "Fuzz" });
+  const roomId = (await host!.next("room_state")).room!;
+  for (const guest of [guestA!, guestB!]) guest.send("join_room", {}, roomId);
+  const liveRoomIds = () => [roomId, ...[...test.server.registry.rooms()].map((r) => r.id)];
+  const known: Known = {
+    tokens: clients.map((c) =>
+      (c.received[0] as Extract<ServerMessage, { type: "client_hello" }>).payload.resume_token
+    ),
+    clientIds: clients.map((c) => c.id),
+  };
 
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(clients.length - 1), frameFor(liveRoomIds, known)), {
-          minLength: 1,
-          maxLength: 20,
-        }),
-        async (batch) => {
-          for (const [index, frame] of batch) {
-            clients[index]!.sendRaw(frame);
-            frames++;
-          }
-          // Every client still gets a correct answer to a valid frame.
-          await Promise.all(clients.map((client) => client.barrier()));
-          checkInvariants(test.server.registry, clients);
-        },
-      ),
-      { seed: SEED, numRuns: RUNS },
-    );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(clients.length - 1), frameFor(liveRoomIds, known)), {
+        minLength: 1,
+        maxLength: 20,
+      }),
+      async (batch) => {
+        for (const [index, frame] of batch) {
+          clients[index]!.sendRaw(frame);
+          frames++;
+        }
+        // Every client still gets a correct answer to a valid frame.
+        await Promise.all(clients.map((client) => client.barrier()));
+        checkInvariants(test.server.registry, clients);
+      },
+    ),
+    { seed: SEED, numRuns: RUNS },
+  );
 
-    assert.deepEqual(failures, [], "a handler failed");
-    for (const client of clients) {
-      assert.equal(client.readyState, WebSocket.OPEN);
-      const internal = client.received.filter((m) =>
-        m.type === "error" && (m.payload as { code: string }).code === "internal"
-      );
-      assert.deepEqual(internal, []);
-    }
-    checkInvariants(test.server.registry, clients);
-    assert.equal(
-      ({} as Record<string, unknown>)["polluted"],
-      undefined,
-      "Object.prototype polluted",
+  assert.deepEqual(failures, [], "a handler failed");
+  for (const client of clients) {
+    assert.equal(client.readyState, WebSocket.OPEN);
+    const internal = client.received.filter((m) =>
+      m.type === "error" && (m.payload as { code: string }).code === "internal"
     );
-    // And a newcomer is served normally.
-    const newcomer = await TestClient.connect(test.wsUrl);
-    await newcomer.next("room_list");
-    clients.push(newcomer);
-    console.log(`fuzz: ${frames} frames, seed ${SEED}, ${RUNS} runs`);
-  } finally {
-    await closeAll(test, clients);
+    assert.deepEqual(internal, []);
   }
+  checkInvariants(test.server.registry, clients);
+  assert.equal(
+    ({} as Record<string, unknown>)["polluted"],
+    undefined,
+    "Object.prototype polluted",
+  );
+  // And a newcomer is served normally.
+  const newcomer = await TestClient.connect(test.wsUrl);
+  await newcomer.next("room_list");
+  clients.push(newcomer);
+  console.log(`fuzz: ${frames} frames, seed ${SEED}, ${RUNS} runs`);
 });

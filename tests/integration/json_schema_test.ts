@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parseClientMessage } from "../../protocol/mod.ts";
 import { protocolJsonSchema } from "../../protocol/json_schema.ts";
-import { closeAll, connectClients, makeRoom } from "../helpers/session.ts";
+import { connectClients, makeRoom } from "../helpers/session.ts";
 import { manualClockOf, startTestServer } from "../helpers/test_server.ts";
 
 function validators() {
@@ -21,47 +21,44 @@ function validators() {
 
 Deno.test("every message of a real session is a valid ServerMessage in the JSON Schema", async () => {
   const { server } = validators();
-  const test = startTestServer();
+  await using test = startTestServer();
   const clock = manualClockOf(test);
-  const [host, guest, lobby] = await connectClients(test, 3);
-  try {
-    const roomId = await makeRoom(host!, [guest!]);
-    guest!.send("ready", {}, roomId);
-    await guest!.barrier();
-    host!.send("player_event", { action: "play", position: 0.1 }, roomId);
-    await guest!.next("player_event");
-    clock.advance(3_000);
-    host!.send("state_update", { position: 3.5, play_state: "playing" }, roomId);
-    host!.send("player_event", { action: "seek", position: 60, play_state: "playing" }, roomId);
-    guest!.send("chat_message", { text: "hi" }, roomId);
-    guest!.send("player_event", { action: "pause", position: 1 }, roomId); // error: not host
-    guest!.send("leave_room", {}, roomId);
-    host!.send("leave_room", {}, roomId);
-    for (const client of [host!, guest!, lobby!]) await client.barrier();
-    const types = new Set<string>();
-    for (const client of [host!, guest!, lobby!]) {
-      for (const message of client.received) {
-        types.add(message.type);
-        assert.ok(server(message), `${JSON.stringify(message)}: ${JSON.stringify(server.errors)}`);
-      }
+  await using clients = await connectClients(test, 3);
+  const [host, guest, lobby] = clients;
+  const roomId = await makeRoom(host!, [guest!]);
+  guest!.send("ready", {}, roomId);
+  await guest!.barrier();
+  host!.send("player_event", { action: "play", position: 0.1 }, roomId);
+  await guest!.next("player_event");
+  clock.advance(3_000);
+  host!.send("state_update", { position: 3.5, play_state: "playing" }, roomId);
+  host!.send("player_event", { action: "seek", position: 60, play_state: "playing" }, roomId);
+  guest!.send("chat_message", { text: "hi" }, roomId);
+  guest!.send("player_event", { action: "pause", position: 1 }, roomId); // error: not host
+  guest!.send("leave_room", {}, roomId);
+  host!.send("leave_room", {}, roomId);
+  for (const client of [host!, guest!, lobby!]) await client.barrier();
+  const types = new Set<string>();
+  for (const client of [host!, guest!, lobby!]) {
+    for (const message of client.received) {
+      types.add(message.type);
+      assert.ok(server(message), `${JSON.stringify(message)}: ${JSON.stringify(server.errors)}`);
     }
-    for (
-      const type of [
-        "client_hello",
-        "room_list",
-        "room_state",
-        "participants_update",
-        "player_event",
-        "state_update",
-        "chat_message",
-        "client_left",
-        "error",
-        "pong",
-      ]
-    ) assert.ok(types.has(type), `the session covers ${type}`);
-  } finally {
-    await closeAll(test, [host!, guest!, lobby!]);
   }
+  for (
+    const type of [
+      "client_hello",
+      "room_list",
+      "room_state",
+      "participants_update",
+      "player_event",
+      "state_update",
+      "chat_message",
+      "client_left",
+      "error",
+      "pong",
+    ]
+  ) assert.ok(types.has(type), `the session covers ${type}`);
 });
 
 Deno.test("client frames: what the server accepts the JSON Schema accepts, and the same refusals", () => {
