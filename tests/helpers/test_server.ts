@@ -26,6 +26,9 @@ export interface TestServerOptions {
   readonly webRoot?: URL;
 }
 
+/** How long a test server's drain waits for its sockets to close (on its own clock). */
+const DRAIN_GRACE_MS = 2_000;
+
 /** The real server on a free loopback port. */
 export function startTestServer(options: TestServerOptions = {}): TestServer {
   const clock = options.clock ?? new ManualClock();
@@ -45,7 +48,15 @@ export function startTestServer(options: TestServerOptions = {}): TestServer {
   let closed: Promise<void> | undefined;
   const close = () =>
     closed ??= (async () => {
-      await server.drain();
+      let drained = false;
+      const draining = server.drain(DRAIN_GRACE_MS).finally(() => drained = true);
+      // Drain's grace runs on the server's clock. On a manual one nothing would end it: each
+      // turn of the event loop lets the sockets that answer close, then the grace is over.
+      while (!drained && clock instanceof ManualClock) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        if (!drained) clock.advance(DRAIN_GRACE_MS);
+      }
+      await draining;
       await http.shutdown();
     })();
   return {
