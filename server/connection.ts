@@ -1,35 +1,32 @@
 /**
- * One per socket: the connection's id and identity, its auth state, its rate limits and the
- * checks every frame passes before dispatch (size, rate, JSON, envelope, auth). Frames are
- * handled strictly in the order they arrived, even across the await of a token check
- * (server/ordered_inbox.ts).
+ * One per socket: the session (its id, name and user, its socket and lifetime) and the order in
+ * which every frame is checked before dispatch: size and rate (server/frame_admission.ts), JSON
+ * and envelope, auth (server/auth_gate.ts). Frames are handled strictly in the order they
+ * arrived, even across the await of a token check (server/ordered_inbox.ts).
  */
 import {
   build,
-  CLIENT_LOG_PER_SECOND,
   encode,
   type ErrorInfo,
   ERRORS,
   type OutboundFrame,
   parseClientMessage,
-  RATE_LIMIT_FLOOD_CLOSE_MS,
   sanitizeName,
   type ServerMessage,
-  SYNC_REPORTS_PER_SECOND,
 } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "../rooms/clock.ts";
+import type { Clock } from "../rooms/clock.ts";
 import type { RoomRegistry } from "../rooms/registry.ts";
 import type { AddressLease } from "./addresses.ts";
-import { acceptedUntil, type Authenticator } from "./auth.ts";
+import type { Authenticator } from "./auth.ts";
+import { AuthGate } from "./auth_gate.ts";
 import { CLOSE_CODES, type CloseReason } from "./close_codes.ts";
 import type { Config } from "./config.ts";
-import { DeadlineTimer } from "./deadline_timer.ts";
 import { dispatch } from "./dispatch.ts";
+import { FrameAdmission } from "./frame_admission.ts";
 import type { Session } from "./session.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import { OrderedInbox } from "./ordered_inbox.ts";
-import { WindowRateLimiter } from "./rate_limit.ts";
 import type { InviteTokens } from "./invites.ts";
 import type { ResumeTokens } from "./resume_tokens.ts";
 
@@ -70,25 +67,29 @@ export class Connection implements Session {
   readonly #address: AddressLease;
   #name = DEFAULT_USER_NAME;
   #userId: string | null = null;
-  #authenticated: boolean;
+  /** Authenticated yet or not, and the timers that close an unauthenticated or expired one. */
+  readonly #auth: AuthGate;
   #state: State = "connecting";
   #socket: Socket | null = null;
-  #authTimer: TimerId | null = null;
-  // Made when first needed, not per connection: an idle socket pays for what it holds, and most
-  // never send a client_log, a sync_report or a frame that awaits (bench/README.md, idle cost).
-  /** With auth on: closes the socket when the last accepted token expires (moved by re-auth). */
-  #tokenExpiry: DeadlineTimer | null = null;
-  readonly #limiter: WindowRateLimiter;
-  #logLimiter: WindowRateLimiter | null = null;
-  #reportLimiter: WindowRateLimiter | null = null;
+  /** Every frame's size and rate budget, before it is parsed further. */
+  readonly #frames: FrameAdmission;
   /** Frames in arrival order behind a token or password check; null until a handling awaits. */
   #inbox: OrderedInbox | null = null;
 
   constructor(ctx: ConnectionContext, address: AddressLease) {
     this.#ctx = ctx;
     this.#address = address;
-    this.#authenticated = ctx.authenticator === null;
-    this.#limiter = new WindowRateLimiter(ctx.config.limits.messagesPerSecond);
+    this.#auth = new AuthGate(
+      ctx.clock,
+      ctx.authenticator,
+      ctx.config.limits.authTimeoutMs,
+      (reason) => this.close(reason),
+    );
+    this.#frames = new FrameAdmission(ctx.config.limits, {
+      dropped: () => ctx.metrics.rateLimited.inc(),
+      firstDropped: () => this.sendError(ERRORS.rateLimited),
+      flooding: () => this.close("policyViolation"),
+    });
   }
 
   get id(): string {
@@ -108,7 +109,7 @@ export class Connection implements Session {
   }
 
   get authenticated(): boolean {
-    return this.#authenticated;
+    return this.#auth.authenticated;
   }
 
   get isOpen(): boolean {
@@ -124,14 +125,8 @@ export class Connection implements Session {
     const now = this.#ctx.clock.now();
     const resumeToken = this.#ctx.resumeTokens.issue({ clientId: this.id, userId: null }, now);
     this.#reply(build.clientHello(this.id, resumeToken, now));
-    if (this.#authenticated) {
-      this.#enterLobby();
-    } else {
-      this.#authTimer = this.#ctx.clock.setTimer(this.#ctx.config.limits.authTimeoutMs, () => {
-        this.#authTimer = null;
-        if (!this.#authenticated) this.close("authTimeout");
-      });
-    }
+    if (this.#auth.authenticated) this.#enterLobby();
+    else this.#auth.opened();
   }
 
   /** Member.send: writes a frame made once for all its recipients. */
@@ -241,18 +236,17 @@ export class Connection implements Session {
 
   #handleFrame(data: unknown): Promise<void> | void {
     const now = this.#ctx.clock.now();
+    const frames = this.#frames;
     if (typeof data !== "string") {
-      if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.invalidFormat);
+      if (frames.admit(now)) this.sendError(ERRORS.invalidFormat);
       return;
     }
-    if (tooLarge(data, this.#ctx.config.limits.maxFrameBytes)) {
-      if (this.#admit(now, this.#limiter)) this.sendError(ERRORS.tooLarge);
+    if (frames.tooLarge(data)) {
+      if (frames.admit(now)) this.sendError(ERRORS.tooLarge);
       return;
     }
     const parsed = parseClientMessage(data);
-    const type = parsed.ok ? parsed.message.type : parsed.type;
-    const silent = this.#silentBudgetFor(type);
-    if (!this.#admit(now, silent ?? this.#limiter, silent !== null)) return;
+    if (!frames.admit(now, parsed.ok ? parsed.message.type : parsed.type)) return;
     if (!parsed.ok) {
       this.sendError(parsed.error, parsed.room);
       return;
@@ -260,46 +254,19 @@ export class Connection implements Session {
     const message = parsed.message;
     this.#ctx.metrics.messagesReceived.inc(message.type);
     if (message.type === "auth") return this.#authenticate(message.payload);
-    // Before auth, only auth and ping (clock sync) are allowed (protocol 2.3). client_log is never
-    // answered: the upstream client flushes up to 100 buffered lines right before its auth.
-    if (!this.#authenticated && message.type !== "ping") {
-      if (message.type !== "client_log") this.sendError(ERRORS.authRequired, message.room);
+    // Before auth, only auth and ping (clock sync) are allowed (protocol 2.3).
+    const beforeAuth = this.#auth.beforeAuth(message.type);
+    if (beforeAuth !== "pass") {
+      if (beforeAuth === "refuse") this.sendError(ERRORS.authRequired, message.room);
       return;
     }
     return dispatch(this.#ctx, this, message);
   }
 
-  /**
-   * client_log and sync_report have silent budgets of their own: the upstream client flushes
-   * its buffered logs right before `auth`, and reports come every few seconds; neither may
-   * use up the budget of real messages, nor earn an error.
-   */
-  #silentBudgetFor(type: string | undefined): WindowRateLimiter | null {
-    if (type === "client_log") {
-      return this.#logLimiter ??= new WindowRateLimiter(CLIENT_LOG_PER_SECOND);
-    }
-    if (type === "sync_report") {
-      return this.#reportLimiter ??= new WindowRateLimiter(SYNC_REPORTS_PER_SECOND);
-    }
-    return null;
-  }
-
-  /** Counts the frame against a budget; false when it must be dropped. */
-  #admit(now: number, limiter: WindowRateLimiter, silent = false): boolean {
-    const verdict = limiter.take(now);
-    if (verdict === "allow") return true;
-    this.#ctx.metrics.rateLimited.inc();
-    if (silent) return false;
-    if (verdict === "drop_first") this.sendError(ERRORS.rateLimited);
-    if (limiter.floodingFor(now) >= RATE_LIMIT_FLOOD_CLOSE_MS) this.close("policyViolation");
-    return false;
-  }
-
   #authenticate(
     payload: { token?: string | null; user_name?: string | null; user_id?: string | null },
   ) {
-    const authenticator = this.#ctx.authenticator;
-    if (authenticator === null) {
+    if (!this.#auth.required) {
       // Auth off: the payload names the user (protocol 2.3).
       this.adoptUserName(payload.user_name);
       if (payload.user_id) this.#userId = sanitizeName(payload.user_id, "");
@@ -311,16 +278,14 @@ export class Connection implements Session {
       this.sendError(ERRORS.authFailed);
       return;
     }
-    return authenticator.verify(token).then((result) => {
+    return this.#auth.verify(token).then((result) => {
       if (this.#state !== "open") return;
       if (!result.ok) {
         this.#ctx.log.info("authentication failed", { client: this.id, reason: result.reason });
         this.sendError(ERRORS.authFailed);
         return;
       }
-      // A re-auth with a fresh token updates the identity in place, and its expiry.
-      this.#tokenExpiry ??= new DeadlineTimer(this.#ctx.clock, () => this.close("tokenExpired"));
-      this.#tokenExpiry.set(acceptedUntil(result.identity));
+      // A re-auth with a fresh token updates the identity in place.
       this.#userId = result.identity.userId;
       const previousName = this.#name;
       this.#name = sanitizeName(result.identity.userName, DEFAULT_USER_NAME);
@@ -331,9 +296,7 @@ export class Connection implements Session {
         now,
       );
       this.#reply(build.authSuccess(this.#name, now, resumeToken));
-      if (!this.#authenticated) {
-        this.#authenticated = true;
-        this.#clearAuthTimer();
+      if (result.first) {
         this.#enterLobby();
         return;
       }
@@ -355,17 +318,11 @@ export class Connection implements Session {
     this.send(encode(message));
   }
 
-  #clearAuthTimer(): void {
-    if (this.#authTimer !== null) this.#ctx.clock.clearTimer(this.#authTimer);
-    this.#authTimer = null;
-  }
-
   #gone(code: number): void {
     if (this.#state === "closed") return;
     const wasOpen = this.#state === "open";
     this.#state = "closed";
-    this.#clearAuthTimer();
-    this.#tokenExpiry?.clear();
+    this.#auth.stop();
     this.#inbox?.clear();
     this.#ctx.registry.removeListener(this);
     // Not a leave: the member is away for the resume grace, and may come back on a new
@@ -376,13 +333,4 @@ export class Connection implements Session {
     this.#ctx.log.debug("connection closed", { client: this.id, code });
     this.#ctx.onGone(this);
   }
-}
-
-const utf8 = new TextEncoder();
-
-/** UTF-8 size check without encoding frames that are surely small enough. */
-function tooLarge(text: string, maxBytes: number): boolean {
-  if (text.length > maxBytes) return true; // at least one byte per UTF-16 unit
-  if (text.length * 3 <= maxBytes) return false; // at most three bytes per UTF-16 unit
-  return utf8.encode(text).byteLength > maxBytes;
 }
