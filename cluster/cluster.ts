@@ -16,13 +16,17 @@
  * Without REDIS_URL none of this exists and nothing of it is on the hot path.
  */
 import type { RoomCloseCode } from "../protocol/mod.ts";
-import { convertRecordTimes, parseRoomRecord } from "../rooms/room_record.ts";
+import {
+  convertRecordTimes,
+  type Member,
+  parseRoomRecord,
+  type Room,
+  type RoomFederation,
+  type RoomHandle,
+  type RoomRegistry,
+  type TimerId,
+} from "../rooms/mod.ts";
 import { RedisRoomStore } from "../store/redis_store.ts";
-import type { TimerId } from "../rooms/clock.ts";
-import type { Member } from "../rooms/member.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
-import type { Room } from "../rooms/room.ts";
-import type { RoomFederation, RoomHandle } from "../rooms/room_handle.ts";
 import type {
   InstanceLink,
   InstanceLinkLog,

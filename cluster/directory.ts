@@ -5,9 +5,7 @@
  * other instances' rooms from those announcements, and reloads the whole directory now and then
  * to heal anything missed while Redis was away. The room list is built from the mirror.
  */
-import { decodeHash, encodeHash } from "../rooms/password_codec.ts";
-import type { Room } from "../rooms/room.ts";
-import type { PasswordHash } from "../rooms/room_types.ts";
+import { decodeHash, encodeHash, type PasswordHash, type Room } from "../rooms/mod.ts";
 import { REDIS_PREFIX } from "./constants.ts";
 import {
   type DirectoryMessage,

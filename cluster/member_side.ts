@@ -7,7 +7,7 @@
  * sent while Redis was away.
  */
 import { build, encode, ERRORS, type RoomCloseCode, type ServerMessage } from "../protocol/mod.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
+import type { RoomRegistry } from "../rooms/mod.ts";
 import { convertTimes, type PeerClocks } from "./peer_clocks.ts";
 import type { MemberRef, OutItem, WireCommand } from "./peer_messages.ts";
 

@@ -6,8 +6,7 @@
  * and membership changes are told to their instance in order with the frames.
  */
 import { build, encode, type ErrorInfo, ERRORS } from "../protocol/mod.ts";
-import type { Member } from "../rooms/member.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Member, RoomRegistry } from "../rooms/mod.ts";
 import type { PeerClocks } from "./peer_clocks.ts";
 import type { MemberRef, PeerMessage, WireCommand } from "./peer_messages.ts";
 import { PeerOutbox, RemoteMember } from "./remote_member.ts";

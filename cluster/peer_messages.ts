@@ -11,7 +11,7 @@
  *   stopping owner let its kept rooms go, for the others to adopt.
  */
 import { z } from "zod";
-import { type PasswordHashData, PasswordHashDataSchema } from "../rooms/password_codec.ts";
+import { type PasswordHashData, PasswordHashDataSchema } from "../rooms/mod.ts";
 import {
   ControlPolicySchema,
   MediaOpSchema,

@@ -7,7 +7,7 @@
  * in order with the frames, so the other instance always knows where its connections are.
  */
 import type { OutboundFrame } from "../protocol/mod.ts";
-import type { Member } from "../rooms/member.ts";
+import type { Member } from "../rooms/mod.ts";
 import type { MemberRef } from "./peer_messages.ts";
 
 type Item =

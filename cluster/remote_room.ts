@@ -6,8 +6,7 @@
  * for Redis to return.
  */
 import { build, encode, ERRORS } from "../protocol/mod.ts";
-import type { RoomHandle } from "../rooms/room_handle.ts";
-import type { RoomCommand } from "../rooms/room_types.ts";
+import type { RoomCommand, RoomHandle } from "../rooms/mod.ts";
 import type { RemoteEntry } from "./directory.ts";
 import type { MemberRef, WireCommand } from "./peer_messages.ts";
 import { toWire } from "./wire_commands.ts";

@@ -3,9 +3,7 @@
  * (a reference goes instead) and `fromWire` rebuilds the command on the owner with the
  * owner's Member for the sender, its times converted into the owner's clock.
  */
-import type { Member } from "../rooms/member.ts";
-import type { RoomCommand } from "../rooms/room_types.ts";
-import { decodeHash, encodeHash } from "../rooms/password_codec.ts";
+import { decodeHash, encodeHash, type Member, type RoomCommand } from "../rooms/mod.ts";
 import type { MemberRef, WireCommand } from "./peer_messages.ts";
 
 export function refOf(member: Member): MemberRef {

@@ -8,7 +8,7 @@
  * cleared by `clear`): until then it still remembers what the address spent.
  */
 import { PASSWORD_ATTEMPTS_PER_MINUTE, ROOM_CREATION_PERIOD_MS } from "../protocol/mod.ts";
-import type { Clock, TimerId } from "../rooms/clock.ts";
+import type { Clock, TimerId } from "../rooms/mod.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
 export interface AddressLease {

@@ -6,9 +6,7 @@
  */
 import { Hono } from "hono";
 import denoJson from "../deno.json" with { type: "json" };
-import { type Clock, SystemClock } from "../rooms/clock.ts";
-import { RoomRegistry } from "../rooms/registry.ts";
-import { parseRoomRecord } from "../rooms/room_record.ts";
+import { type Clock, parseRoomRecord, RoomRegistry, SystemClock } from "../rooms/mod.ts";
 import { RoomSaver } from "../store/room_saver.ts";
 import { MemoryOnlyStore, type RoomStore } from "../store/room_store.ts";
 import { AddressBook } from "./addresses.ts";

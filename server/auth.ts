@@ -4,7 +4,7 @@
  * A token's expiry also ends the session it authenticated (see `acceptedUntil`).
  */
 import { errors as joseErrors, jwtVerify } from "jose";
-import type { Clock } from "../rooms/clock.ts";
+import type { Clock } from "../rooms/mod.ts";
 
 export interface Identity {
   readonly userId: string;

@@ -6,7 +6,7 @@
  * again when the last accepted token expires (a re-auth with a fresh token moves that instant).
  * What the connection says about it (auth_success, errors, its new name) is the connection's.
  */
-import type { Clock, TimerId } from "../rooms/clock.ts";
+import type { Clock, TimerId } from "../rooms/mod.ts";
 import { acceptedUntil, type Authenticator, type Identity } from "./auth.ts";
 import { DeadlineTimer } from "./deadline_timer.ts";
 

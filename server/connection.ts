@@ -14,8 +14,7 @@ import {
   sanitizeName,
   type ServerMessage,
 } from "../protocol/mod.ts";
-import type { Clock } from "../rooms/clock.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Clock, RoomRegistry } from "../rooms/mod.ts";
 import type { AddressLease } from "./addresses.ts";
 import type { Authenticator } from "./auth.ts";
 import { AuthGate } from "./auth_gate.ts";

@@ -3,7 +3,7 @@
  * waits at most 2^31 - 1 ms (about 24.8 days) and fires at once when asked for longer, so a
  * far instant (a token valid for a month) is reached in steps instead.
  */
-import type { Clock, TimerId } from "../rooms/clock.ts";
+import type { Clock, TimerId } from "../rooms/mod.ts";
 
 /** The longest delay setTimeout honours. */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;

@@ -11,8 +11,7 @@ import {
   type MediaItemInput,
   type MediaOp,
 } from "../protocol/mod.ts";
-import type { RoomCommand } from "../rooms/room.ts";
-import type { RoomHandle } from "../rooms/room_handle.ts";
+import type { RoomCommand, RoomHandle } from "../rooms/mod.ts";
 import { createInvite, createRoom, joinRoom, listRooms, setRoomOptions } from "./room_access.ts";
 import type { DispatchContext, Session } from "./session.ts";
 

@@ -4,7 +4,7 @@
  * has closed or the grace is over", on the server's own clock). Admission asks it first whether
  * one more socket may open (the server's and each address's connection limits).
  */
-import type { Clock } from "../rooms/clock.ts";
+import type { Clock } from "../rooms/mod.ts";
 import type { AddressBook } from "./addresses.ts";
 import type { CloseReason } from "./close_codes.ts";
 import type { Connection } from "./connection.ts";

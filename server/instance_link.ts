@@ -4,8 +4,7 @@
  * from cluster/ to here, never back: a single in-memory server (and its Docker image's type
  * check) needs nothing from cluster/, which main.ts loads only when REDIS_URL is set.
  */
-import type { Clock } from "../rooms/clock.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Clock, RoomRegistry } from "../rooms/mod.ts";
 import type { RoomStore } from "../store/room_store.ts";
 
 /**

@@ -5,8 +5,7 @@
  */
 import type { Env, Hono } from "hono";
 import { cors } from "hono/cors";
-import type { Clock } from "../rooms/clock.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Clock, RoomRegistry } from "../rooms/mod.ts";
 import type { Config } from "./config.ts";
 import type { InstanceLink } from "./instance_link.ts";
 import { Gauge, type ServerMetrics } from "./metrics.ts";

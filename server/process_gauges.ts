@@ -2,7 +2,7 @@
  * Gauges that show a leak as growth: live timers, the lobby, and the process's memory. The soak
  * (bench/soak.ts) reads them before and after a million room lives; an operator can graph them.
  */
-import type { Clock } from "../rooms/clock.ts";
+import type { Clock } from "../rooms/mod.ts";
 import { Gauge } from "./metrics.ts";
 
 export interface GaugeSources {

@@ -6,7 +6,7 @@
  */
 import { build, type ClientMessage, encode, ERRORS, sanitizeName } from "../protocol/mod.ts";
 import type { DispatchContext, Session } from "./session.ts";
-import type { PasswordHash } from "../rooms/room_types.ts";
+import type { PasswordHash } from "../rooms/mod.ts";
 import { hashPassword, passwordMatches } from "./room_passwords.ts";
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;

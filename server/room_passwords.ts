@@ -5,7 +5,7 @@
  * comparison takes the same time whatever the bytes. The text is never stored nor logged.
  */
 import { PASSWORD_HASH_ITERATIONS } from "../protocol/mod.ts";
-import type { PasswordHash } from "../rooms/room_types.ts";
+import type { PasswordHash } from "../rooms/mod.ts";
 import { equalInConstantTime } from "./constant_time.ts";
 
 const SALT_BYTES = 16;

@@ -4,9 +4,7 @@
  * depend on it and not on each other.
  */
 import type { ErrorInfo } from "../protocol/mod.ts";
-import type { Clock } from "../rooms/clock.ts";
-import type { Member } from "../rooms/member.ts";
-import type { RoomRegistry } from "../rooms/registry.ts";
+import type { Clock, Member, RoomRegistry } from "../rooms/mod.ts";
 import type { InviteTokens } from "./invites.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";

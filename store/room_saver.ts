@@ -5,8 +5,7 @@
  * at the next flush and logged; the room goes on meanwhile. The saves are timed on the
  * injected clock, like every other timer.
  */
-import type { Clock, TimerId } from "../rooms/clock.ts";
-import type { Room } from "../rooms/room.ts";
+import type { Clock, Room, TimerId } from "../rooms/mod.ts";
 import type { Logger } from "../server/log.ts";
 import type { RoomStore } from "./room_store.ts";
 

@@ -1,0 +1,41 @@
+/**
+ * What the rest of the server uses of rooms/: the room actor and its commands, the registry
+ * (the directory of rooms and the lobby's list), the clocks, a member as a room sees it, and a
+ * room's saved record. Everything else in rooms/ is the actor's own insides.
+ */
+export { type Clock, ManualClock, SystemClock, type TimerId } from "./clock.ts";
+export type { Member } from "./member.ts";
+export {
+  decodeHash,
+  encodeHash,
+  type PasswordHashData,
+  PasswordHashDataSchema,
+} from "./password_codec.ts";
+export {
+  type NewRoom,
+  type RegistryEvents,
+  type RegistryOptions,
+  RESTORED_SEQ_GAP,
+  RoomRegistry,
+} from "./registry.ts";
+export {
+  Room,
+  ROOM_COMMAND_HANDLERS,
+  type RoomCommandHandlers,
+  type RoomRestoreOptions,
+} from "./room.ts";
+export type { RoomFederation, RoomHandle } from "./room_handle.ts";
+export {
+  convertRecordTimes,
+  parseRoomRecord,
+  ROOM_RECORD_VERSION,
+  type RoomRecord,
+  RoomRecordSchema,
+} from "./room_record.ts";
+export type {
+  PasswordHash,
+  RoomCommand,
+  RoomObserver,
+  RoomOptions,
+  RoomSnapshot,
+} from "./room_types.ts";
