@@ -26,6 +26,8 @@ import {
   judgeSync,
   type PageGlobals,
   realPageAvailable,
+  recordTrouble,
+  troubleSeen,
   waitForSync,
   WatchPages,
 } from "../../tools/browser/watch_page.ts";
@@ -48,30 +50,6 @@ const skip = !realPageAvailable()
   : !redisAvailable()
   ? "needs redis-server"
   : false;
-
-/** Records, in one of our pages, every room_closed its client reports and every paused moment. */
-async function watch(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const g = globalThis as unknown as PageGlobals & { closedRooms: unknown[]; pausedAt: number[] };
-    const { client, video } = g.owp!;
-    g.closedRooms = [];
-    g.pausedAt = [];
-    (client as unknown as { on(event: string, listener: (e: unknown) => void): void }).on(
-      "roomClosed",
-      (event) => g.closedRooms.push(event),
-    );
-    setInterval(() => {
-      if (video.paused) g.pausedAt.push(Date.now());
-    }, 20);
-  });
-}
-
-function watched(page: Page): Promise<{ closedRooms: unknown[]; pausedAt: number[] }> {
-  return page.evaluate(() => {
-    const g = globalThis as unknown as { closedRooms: unknown[]; pausedAt: number[] };
-    return { closedRooms: g.closedRooms, pausedAt: g.pausedAt };
-  });
-}
 
 /** Until one of our pages is connected and in `roomId`. */
 function backIn(page: Page, roomId: string, timeout: number) {
@@ -122,7 +100,7 @@ browserTest(
         timeoutMs: TIMEOUT_MS,
       });
       await settled(instances);
-      for (const page of [host, ...ours]) await watch(page);
+      for (const page of [host, ...ours]) await recordTrouble(page);
       const umaBefore = await upstreamState(uma);
 
       const killedAt = Date.now();
@@ -159,7 +137,7 @@ browserTest(
       assert.ok(upstreamVerdict.ok, `the upstream members: ${upstreamVerdict.why}`);
 
       for (const [name, page] of [["host", host], ["Ann", ann], ["Bo", bo]] as const) {
-        const seen = await watched(page);
+        const seen = await troubleSeen(page);
         assert.deepEqual(seen.closedRooms, [], `${name} heard its room close`);
         assert.deepEqual(seen.pausedAt, [], `${name}'s video paused`);
       }

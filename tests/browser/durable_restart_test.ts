@@ -12,7 +12,6 @@
  * chat), and the chat of before is there, once, and for someone who joins after.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { browserTest } from "../../tools/browser/browser_test.ts";
 import { type BrowserHarness, startHarness } from "../../tools/browser/harness.ts";
 import { snap } from "../../tools/browser/screenshots.ts";
@@ -20,6 +19,8 @@ import {
   judgeSync,
   type PageGlobals,
   realPageAvailable,
+  recordTrouble,
+  troubleSeen,
   waitForSync,
   WatchPages,
 } from "../../tools/browser/watch_page.ts";
@@ -30,21 +31,6 @@ const placeholder = realPageAvailable() ? false : "needs the real watch page (we
 
 /** What no page may say once the server is back. */
 const FALSE_MESSAGES = [/restarted/i, /closed/i, /no longer open/i, /not following/i];
-
-/** Records, in the page, every room_closed its client reports and every moment it is paused. */
-async function watch(page: Page): Promise<void> {
-  await page.evaluate(`(() => {
-    const { client, video } = globalThis.owp;
-    globalThis.closedRooms = [];
-    globalThis.pausedAt = [];
-    client.on("roomClosed", (event) => globalThis.closedRooms.push(event));
-    setInterval(() => { if (video.paused) globalThis.pausedAt.push(Date.now()); }, 20);
-  })()`);
-}
-
-function watched(page: Page): Promise<{ closedRooms: unknown[]; pausedAt: number[] }> {
-  return page.evaluate("({ closedRooms: globalThis.closedRooms, pausedAt: globalThis.pausedAt })");
-}
 
 /**
  * The party, the restart (`restart` resolves once the server is back), and everything the
@@ -72,7 +58,7 @@ async function partyAcrossRestart(
   });
   const expect = { toleranceS: 0.05, timeoutMs: TIMEOUT_MS };
   await waitForSync(host, members, { ...expect, playing: true });
-  for (const page of [host, ...members]) await watch(page);
+  for (const page of [host, ...members]) await recordTrouble(page);
 
   await restart();
   const backAt = Date.now();
@@ -98,7 +84,7 @@ async function partyAcrossRestart(
     } from the host`,
   );
   for (const [i, page] of [host, ...members].entries()) {
-    const seen = await watched(page);
+    const seen = await troubleSeen(page);
     assert.deepEqual(seen.closedRooms, [], `page ${i} heard its room close`);
     assert.deepEqual(seen.pausedAt, [], `page ${i}'s video paused`);
     assert.equal(

@@ -30,6 +30,8 @@ import {
   judgeSync,
   type PageGlobals,
   realPageAvailable,
+  recordTrouble,
+  troubleSeen,
   waitForEveryoneReady,
   waitForSync,
   WatchPages,
@@ -39,18 +41,6 @@ const TIMEOUT_MS = 20_000;
 /** The mixed-room tolerance: the upstream member has no drift correction of its own here. */
 const UPSTREAM_TOLERANCE_S = 0.5;
 const placeholder = realPageAvailable() ? false : "needs the real watch page (web/index.html)";
-
-/** Records, in any page, every instant its video is paused. */
-async function watchPauses(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const g = globalThis as unknown as PageGlobals & { pausedAt: number[] };
-    const video = g.owp?.video ?? g.legacy!.video;
-    g.pausedAt = [];
-    setInterval(() => {
-      if (video.paused) g.pausedAt.push(Date.now());
-    }, 20);
-  });
-}
 
 /** The longest a catch-up play may hold the upstream member: its schedule, and a margin. */
 const CATCH_UP_STOP_MAX_MS = DEFAULT_TIMINGS.playScheduleMs + 300;
@@ -66,8 +56,8 @@ function spans(samples: number[]): { fromMs: number; lengthMs: number }[] {
   return runs.map((run) => ({ fromMs: run.fromMs, lengthMs: run.toMs - run.fromMs }));
 }
 
-function pausesOf(page: Page): Promise<number[]> {
-  return page.evaluate(() => (globalThis as unknown as { pausedAt: number[] }).pausedAt);
+async function pausesOf(page: Page): Promise<number[]> {
+  return (await troubleSeen(page)).pausedAt;
 }
 
 /** Hana hosts on our page with Ann; Uma runs the upstream client; all playing in step. */
@@ -97,7 +87,7 @@ browserTest(
     try {
       const { roomId, host, ann, uma } = await playingParty(harness);
       const before = await upstreamState(uma);
-      for (const page of [host, ann, uma]) await watchPauses(page);
+      for (const page of [host, ann, uma]) await recordTrouble(page);
 
       await harness.restartServer();
       const backAt = Date.now();

@@ -363,3 +363,35 @@ export async function waitForSync(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** What `recordTrouble` saw on a page. */
+export interface TroubleSeen {
+  /** Every room_closed our client reported (none on the upstream stand-in page). */
+  readonly closedRooms: unknown[];
+  /** Every 20 ms sample (page clock, epoch ms) at which the page's video was paused. */
+  readonly pausedAt: number[];
+}
+
+/**
+ * From now on, records on `page` (ours, or the upstream stand-in) what a restart or a moved
+ * room must not cause: its room closing, its video pausing. Read it with `troubleSeen`.
+ */
+export async function recordTrouble(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals & { trouble: TroubleSeen };
+    const video = g.owp?.video ?? g.legacy!.video;
+    const trouble: TroubleSeen = { closedRooms: [], pausedAt: [] };
+    g.trouble = trouble;
+    const client = g.owp?.client as unknown as
+      | { on(event: string, listener: (e: unknown) => void): void }
+      | undefined;
+    client?.on("roomClosed", (event) => trouble.closedRooms.push(event));
+    setInterval(() => {
+      if (video.paused) trouble.pausedAt.push(Date.now());
+    }, 20);
+  });
+}
+
+export function troubleSeen(page: Page): Promise<TroubleSeen> {
+  return page.evaluate(() => (globalThis as unknown as { trouble: TroubleSeen }).trouble);
+}
