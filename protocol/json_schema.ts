@@ -25,7 +25,7 @@ function clientMessageSchema(type: keyof typeof PAYLOAD_SCHEMAS): z.ZodType {
   });
 }
 
-function toJson(schema: z.ZodType, io: "input" | "output"): JsonObject {
+function toJson(schema: z.core.$ZodType, io: "input" | "output"): JsonObject {
   const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonObject;
   delete json["$schema"];
   return json;

@@ -4,40 +4,53 @@
  * the published contract (docs/protocol.schema.json is generated from them), the integration
  * tests check every message the real server sends against them, and a type check below keeps
  * them and the builders' types in step.
+ *
+ * Written with zod/mini (zod's functional API, the same schemas underneath) so that the client
+ * bundle carries only what these use: importing the classic API would put all of zod in the
+ * page. Nothing here may import classic "zod".
  */
-import { z } from "zod";
+import * as z from "zod/mini";
 import { MAX_POSITION_SECONDS } from "./limits.ts";
 import { ROOM_CLOSE_CODES } from "./room_close.ts";
 import type { ServerMessage } from "./server_messages.ts";
 
-const serverTs = z.number().meta({ description: "Server time (epoch ms) of the message." });
-const position = z.number().max(MAX_POSITION_SECONDS).meta({
-  description: "Seconds into the media.",
-});
-const playState = z.enum(["playing", "paused"]);
-const count = z.number().int().min(0);
+/** The schema with a description for the JSON Schema (classic zod's `.meta({ description })`). */
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T =>
+  schema.check(z.meta({ description }));
 
-const anyRoom = { room: z.string().optional() };
+const serverTs = described(z.number(), "Server time (epoch ms) of the message.");
+const position = described(
+  z.number().check(z.maximum(MAX_POSITION_SECONDS)),
+  "Seconds into the media.",
+);
+const playState = z.enum(["playing", "paused"]);
+const count = z.number().check(z.int(), z.minimum(0));
+
+const anyRoom = { room: z.optional(z.string()) };
 const room = { room: z.string() };
 const client = { ...anyRoom, client: z.string() };
 const roomAndClient = { ...room, client: z.string() };
 
 /** An envelope: type, payload, server_ts, and the `room`/`client` fields given. */
-const envelope = <T extends string, P extends z.ZodType, F extends z.ZodRawShape>(
+const envelope = <T extends string, P extends z.ZodMiniType, F extends z.core.$ZodShape>(
   type: T,
   payload: P,
   fields: F,
   description: string,
 ) =>
-  z.object({
-    type: z.literal(type),
-    payload,
-    server_ts: serverTs,
-    seq: z.number().int().min(1).optional().meta({
-      description: "Extension: on everything a room sends; increases within the room.",
+  described(
+    z.object({
+      type: z.literal(type),
+      payload,
+      server_ts: serverTs,
+      seq: described(
+        z.optional(z.number().check(z.int(), z.minimum(1))),
+        "Extension: on everything a room sends; increases within the room.",
+      ),
+      ...fields,
     }),
-    ...fields,
-  }).meta({ description });
+    description,
+  );
 
 const readiness = z.enum([
   "loading",
@@ -48,21 +61,26 @@ const readiness = z.enum([
   "ended",
 ]);
 
-const participants = z.array(z.object({
-  id: z.string(),
-  name: z.string(),
-  is_host: z.boolean(),
-  is_cohost: z.boolean().meta({ description: "May control playback when control is cohosts." }),
-  ready: z.boolean().meta({ description: "Its player can play the room's media." }),
-  readiness: readiness.meta({ description: "How its player is, as it last said." }),
-  away: z.boolean().meta({ description: "Its connection dropped; it may still resume." }),
-  away_until: z.number().nullable().meta({
-    description: "Extension: when an away member's resume grace ends (server time); else null.",
-  }),
-  rtt_ms: z.number().nullable().meta({
-    description: "Its own last measured round trip to the server, when it reports one.",
-  }),
-})).readonly().meta({ description: "Extension: every member, in the order they joined." });
+const participants = described(
+  z.readonly(z.array(z.object({
+    id: z.string(),
+    name: z.string(),
+    is_host: z.boolean(),
+    is_cohost: described(z.boolean(), "May control playback when control is cohosts."),
+    ready: described(z.boolean(), "Its player can play the room's media."),
+    readiness: described(readiness, "How its player is, as it last said."),
+    away: described(z.boolean(), "Its connection dropped; it may still resume."),
+    away_until: described(
+      z.nullable(z.number()),
+      "Extension: when an away member's resume grace ends (server time); else null.",
+    ),
+    rtt_ms: described(
+      z.nullable(z.number()),
+      "Its own last measured round trip to the server, when it reports one.",
+    ),
+  }))),
+  "Extension: every member, in the order they joined.",
+);
 
 const membership = z.object({ participant_count: count, participants });
 
@@ -70,8 +88,8 @@ export const RoomSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
   count,
-  media_id: z.string().nullable(),
-  locked: z.boolean().meta({ description: "Extension: joining needs a password or an invite." }),
+  media_id: z.nullable(z.string()),
+  locked: described(z.boolean(), "Extension: joining needs a password or an invite."),
 });
 
 export const SERVER_MESSAGE_SCHEMAS = {
@@ -79,9 +97,10 @@ export const SERVER_MESSAGE_SCHEMAS = {
     "client_hello",
     z.object({
       client_id: z.string(),
-      resume_token: z.string().meta({
-        description: "Extension: send it in `resume` on a new connection to get this session back.",
-      }),
+      resume_token: described(
+        z.string(),
+        "Extension: send it in `resume` on a new connection to get this session back.",
+      ),
     }),
     client,
     "First message on every connection: this connection's id.",
@@ -90,9 +109,10 @@ export const SERVER_MESSAGE_SCHEMAS = {
     "auth_success",
     z.object({
       user_name: z.string(),
-      resume_token: z.string().optional().meta({
-        description: "Extension (auth on): a resume token bound to this user; use it instead.",
-      }),
+      resume_token: described(
+        z.optional(z.string()),
+        "Extension (auth on): a resume token bound to this user; use it instead.",
+      ),
     }),
     anyRoom,
     "The token was accepted (or, with auth off, the name was taken).",
@@ -101,12 +121,13 @@ export const SERVER_MESSAGE_SCHEMAS = {
     "resumed",
     z.object({
       client_id: z.string(),
-      resume_token: z.string().meta({ description: "A fresh resume token for this session." }),
-      room: z.string().nullable(),
-      replayed: count.meta({ description: "Missed messages replayed right after this one." }),
-      state_follows: z.boolean().meta({
-        description: "The gap was too old to replay: a fresh room_state follows.",
-      }),
+      resume_token: described(z.string(), "A fresh resume token for this session."),
+      room: z.nullable(z.string()),
+      replayed: described(count, "Missed messages replayed right after this one."),
+      state_follows: described(
+        z.boolean(),
+        "The gap was too old to replay: a fresh room_state follows.",
+      ),
     }),
     client,
     "Extension: the session is back on this connection (same id, room and role).",
@@ -114,10 +135,11 @@ export const SERVER_MESSAGE_SCHEMAS = {
   waiting_on: envelope(
     "waiting_on",
     z.object({
-      waiting: z.array(z.object({ id: z.string(), name: z.string(), readiness })).readonly(),
-      deadline_ts: z.number().nullable().meta({
-        description: "When the play starts anyway (server ms); null when nothing waits.",
-      }),
+      waiting: z.readonly(z.array(z.object({ id: z.string(), name: z.string(), readiness }))),
+      deadline_ts: described(
+        z.nullable(z.number()),
+        "When the play starts anyway (server ms); null when nothing waits.",
+      ),
     }),
     room,
     "Extension: whom a waiting play waits for, whenever that changes; empty when it is over.",
@@ -125,12 +147,12 @@ export const SERVER_MESSAGE_SCHEMAS = {
   chat_history: envelope(
     "chat_history",
     z.object({
-      messages: z.array(z.object({
+      messages: z.readonly(z.array(z.object({
         client: z.string(),
         username: z.string(),
         text: z.string(),
         server_ts: serverTs,
-      })).readonly(),
+      }))),
     }),
     room,
     "Extension: the room's last chat messages, oldest first, to a member who joins.",
@@ -149,8 +171,8 @@ export const SERVER_MESSAGE_SCHEMAS = {
   invite: envelope(
     "invite",
     z.object({
-      token: z.string().meta({ description: "Give it in join_room's invite to enter." }),
-      expires_at: serverTs.meta({ description: "When it stops working (server ms)." }),
+      token: described(z.string(), "Give it in join_room's invite to enter."),
+      expires_at: described(serverTs, "When it stops working (server ms)."),
     }),
     room,
     "Extension: an invite for this room, to the host who asked.",
@@ -167,15 +189,17 @@ export const SERVER_MESSAGE_SCHEMAS = {
   ),
   room_list: envelope(
     "room_list",
-    z.array(RoomSummarySchema).readonly(),
+    z.readonly(z.array(RoomSummarySchema)),
     {
       ...anyRoom,
-      total: count.optional().meta({
-        description: "Extension, on a filtered or paged list_rooms answer: rooms that match.",
-      }),
-      next: z.string().nullable().optional().meta({
-        description: "Extension: the `after` of the next page, or null on the last.",
-      }),
+      total: described(
+        z.optional(count),
+        "Extension, on a filtered or paged list_rooms answer: rooms that match.",
+      ),
+      next: described(
+        z.optional(z.nullable(z.string())),
+        "Extension: the `after` of the next page, or null on the last.",
+      ),
     },
     "Every open room. Pushed to connections in no room; the reply to list_rooms.",
   ),
@@ -185,39 +209,48 @@ export const SERVER_MESSAGE_SCHEMAS = {
       name: z.string(),
       host_id: z.string(),
       participant_count: count,
-      media_id: z.string().nullable(),
+      media_id: z.nullable(z.string()),
       state: z.object({
-        position: position.meta({ description: "The position at server_ts." }),
+        position: described(position, "The position at server_ts."),
         play_state: playState,
       }),
-      media_url: z.string().nullable().meta({
-        description: "Extension: the room's media URL (http or https), null when none.",
-      }),
+      media_url: described(
+        z.nullable(z.string()),
+        "Extension: the room's media URL (http or https), null when none.",
+      ),
       participants,
-      control: z.enum(["host", "cohosts", "everyone"]).meta({
-        description: "Extension: who may control playback.",
-      }),
-      playback_rate: z.number().meta({ description: "Extension: the room's playback rate." }),
-      locked: z.boolean().meta({ description: "Extension: joining needs a password." }),
-      handoff: z.boolean().meta({
-        description: "Extension: when the host leaves, another member hosts and the room goes on.",
-      }),
-      unlisted: z.boolean().meta({
-        description: "Extension: the room is in nobody's room_list; it is joined by its id.",
-      }),
-      media_title: z.string().nullable().meta({
-        description: "Extension: the title of what plays now, null when none was given.",
-      }),
-      media_item_id: z.string().meta({
-        description: "Extension: which item plays now; a new id is new media, even at one URL.",
-      }),
-      queue: z.array(z.object({
-        id: z.string(),
-        media_url: z.string(),
-        media_id: z.string().nullable(),
-        title: z.string().nullable(),
-        added_by: z.string().meta({ description: "The member id of whoever added it." }),
-      })).readonly().meta({ description: "Extension: what plays next, in order." }),
+      control: described(
+        z.enum(["host", "cohosts", "everyone"]),
+        "Extension: who may control playback.",
+      ),
+      playback_rate: described(z.number(), "Extension: the room's playback rate."),
+      locked: described(z.boolean(), "Extension: joining needs a password."),
+      handoff: described(
+        z.boolean(),
+        "Extension: when the host leaves, another member hosts and the room goes on.",
+      ),
+      unlisted: described(
+        z.boolean(),
+        "Extension: the room is in nobody's room_list; it is joined by its id.",
+      ),
+      media_title: described(
+        z.nullable(z.string()),
+        "Extension: the title of what plays now, null when none was given.",
+      ),
+      media_item_id: described(
+        z.string(),
+        "Extension: which item plays now; a new id is new media, even at one URL.",
+      ),
+      queue: described(
+        z.readonly(z.array(z.object({
+          id: z.string(),
+          media_url: z.string(),
+          media_id: z.nullable(z.string()),
+          title: z.nullable(z.string()),
+          added_by: described(z.string(), "The member id of whoever added it."),
+        }))),
+        "Extension: what plays next, in order.",
+      ),
     }),
     room,
     "The room you created or joined, as it is at server_ts (and again whenever its media, " +
@@ -233,16 +266,18 @@ export const SERVER_MESSAGE_SCHEMAS = {
     "player_event",
     z.object({
       action: z.enum(["play", "pause", "seek", "buffering"]),
-      position: z.number().meta({
-        description: "For play: the timeline's position at the envelope's server_ts (for " +
+      position: described(
+        z.number(),
+        "For play: the timeline's position at the envelope's server_ts (for " +
           "the upstream client; slightly negative at the very start of the media). " +
           "Otherwise the position the host sent.",
-      }),
-      play_state: playState.meta({ description: "The room's play state once it applies." }),
-      target_server_ts: serverTs.meta({ description: "When every player acts (epoch ms)." }),
-      position_at_target: position.meta({
-        description: "Where every player must be at target_server_ts.",
-      }),
+      ),
+      play_state: described(playState, "The room's play state once it applies."),
+      target_server_ts: described(serverTs, "When every player acts (epoch ms)."),
+      position_at_target: described(
+        position,
+        "Where every player must be at target_server_ts.",
+      ),
     }),
     roomAndClient,
     "A host command, scheduled for target_server_ts. Play goes to every member, the rest " +
@@ -286,18 +321,19 @@ export const SERVER_MESSAGE_SCHEMAS = {
   ),
 } as const;
 
+type Schemas = typeof SERVER_MESSAGE_SCHEMAS;
+
 export const ServerMessageSchema = z.discriminatedUnion(
   "type",
   Object.values(SERVER_MESSAGE_SCHEMAS) as unknown as [
-    (typeof SERVER_MESSAGE_SCHEMAS)[keyof typeof SERVER_MESSAGE_SCHEMAS],
-    ...(typeof SERVER_MESSAGE_SCHEMAS)[keyof typeof SERVER_MESSAGE_SCHEMAS][],
+    Schemas[keyof Schemas],
+    ...Schemas[keyof Schemas][],
   ],
 );
 
 // The builders' message types and the published schemas describe the same messages, type by
 // type: a field added to one and not the other fails the type check, in either direction.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Schemas = typeof SERVER_MESSAGE_SCHEMAS;
 const builtMessagesMatchTheSchemas: {
   [K in keyof Schemas]: Same<z.infer<Schemas[K]>, Extract<ServerMessage, { type: K }>>;
 } = {
