@@ -16,27 +16,33 @@ import {
   type SyncStatus,
 } from "./playback_sync.ts";
 import type { LocalClock, Player, SocketFactory } from "./ports.ts";
-import { ROOM_CLOSE_CODES, type RoomCloseCode } from "../protocol/room_close.ts";
+import type { RoomCloseCode } from "../protocol/room_close.ts";
 import type { ERRORS } from "../protocol/errors.ts";
-// Types only: nothing of zod reaches the bundle.
+// What the server sends is parsed with the protocol's own schemas (zod/mini: about 10 KB of
+// the gzipped bundle); the client-message schemas are classic zod, so from there types only.
+import { ServerMessageSchema } from "../protocol/server_schemas.ts";
 import type { ControlPolicy, Readiness } from "../protocol/client_messages.ts";
-import type { RoomSummary as ProtocolRoomSummary } from "../protocol/server_messages.ts";
+import type { QueueItem } from "../protocol/media.ts";
+import type {
+  ChatEntry as ProtocolChatEntry,
+  MembershipPayload,
+  ParticipantInfo,
+  PlayerEventPayload,
+  RoomStatePayload,
+  RoomSummary as ProtocolRoomSummary,
+} from "../protocol/server_messages.ts";
 
 /**
- * Why a room is gone for us: the server's code, "not_found" when a (re-)join found no such
- * room, "unknown" from a server that sends no code (the upstream one).
+ * Why a room is gone for us: the server's code, or "not_found" when a (re-)join found no such
+ * room. "unknown" stays for pages that switch on it, but no longer comes: a room_closed
+ * without a code the protocol has is outside its schema, and ignored.
  */
 export type RoomClosedCode = RoomCloseCode | "not_found" | "unknown";
 
-function closeCodeOf(value: unknown): RoomClosedCode {
-  return (ROOM_CLOSE_CODES as readonly unknown[]).includes(value)
-    ? value as RoomCloseCode
-    : "unknown";
-}
-
 /**
- * A room of the list, as protocol/server_messages.ts defines it; `locked` may be missing (the
- * upstream server does not send it).
+ * A room of the list, as protocol/server_messages.ts defines it. `locked` is always there (the
+ * schema requires it); it is optional here only so that pages written for servers that did
+ * not send it still type-check.
  */
 export type RoomSummary = Omit<ProtocolRoomSummary, "locked"> & {
   /** Joining needs a password or an invite. */
@@ -246,8 +252,6 @@ export interface SyncClientOptions {
   readonly session?: SessionTicket | null;
 }
 
-type Message = { type?: unknown; room?: unknown; client?: unknown; payload?: unknown };
-
 export class SyncClient extends Emitter<SyncClientEvents> {
   readonly #options: SyncClientOptions;
   readonly #connection: Connection;
@@ -294,7 +298,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       openSocket: options.openSocket,
       random: options.random,
       onOpen: () => this.#onOpen(),
-      onMessage: (message) => this.#onMessage(message as Message),
+      onMessage: (message) => this.#onMessage(message),
       onState: (state, detail) => {
         if (state !== "open") this.#clockSync?.stop();
         this.emit("connection", { state, retryInMs: detail.retryInMs });
@@ -590,45 +594,49 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#rejoin();
   }
 
-  #onMessage(message: Message): void {
-    const payload = (message.payload ?? {}) as Record<string, unknown>;
-    const serverTs = (message as { server_ts?: unknown }).server_ts;
-    const room = typeof message.room === "string" ? message.room : null;
-    const seq = (message as { seq?: unknown }).seq;
-    if (typeof seq === "number" && room !== null && room === (this.#room?.id ?? this.#wantedRoom)) {
+  #onMessage(value: unknown): void {
+    // A message outside its schema is ignored, not half-handled; so is a type this client does
+    // not know (clients must ignore what they do not know). Fields it does not know are dropped.
+    const parsed = ServerMessageSchema.safeParse(value);
+    if (!parsed.success) return;
+    const message = parsed.data;
+    const serverTs = message.server_ts;
+    const room = message.room ?? null;
+    const seq = message.seq;
+    if (seq !== undefined && room !== null && room === (this.#room?.id ?? this.#wantedRoom)) {
       this.#lastSeq = Math.max(this.#lastSeq ?? 0, seq);
     }
     switch (message.type) {
-      case "client_hello":
+      case "client_hello": {
+        const { client_id: clientId, resume_token: token } = message.payload;
         this.#connection.resetBackoff();
         if (this.#resuming) {
           // Ours only if the resume is refused; otherwise we are the old session again.
-          this.#fresh = { id: String(payload.client_id), token: tokenOf(payload) };
+          this.#fresh = { id: clientId, token };
         } else {
-          this.#clientId = String(payload.client_id);
-          this.#resumeToken = tokenOf(payload);
+          this.#clientId = clientId;
+          this.#resumeToken = token;
           this.#emitSession();
         }
-        if (typeof serverTs === "number") {
-          this.#roughOffsetMs = serverTs - this.#options.clock.now();
-        }
-        if (this.#clientId !== null && !this.#resuming) {
-          this.emit("hello", { clientId: this.#clientId });
-        }
+        this.#roughOffsetMs = serverTs - this.#options.clock.now();
+        if (!this.#resuming) this.emit("hello", { clientId });
         return;
-      case "auth_success":
+      }
+      case "auth_success": {
         // With auth on, the session's token is bound to the user: the one to keep.
-        if (this.#resuming) this.#fresh = { ...this.#fresh, token: tokenOf(payload) };
-        else if (tokenOf(payload)) {
-          this.#resumeToken = tokenOf(payload);
+        const token = message.payload.resume_token ?? null;
+        if (this.#resuming) this.#fresh = { ...this.#fresh, token };
+        else if (token) {
+          this.#resumeToken = token;
           this.#emitSession();
         }
         return;
+      }
       case "resumed": {
         this.#resuming = false;
-        const clientId = String(payload.client_id);
+        const clientId = message.payload.client_id;
         this.#clientId = clientId;
-        this.#resumeToken = tokenOf(payload) ?? this.#resumeToken;
+        this.#resumeToken = message.payload.resume_token;
         this.emit("hello", { clientId });
         this.#emitSession();
         return;
@@ -636,41 +644,37 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       case "host_changed":
         if (room !== this.#room?.id) return;
         this.emit("hostChanged", {
-          hostId: String(payload.host_id),
-          previousHostId: String(payload.previous_host_id),
-          reason: String(payload.reason),
+          hostId: message.payload.host_id,
+          previousHostId: message.payload.previous_host_id,
+          reason: message.payload.reason,
         });
         return; // the room_state that follows carries the new roles
-      case "room_list": {
-        this.#rooms = Array.isArray(message.payload) ? message.payload as RoomSummary[] : [];
-        const { total, next } = message as { total?: unknown; next?: unknown };
-        this.#roomsPage = {
-          total: typeof total === "number" ? total : null,
-          next: typeof next === "string" ? next : null,
-        };
+      case "room_list":
+        this.#rooms = message.payload;
+        this.#roomsPage = { total: message.total ?? null, next: message.next ?? null };
         this.emit("rooms", this.#rooms);
         return;
-      }
       case "room_state":
-        return this.#onRoomState(room, payload, serverTs as number);
+        return this.#onRoomState(message.room, message.payload, serverTs);
       case "participants_update":
       case "client_left":
-        return this.#onParticipants(room, payload);
+        return this.#onParticipants(message.room, message.payload);
       case "player_event": {
         if (room !== this.#room?.id) return;
+        const { payload } = message;
         const own = message.client === this.#clientId;
         this.#playback.command({
-          action: payload.action as PlayerAction,
-          playState: payload.play_state as PlayState,
-          targetServerTs: payload.target_server_ts as number,
-          positionAtTarget: payload.position_at_target as number,
+          action: payload.action,
+          playState: payload.play_state,
+          targetServerTs: payload.target_server_ts,
+          positionAtTarget: payload.position_at_target,
           own,
         });
         // Our own was told as we sent it.
         if (!own) {
           this.emit("command", {
-            from: String(message.client ?? ""),
-            action: payload.action as PlayerAction,
+            from: message.client,
+            action: payload.action,
             position: this.#commandPosition(payload),
             own: false,
           });
@@ -680,16 +684,16 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       case "rate_changed": {
         const current = this.#room;
         if (!current || room !== current.id) return;
-        const rate = payload.rate as number;
+        const { rate } = message.payload;
         this.#playback.rateChanged({
           rate,
-          playState: payload.play_state as PlayState,
-          targetServerTs: payload.target_server_ts as number,
-          positionAtTarget: payload.position_at_target as number,
+          playState: message.payload.play_state,
+          targetServerTs: message.payload.target_server_ts,
+          positionAtTarget: message.payload.position_at_target,
         });
         this.#setRoom({ ...current, playbackRate: rate });
         this.emit("rateChanged", {
-          from: String(message.client ?? ""),
+          from: message.client,
           rate,
           own: message.client === this.#clientId,
         });
@@ -697,11 +701,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       }
       case "state_update":
         if (room !== this.#room?.id) return;
-        this.#playback.stateUpdate(
-          payload.position as number,
-          payload.play_state as PlayState,
-          serverTs as number,
-        );
+        this.#playback.stateUpdate(message.payload.position, message.payload.play_state, serverTs);
         return;
       case "room_closed":
         if (room !== this.#room?.id && room !== this.#wantedRoom) return;
@@ -711,71 +711,58 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.#lastSeq = null;
         this.#emitSession();
         this.emit("roomClosed", {
-          roomId: room ?? "",
-          reason: String(payload.reason ?? ""),
-          code: closeCodeOf(payload.code),
+          roomId: message.room,
+          reason: message.payload.reason,
+          code: message.payload.code,
         });
         return;
       case "chat_message":
         if (room !== this.#room?.id) return;
-        this.emit("chat", this.#chatEntry(message.client, payload, serverTs));
-        return;
-      case "chat_history": {
-        if (room !== this.#room?.id) return;
-        const entries = Array.isArray(payload.messages) ? payload.messages : [];
         this.emit(
-          "chatHistory",
-          entries.map((entry: Record<string, unknown>) =>
-            this.#chatEntry(entry.client, entry, entry.server_ts)
-          ),
+          "chat",
+          this.#chatEntry({ ...message.payload, client: message.client, server_ts: serverTs }),
         );
         return;
-      }
+      case "chat_history":
+        if (room !== this.#room?.id) return;
+        this.emit("chatHistory", message.payload.messages.map((entry) => this.#chatEntry(entry)));
+        return;
       case "waiting_on":
         if (room !== this.#room?.id) return;
         this.emit("waiting", {
-          waiting: Array.isArray(payload.waiting)
-            ? payload.waiting.map((entry: Record<string, unknown>) => ({
-              id: String(entry?.id ?? ""),
-              name: String(entry?.name ?? ""),
-              readiness: readinessOf(entry?.readiness),
-            }))
-            : [],
-          deadlineTs: typeof payload.deadline_ts === "number" ? payload.deadline_ts : null,
+          waiting: message.payload.waiting,
+          deadlineTs: message.payload.deadline_ts,
         });
         return;
       case "invite":
         this.emit("invite", {
-          roomId: room ?? this.#room?.id ?? "",
-          token: String(payload.token ?? ""),
-          expiresAt: Number(payload.expires_at ?? 0),
+          roomId: message.room,
+          token: message.payload.token,
+          expiresAt: message.payload.expires_at,
         });
         return;
       case "pong":
-        if (this.#clockSync.pong(message.payload, serverTs as number)) this.#emitSync();
+        if (this.#clockSync.pong(message.payload, serverTs)) this.#emitSync();
         return;
       case "error":
-        return this.#onError(room, payload);
+        return this.#onError(room, message.payload);
     }
   }
 
-  #onRoomState(room: string | null, payload: Record<string, unknown>, serverTs: number): void {
+  #onRoomState(room: string, payload: RoomStatePayload, serverTs: number): void {
     if (!room) return;
     // Only the room we are in, the one we asked for, or the one we are creating: a room_state
     // the server sent before it took our leave_room (a hand-over as we left) is not ours.
     if (room !== this.#room?.id && room !== this.#wantedRoom && !this.#creating) return;
     const created = this.#creating;
     this.#creating = false;
-    const state = payload.state as { position: number; play_state: PlayState };
-    const hostId = String(payload.host_id);
+    const { state, host_id: hostId, control, playback_rate: playbackRate } = payload;
     const isHost = hostId === this.#clientId;
     const participants = participantsOf(payload.participants);
-    const control = controlOf(payload.control);
-    const isCohost = participants?.some((p) => p.id === this.#clientId && p.isCohost) ?? false;
-    const playbackRate = typeof payload.playback_rate === "number" ? payload.playback_rate : 1;
+    const isCohost = participants.some((p) => p.id === this.#clientId && p.isCohost);
     const canControl = isHost || control === "everyone" || (control === "cohosts" && isCohost);
     const sameRoom = this.#room?.id === room;
-    const mediaItemId = typeof payload.media_item_id === "string" ? payload.media_item_id : "0";
+    const mediaItemId = payload.media_item_id;
     const point = {
       position: state.position,
       serverTs,
@@ -794,53 +781,49 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.#emitSession();
     this.#setRoom({
       id: room,
-      name: String(payload.name ?? ""),
+      name: payload.name,
       hostId,
       isHost,
-      participantCount: Number(payload.participant_count ?? 1),
+      participantCount: payload.participant_count,
       participants,
-      mediaId: (payload.media_id as string | null) ?? null,
-      mediaUrl: (payload.media_url as string | null | undefined) ?? null,
+      mediaId: payload.media_id,
+      mediaUrl: payload.media_url,
       control,
       canControl,
       playbackRate,
-      locked: payload.locked === true,
-      handoff: payload.handoff === true,
-      unlisted: payload.unlisted === true,
-      mediaTitle: typeof payload.media_title === "string" ? payload.media_title : null,
+      locked: payload.locked,
+      handoff: payload.handoff,
+      unlisted: payload.unlisted,
+      mediaTitle: payload.media_title,
       mediaItemId,
-      queue: queueOf(payload.queue),
+      queue: payload.queue.map(queueEntryOf),
     });
     this.#playback.setControl(canControl);
     this.#playback.enterRoom(isHost, point, sameRoom, !created && !sameRoom);
   }
 
-  #chatEntry(client: unknown, payload: Record<string, unknown>, serverTs: unknown): ChatEntry {
+  #chatEntry(entry: ProtocolChatEntry): ChatEntry {
     return {
-      from: String(client ?? ""),
-      name: String(payload.username ?? ""),
-      text: String(payload.text ?? ""),
-      serverTs: typeof serverTs === "number" ? serverTs : 0,
-      own: client === this.#clientId,
+      from: entry.client,
+      name: entry.username,
+      text: entry.text,
+      serverTs: entry.server_ts,
+      own: entry.client === this.#clientId,
     };
   }
 
-  #onParticipants(room: string | null, payload: Record<string, unknown>): void {
+  #onParticipants(room: string, payload: MembershipPayload): void {
     const current = this.#room;
     if (!current || room !== current.id) return;
     this.#setRoom({
       ...current,
-      participantCount: Number(payload.participant_count ?? current.participantCount),
-      participants: participantsOf(payload.participants) ?? current.participants,
+      participantCount: payload.participant_count,
+      participants: participantsOf(payload.participants),
     });
   }
 
-  #onError(room: string | null, payload: Record<string, unknown>): void {
-    const error = {
-      message: String(payload.message ?? ""),
-      code: String(payload.code ?? ""),
-      room,
-    };
+  #onError(room: string | null, payload: { message: string; code: string }): void {
+    const error = { message: payload.message, code: payload.code, room };
     if (this.#resuming && RESUME_REFUSALS.has(error.code)) return this.#resumeRefused();
     // The room we tried to (re-)join is gone: stop trying.
     if (error.code === "room_not_found" && room !== null && room === this.#wantedRoom) {
@@ -863,9 +846,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
    * playing one where its timeline is now (the sender's play from 0:00 is "from 0:00", not from
    * where everyone will be at its target 1.5 s later).
    */
-  #commandPosition(payload: Record<string, unknown>): number {
-    const atTarget = Number(payload.position_at_target ?? payload.position ?? 0);
-    const target = Number(payload.target_server_ts);
+  #commandPosition(payload: PlayerEventPayload): number {
+    const atTarget = payload.position_at_target;
+    const target = payload.target_server_ts;
     const now = this.serverNow();
     if (payload.play_state !== "playing" || now === null || !(target > now)) return atTarget;
     return Math.max(0, atTarget - ((target - now) / 1000) * (this.#room?.playbackRate ?? 1));
@@ -932,53 +915,28 @@ const RESUME_REFUSALS = new Set<string>(
   ] satisfies ErrorCode[],
 );
 
-function tokenOf(payload: Record<string, unknown>): string | null {
-  return typeof payload.resume_token === "string" ? payload.resume_token : null;
-}
-
-function participantsOf(value: unknown): Participant[] | null {
-  if (!Array.isArray(value)) return null;
-  return value.map((entry) => ({
-    id: String(entry?.id ?? ""),
-    name: String(entry?.name ?? ""),
-    isHost: entry?.is_host === true,
-    isCohost: entry?.is_cohost === true,
-    ready: entry?.ready === true,
-    readiness: readinessOf(entry?.readiness),
-    away: entry?.away === true,
-    rttMs: typeof entry?.rtt_ms === "number" ? entry.rtt_ms : null,
-    awayUntil: typeof entry?.away_until === "number" ? entry.away_until : null,
+function participantsOf(members: readonly ParticipantInfo[]): Participant[] {
+  return members.map((member) => ({
+    id: member.id,
+    name: member.name,
+    isHost: member.is_host,
+    isCohost: member.is_cohost,
+    ready: member.ready,
+    readiness: member.readiness,
+    away: member.away,
+    rttMs: member.rtt_ms,
+    awayUntil: member.away_until,
   }));
 }
 
-/** Every readiness the protocol has: one it adds fails the check below until it is here. */
-const READINESS_VALUES = [
-  "loading",
-  "ready",
-  "buffering",
-  "autoplay_blocked",
-  "media_error",
-  "ended",
-] as const satisfies readonly Readiness[];
-const everyReadinessListed: Exclude<Readiness, (typeof READINESS_VALUES)[number]> extends never
-  ? true
-  : false = true;
-void everyReadinessListed;
-const READINESS = new Set<string>(READINESS_VALUES);
-
-function readinessOf(value: unknown): Readiness | null {
-  return typeof value === "string" && READINESS.has(value) ? value as Readiness : null;
-}
-
-function queueOf(value: unknown): QueueEntry[] {
-  if (!Array.isArray(value)) return [];
-  return value.map((entry) => ({
-    id: String(entry?.id ?? ""),
-    mediaUrl: String(entry?.media_url ?? ""),
-    mediaId: typeof entry?.media_id === "string" ? entry.media_id : null,
-    title: typeof entry?.title === "string" ? entry.title : null,
-    addedBy: String(entry?.added_by ?? ""),
-  }));
+function queueEntryOf(item: QueueItem): QueueEntry {
+  return {
+    id: item.id,
+    mediaUrl: item.media_url,
+    mediaId: item.media_id,
+    title: item.title,
+    addedBy: item.added_by,
+  };
 }
 
 function mediaPayload(media: MediaChoice): Record<string, string | undefined> {
@@ -987,8 +945,4 @@ function mediaPayload(media: MediaChoice): Record<string, string | undefined> {
     title: media.title?.trim() || undefined,
     media_id: media.mediaId || undefined,
   };
-}
-
-function controlOf(value: unknown): ControlPolicy {
-  return value === "cohosts" || value === "everyone" ? value : "host";
 }

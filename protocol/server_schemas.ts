@@ -2,8 +2,8 @@
  * The server → client messages as zod schemas. The server builds its messages with the typed
  * builders in server_messages.ts and never validates them on the hot path; these schemas are
  * the published contract (docs/protocol.schema.json is generated from them), the integration
- * tests check every message the real server sends against them, and a type check below keeps
- * them and the builders' types in step.
+ * tests check every message the real server sends against them, the browser client parses what
+ * it receives with them, and a type check below keeps them and the builders' types in step.
  *
  * Written with zod/mini (zod's functional API, the same schemas underneath) so that the client
  * bundle carries only what these use: importing the classic API would put all of zod in the
