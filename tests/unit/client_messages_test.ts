@@ -9,17 +9,14 @@ import type { SocketHandlers } from "../../client/ports.ts";
 import { type RoomSummary, SyncClient } from "../../client/sync_client.ts";
 import { build } from "../../protocol/server_messages.ts";
 import { ManualClock } from "../../rooms/clock.ts";
+import { localClockOf } from "../helpers/local_clock.ts";
 
 function setUp() {
   const clock = new ManualClock(1_000);
   let socket: SocketHandlers | null = null;
   const client = new SyncClient({
     url: "ws://server/ws",
-    clock: {
-      now: () => clock.now(),
-      setTimeout: (fire, delayMs) => clock.setTimer(delayMs, fire) as number,
-      clearTimeout: (handle) => clock.clearTimer(handle),
-    },
+    clock: localClockOf(clock),
     openSocket: (_url, handlers) => {
       socket = handlers;
       return { send() {}, close() {} };

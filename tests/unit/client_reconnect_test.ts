@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { Connection } from "../../client/connection.ts";
 import type { SocketHandlers } from "../../client/ports.ts";
 import { ManualClock } from "../../rooms/clock.ts";
+import { localClockOf } from "../helpers/local_clock.ts";
 
 function setUp() {
   const clock = new ManualClock();
@@ -14,11 +15,7 @@ function setUp() {
   const delays: number[] = [];
   const connection = new Connection({
     url: "ws://server/ws",
-    clock: {
-      now: () => clock.now(),
-      setTimeout: (fire, delayMs) => clock.setTimer(delayMs, fire) as number,
-      clearTimeout: (handle) => clock.clearTimer(handle),
-    },
+    clock: localClockOf(clock),
     // The longest delay each time: the bound, not luck.
     random: () => 0.999,
     openSocket: (_url, handlers) => {

@@ -13,6 +13,7 @@ import {
   type Readiness,
 } from "../../client/playback_sync.ts";
 import { ManualClock } from "../../rooms/clock.ts";
+import { localClockOf } from "../helpers/local_clock.ts";
 import { FakePlayer } from "../helpers/sim/fake_player.ts";
 
 interface Sent {
@@ -34,11 +35,7 @@ function setUp(role: "host" | "member", canControl: boolean, startWithRoom = fal
   const clock = new ManualClock(1_000_000);
   const sent: Sent = { commands: [], states: [], ready: [] };
   const sync = new PlaybackSync({
-    clock: {
-      now: () => clock.now(),
-      setTimeout: (fire, delayMs) => clock.setTimer(delayMs, fire) as number,
-      clearTimeout: (handle) => clock.clearTimer(handle),
-    },
+    clock: localClockOf(clock),
     serverNow: () => clock.now(),
     sendCommand: (action, position, playState, at) =>
       sent.commands.push({ action, position, playState, at }),
