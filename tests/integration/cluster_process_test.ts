@@ -8,60 +8,18 @@ import { Redis } from "ioredis";
 import { ERRORS } from "../../protocol/mod.ts";
 import { redisAvailable, sharedRedis, startRedis } from "../helpers/redis_server.ts";
 import { partyAcross } from "../helpers/party.ts";
+import {
+  type Instance,
+  startInstance as startRedisInstance,
+  stopInstance as stop,
+} from "../helpers/redis_instances.ts";
 import { TestClient } from "../helpers/test_client.ts";
 
 const ignore = !redisAvailable();
 
-interface Instance {
-  readonly child: Deno.ChildProcess;
-  readonly wsUrl: string;
-}
-
-async function startInstance(redisUrl: string, id: string): Promise<Instance> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
-    env: {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      REDIS_URL: redisUrl,
-      INSTANCE_ID: id,
-      INSTANCE_LEASE_MS: "1500",
-      RESUME_SECRET: "a-shared-secret-for-every-instance",
-    },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let buffered = "";
-  let port = 0;
-  let connected = false;
-  while (!(port && connected)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`instance ${id} exited`);
-    buffered += value;
-    const lines = buffered.split("\n");
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const entry = JSON.parse(line);
-      if (entry.msg === "listening") port = entry.port;
-      if (entry.msg === "redis connected") connected = true;
-    }
-  }
-  // Keep reading so the pipe never fills.
-  void (async () => {
-    try {
-      while (!(await reader.read()).done);
-    } catch { /* the process was killed */ }
-  })();
-  return { child, wsUrl: `ws://127.0.0.1:${port}/ws` };
-}
-
-async function stop(instance: Instance): Promise<void> {
-  try {
-    instance.child.kill("SIGKILL");
-  } catch { /* already gone */ }
-  await instance.child.status;
-}
+/** Every instance shares this key, so a token one made is good on another. */
+const SHARED = { RESUME_SECRET: "a-shared-secret-for-every-instance" };
+const startInstance = (redisUrl: string, id: string) => startRedisInstance(redisUrl, id, SHARED);
 
 /** Host on the first instance, one member on each of the others, all ready. */
 const party = (instances: readonly Instance[]) =>
