@@ -18,12 +18,15 @@
 import type { RoomCloseCode } from "../protocol/mod.ts";
 import {
   convertRecordTimes,
-  type Member,
+  type MemberCommand,
   parseRoomRecord,
+  type PortLookup,
+  refOf,
   type Room,
   type RoomFederation,
   type RoomHandle,
   type RoomRegistry,
+  senderOf,
   type TimerId,
 } from "../rooms/mod.ts";
 import { RedisRoomStore } from "../store/redis_store.ts";
@@ -43,13 +46,7 @@ import {
 import { MemberSide, type PendingRequest } from "./member_side.ts";
 import { OwnerSide } from "./owner_side.ts";
 import { PeerClocks } from "./peer_clocks.ts";
-import {
-  type DirectoryRecord,
-  type MemberRef,
-  parsePeer,
-  PeerMessageSchema,
-  type WireCommand,
-} from "./peer_messages.ts";
+import { type DirectoryRecord, parsePeer, PeerMessageSchema } from "./peer_messages.ts";
 import { RedisLink } from "./redis_link.ts";
 import { RemoteRoom, type RemoteRoomLink } from "./remote_room.ts";
 
@@ -172,8 +169,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#owner.memberLeft(roomId, memberId);
   }
 
-  memberResumed(roomId: string, member: Member): void {
-    this.#owner.memberResumed(roomId, member);
+  memberResumed(roomId: string, memberId: string): void {
+    this.#owner.memberResumed(roomId, memberId);
   }
 
   async findSession(sessionId: string): Promise<RoomHandle | undefined> {
@@ -192,23 +189,30 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
 
   // ---- RemoteRoomLink: what a RemoteRoom needs ----
 
+  /** Our connections (and the members of our rooms elsewhere), by id. */
+  get ports(): PortLookup {
+    return this.#registry.ports;
+  }
+
   sendCommand(
     owner: string,
     roomId: string,
-    member: MemberRef,
-    cmd: WireCommand,
+    cmd: MemberCommand,
     failed?: () => void,
   ): boolean {
-    const message = { t: "cmd", from: this.self, room: roomId, member, cmd };
+    const sender = senderOf(cmd);
+    const rtt = (sender && this.#registry.listener(sender.id)?.rttMs) ?? null;
+    const message = { t: "cmd", from: this.self, room: roomId, rtt, cmd };
     if ((cmd.kind === "resume" || cmd.kind === "join") && this.store) {
       // Its owner may have died a moment ago: if the room moves, the request follows it.
-      this.#member.requestSent({ room: roomId, member, cmd, at: this.now() });
+      this.#member.requestSent({ room: roomId, cmd, at: this.now() });
     }
     return this.#link.publish(KEYS.inbox(owner), JSON.stringify(message), failed);
   }
 
-  defer(owner: string, room: string, member: MemberRef, cmd: WireCommand): void {
-    this.#member.defer({ owner, room, member, cmd });
+  defer(owner: string, room: string, cmd: MemberCommand): void {
+    if (cmd.kind !== "leave" && cmd.kind !== "away") return;
+    this.#member.defer({ owner, room, cmd });
   }
 
   /**
@@ -300,13 +304,13 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
    * meanwhile go out, and each connection of ours in the owner's rooms asks for what it missed.
    */
   #resync(owner?: string): void {
-    for (const { owner: to, room, member, cmd } of this.#member.deferredFor(owner, !!owner)) {
-      this.sendCommand(to, room, member, cmd);
+    for (const { owner: to, room, cmd } of this.#member.deferredFor(owner, !!owner)) {
+      this.sendCommand(to, room, cmd);
     }
     const ownerOf = (room: string) => this.#mirror.get(room)?.record.owner;
-    for (const { room, member, lastSeq } of this.#member.resyncs(ownerOf, owner)) {
+    for (const { room, cmd } of this.#member.resyncs(ownerOf, owner)) {
       const to = ownerOf(room);
-      if (to) this.sendCommand(to, room, member, { kind: "resync", lastSeq });
+      if (to) this.sendCommand(to, room, cmd);
     }
   }
 
@@ -466,7 +470,13 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     for (const { id, lastSeq } of moving) {
       const connection = this.#registry.listener(id);
       if (connection) {
-        room.post({ kind: "resume", memberId: id, connection, lastSeq, resumeToken: null });
+        room.post({
+          kind: "resume",
+          memberId: id,
+          connection: refOf(connection),
+          lastSeq,
+          resumeToken: null,
+        });
       }
     }
     for (const pending of requests) this.#requestHere(room.id, pending);
@@ -474,26 +484,10 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
 
   /** A resume or join that was on its way to the room's dead owner, answered here. */
   #requestHere(roomId: string, pending: PendingRequest): void {
-    const connection = this.#registry.listener(pending.member.id);
+    const connection = this.#registry.listener(senderOf(pending.cmd)!.id);
     const room = this.#registry.get(roomId);
-    if (!connection || !room) return;
-    const { cmd } = pending;
-    if (cmd.kind === "join") {
-      room.post({
-        kind: "join",
-        from: connection,
-        admitted: cmd.admitted,
-        name: pending.member.name,
-      });
-      return;
-    }
-    room.post({
-      kind: "resume",
-      memberId: cmd.sessionId,
-      connection,
-      lastSeq: cmd.lastSeq,
-      resumeToken: cmd.resumeToken,
-    });
+    // The same command as it went to the old owner: commands are data.
+    if (connection && room) room.post(pending.cmd);
   }
 
   /**
@@ -505,18 +499,16 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     // Taken first: the moves below are kept as waiting requests too, and must go once.
     const waiting = this.#member.pendingRequests(roomId);
     for (const { id, lastSeq } of this.#member.membersIn(roomId)) {
-      const connection = this.#registry.listener(id);
-      const member = { id, name: connection?.name ?? "", rtt: connection?.rttMs ?? null };
-      this.sendCommand(owner, roomId, member, {
+      const name = this.#registry.listener(id)?.name ?? "";
+      this.sendCommand(owner, roomId, {
         kind: "resume",
-        sessionId: id,
+        memberId: id,
+        connection: { id, name },
         lastSeq,
         resumeToken: null,
       });
     }
-    for (const pending of waiting) {
-      this.sendCommand(owner, roomId, pending.member, pending.cmd);
-    }
+    for (const pending of waiting) this.sendCommand(owner, roomId, pending.cmd);
   }
 
   /**
@@ -628,8 +620,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         return this.#owner.onCommand(message);
       case "out":
         return this.#member.deliver(message.from, message.items, (room, memberId) => {
-          const ref = { id: memberId, name: "", rtt: null };
-          this.sendCommand(message.from, room, ref, { kind: "leave", hostCode: null });
+          this.sendCommand(message.from, room, { kind: "leave", from: { id: memberId, name: "" } });
         });
       case "clock_ping":
         this.#link.publish(

@@ -7,16 +7,15 @@
  * sent while Redis was away.
  */
 import { build, encode, ERRORS, type RoomCloseCode, type ServerMessage } from "../protocol/mod.ts";
-import type { RoomRegistry } from "../rooms/mod.ts";
+import { type MemberCommand, type RoomRegistry, senderOf } from "../rooms/mod.ts";
 import { convertTimes, type PeerClocks } from "./peer_clocks.ts";
-import type { MemberRef, OutItem, WireCommand } from "./peer_messages.ts";
+import type { OutItem } from "./peer_messages.ts";
 
 /** A leave or away kept while Redis is away. */
 export interface Deferred {
   readonly owner: string;
   readonly room: string;
-  readonly member: MemberRef;
-  readonly cmd: WireCommand;
+  readonly cmd: Extract<MemberCommand, { kind: "leave" | "away" }>;
   /** When it was kept (entries older than the caller's limit are dropped). */
   readonly at?: number;
 }
@@ -26,8 +25,7 @@ export const MAX_DEFERRED_COMMANDS = 10_000;
 
 export interface Resync {
   readonly room: string;
-  readonly member: MemberRef;
-  readonly lastSeq: number | null;
+  readonly cmd: Extract<MemberCommand, { kind: "resync" }>;
 }
 
 /**
@@ -36,10 +34,12 @@ export interface Resync {
  */
 export interface PendingRequest {
   readonly room: string;
-  readonly member: MemberRef;
-  readonly cmd: Extract<WireCommand, { kind: "resume" | "join" }>;
+  readonly cmd: Extract<MemberCommand, { kind: "resume" | "join" }>;
   readonly at: number;
 }
+
+/** The connection of ours a kept or waiting command is about. */
+const connectionOf = (cmd: MemberCommand) => senderOf(cmd)!.id;
 
 export class MemberSide {
   readonly #registry: RoomRegistry;
@@ -65,11 +65,12 @@ export class MemberSide {
   }
 
   defer(command: Deferred): void {
-    const kept = this.#deferred.get(command.member.id);
+    const id = connectionOf(command.cmd);
+    const kept = this.#deferred.get(id);
     // A leave stands over an away; an away never over a leave.
     if (kept?.cmd.kind === "leave" && command.cmd.kind === "away") return;
-    this.#deferred.delete(command.member.id);
-    this.#deferred.set(command.member.id, { ...command, at: command.at ?? this.#now() });
+    this.#deferred.delete(id);
+    this.#deferred.set(id, { ...command, at: command.at ?? this.#now() });
     if (this.#deferred.size > MAX_DEFERRED_COMMANDS) {
       this.#deferred.delete(this.#deferred.keys().next().value!);
     }
@@ -83,7 +84,7 @@ export class MemberSide {
     const due = [...this.#deferred.values()].filter((d) =>
       owner === undefined || d.owner === owner
     );
-    if (settled) { for (const d of due) this.#deferred.delete(d.member.id); }
+    if (settled) { for (const d of due) this.#deferred.delete(connectionOf(d.cmd)); }
     return due;
   }
 
@@ -97,7 +98,7 @@ export class MemberSide {
 
   /** A resume or join went to an owner: kept until it answers (an owner that died never will). */
   requestSent(pending: PendingRequest): void {
-    this.#pendingRequests.set(pending.member.id, pending);
+    this.#pendingRequests.set(connectionOf(pending.cmd), pending);
   }
 
   /** The unanswered requests into `roomId` (its owner died; the room has a new one). */
@@ -150,11 +151,13 @@ export class MemberSide {
       if (owner !== undefined && ownerOf(room) !== owner) continue;
       for (const id of members) {
         if (this.#deferred.has(id)) continue; // it is leaving (or away): no catching up
-        const connection = this.#registry.listener(id);
         asks.push({
           room,
-          member: { id, name: connection?.name ?? "", rtt: connection?.rttMs ?? null },
-          lastSeq: this.#lastSeq.get(id) ?? null,
+          cmd: {
+            kind: "resync",
+            from: { id, name: this.#registry.listener(id)?.name ?? "" },
+            lastSeq: this.#lastSeq.get(id) ?? null,
+          },
         });
       }
     }

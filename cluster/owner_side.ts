@@ -1,16 +1,15 @@
 /**
  * An owner instance's side of the cluster: the members of its rooms whose connections are on
- * other instances. Their commands arrive as `cmd` messages and are posted to the room with a
- * RemoteMember as sender (the same object for every command of a member, so the room's
- * membership holds one identity); what the rooms send them goes into one outbox per instance;
+ * other instances. Their commands arrive as `cmd` messages and are posted to the room as they
+ * came, each sender reached through a RemoteMember in the registry's port table (the same one
+ * for every command of a member); what the rooms send them goes into one outbox per instance;
  * and membership changes are told to their instance in order with the frames.
  */
 import { build, encode, type ErrorInfo, ERRORS } from "../protocol/mod.ts";
-import type { Member, RoomRegistry } from "../rooms/mod.ts";
+import { type MemberCommand, type RoomRegistry, senderOf, withLocalTimes } from "../rooms/mod.ts";
 import type { PeerClocks } from "./peer_clocks.ts";
-import type { MemberRef, PeerMessage, WireCommand } from "./peer_messages.ts";
+import type { PeerMessage } from "./peer_messages.ts";
 import { PeerOutbox, RemoteMember } from "./remote_member.ts";
-import { fromWire } from "./wire_commands.ts";
 
 export interface OwnerSideOptions {
   readonly self: string;
@@ -49,49 +48,54 @@ export class OwnerSide {
     if (!remote) return;
     remote.outbox.event({ ev: "left", room: roomId, member: memberId });
     // Still this room's (not one it just moved to): it has no place here any more.
-    if (this.#options.registry.roomOf(memberId) === roomId) this.#members.delete(memberId);
+    if (this.#options.registry.roomOf(memberId) === roomId) this.#forget(memberId);
   }
 
-  memberResumed(roomId: string, member: Member): void {
-    const previous = this.#members.get(member.id);
-    const instance = member instanceof RemoteMember ? member.instance : this.#options.self;
+  memberResumed(roomId: string, memberId: string): void {
+    const port = this.#options.registry.ports.portOf(memberId);
+    const previous = this.#members.get(memberId);
+    const instance = port instanceof RemoteMember ? port.instance : this.#options.self;
     if (previous && previous.instance !== instance) {
       // The session moved away from the instance of its old connection: that one forgets it.
-      previous.outbox.event({ ev: "left", room: roomId, member: member.id });
+      previous.outbox.event({ ev: "left", room: roomId, member: memberId });
     }
-    if (!(member instanceof RemoteMember)) {
-      this.#members.delete(member.id);
+    if (!(port instanceof RemoteMember)) {
+      this.#members.delete(memberId);
       return;
     }
-    this.#members.set(member.id, member);
+    this.#members.set(memberId, port);
     // Its (maybe new) instance learns where the session is, before the frames that follow.
-    member.outbox.event({ ev: "joined", room: roomId, member: member.id });
+    port.outbox.event({ ev: "joined", room: roomId, member: memberId });
   }
 
-  /** A member connected to `from` commands one of our rooms. */
+  /**
+   * A member connected to `from` commands one of our rooms: the command is posted as it came,
+   * its times in our clock, once the room can reach its sender.
+   */
   onCommand(message: Extract<PeerMessage, { t: "cmd" }>): void {
-    const { from, member: ref, cmd } = message;
+    const { from, rtt, cmd } = message;
     const { registry, clocks } = this.#options;
     const room = registry.get(message.room);
-    if (!room) return this.#noSuchRoom(from, ref, message.room, cmd);
-    if (cmd.kind === "away") return room.post({ kind: "away", memberId: ref.id });
+    if (!room) return this.#noSuchRoom(from, message.room, cmd);
+    if (cmd.kind === "away") return room.post(cmd);
     if (cmd.kind === "resume") {
-      const connection = new RemoteMember(this.#outbox(from), ref);
-      return room.post({
-        kind: "resume",
-        memberId: cmd.sessionId,
-        connection,
-        lastSeq: cmd.lastSeq,
-        resumeToken: cmd.resumeToken,
-      });
+      // A fresh connection, known by its own id until the room accepts it as the session.
+      const connection = new RemoteMember(this.#outbox(from), cmd.connection.id, rtt);
+      registry.ports.attach(cmd.connection.id, connection);
+      room.post(cmd);
+      // Refused (accepted, it is the session's member here now): it has no place here.
+      if (this.#members.get(cmd.memberId) !== connection) {
+        registry.ports.detach(cmd.connection.id, connection);
+      }
+      return;
     }
-    const toLocal = (t: number | null) => t === null ? null : clocks.toLocal(from, t);
-    room.post(fromWire(cmd, this.#memberFor(from, ref), toLocal));
+    this.#memberFor(from, cmd.from.id, rtt);
+    room.post(withLocalTimes(cmd, (t) => clocks.toLocal(from, t)));
   }
 
   /** A room of these members stopped here (another instance owns it now): not ours any more. */
   forgetMembers(memberIds: readonly string[]): void {
-    for (const id of memberIds) this.#members.delete(id);
+    for (const id of memberIds) this.#forget(id);
   }
 
   /**
@@ -100,7 +104,7 @@ export class OwnerSide {
    */
   instanceGone(instance: string): void {
     for (const member of [...this.#members.values()]) {
-      if (member.instance === instance) this.#options.registry.memberAway(member);
+      if (member.instance === instance) this.#options.registry.memberAway(member.id);
     }
     this.#outboxes.delete(instance);
   }
@@ -115,22 +119,34 @@ export class OwnerSide {
     return outbox;
   }
 
-  /** The Member object for a remote member: the same one for every command it sends. */
-  #memberFor(instance: string, ref: MemberRef): RemoteMember {
-    const known = this.#members.get(ref.id);
+  /**
+   * The port of a remote member: the same one for every command it sends, in the registry's
+   * table so its rooms reach it.
+   */
+  #memberFor(instance: string, memberId: string, rttMs: number | null): RemoteMember {
+    const known = this.#members.get(memberId);
     if (known && known.instance === instance) {
-      known.refresh(ref);
+      known.refresh(rttMs);
       return known;
     }
-    const member = new RemoteMember(this.#outbox(instance), ref);
-    this.#members.set(ref.id, member);
+    const member = new RemoteMember(this.#outbox(instance), memberId, rttMs);
+    this.#members.set(memberId, member);
+    this.#options.registry.ports.attach(memberId, member);
     return member;
   }
 
+  #forget(memberId: string): void {
+    const member = this.#members.get(memberId);
+    if (!member) return;
+    this.#members.delete(memberId);
+    this.#options.registry.ports.detach(memberId, member);
+  }
+
   /** A command for a room that is not (or no longer) here: answered as dispatch would. */
-  #noSuchRoom(from: string, ref: MemberRef, roomId: string, cmd: WireCommand): void {
+  #noSuchRoom(from: string, roomId: string, cmd: MemberCommand): void {
+    const senderId = senderOf(cmd)!.id;
     const reply = (error: ErrorInfo) =>
-      new RemoteMember(this.#outbox(from), ref).send(
+      new RemoteMember(this.#outbox(from), senderId, null).send(
         encode(build.error(error, this.#options.now(), roomId)),
       );
     switch (cmd.kind) {
@@ -140,7 +156,7 @@ export class OwnerSide {
         return;
       case "resync":
         // It thinks it is in a room that is gone: its instance forgets it.
-        this.#outbox(from).event({ ev: "left", room: roomId, member: ref.id });
+        this.#outbox(from).event({ ev: "left", room: roomId, member: senderId });
         return;
       case "chat":
         return reply(ERRORS.notInRoom);

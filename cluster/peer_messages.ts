@@ -3,7 +3,8 @@
  * validated like one from a client: a bug or a version skew on one instance must not corrupt a
  * room on another). Times in a message are in its sender's clock; the receiver converts them.
  *
- * - `cmd`: a member connected to the sender posts a command to a room the receiver owns.
+ * - `cmd`: a member connected to the sender posts a command to a room the receiver owns: the
+ *   room command itself (rooms/command_schema.ts), with the sender's last round trip.
  * - `out`: the owner's output for members connected to the receiver, in order: frames (each
  *   encoded once, with the ids to deliver it to) and membership events.
  * - `clock_ping` / `clock_pong`: round trips that measure the clock offset between instances.
@@ -11,81 +12,11 @@
  *   stopping owner let its kept rooms go, for the others to adopt.
  */
 import { z } from "zod";
-import { type PasswordHashData, PasswordHashDataSchema } from "../rooms/mod.ts";
-import {
-  ControlPolicySchema,
-  MediaOpSchema,
-  PlayerActionSchema,
-  PlayStateSchema,
-  ReadinessSchema,
-  ROOM_CLOSE_CODES,
-  RoomSummarySchema,
-} from "../protocol/mod.ts";
+import { MemberCommandSchema } from "../rooms/mod.ts";
+import { RoomSummarySchema } from "../protocol/mod.ts";
 
 const id = z.string().min(1).max(200);
 const time = z.number().finite();
-const nullableTime = time.nullable();
-
-/** A member as the owner needs to know it: its id, name and last round trip (presence). */
-export const MemberRefSchema = z.object({
-  id,
-  name: z.string().max(200),
-  rtt: z.number().finite().nullable(),
-});
-export type MemberRef = z.infer<typeof MemberRefSchema>;
-
-/** A room password's salted hash, its bytes in base64 (the text never leaves its instance). */
-export const PasswordHashSchema = PasswordHashDataSchema;
-export type WirePasswordHash = PasswordHashData;
-
-/** A room command without its Member objects (they are rebuilt on the owner). */
-export const WireCommandSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("join"), admitted: z.boolean() }),
-  z.object({ kind: z.literal("leave"), hostCode: z.enum(ROOM_CLOSE_CODES).nullable() }),
-  z.object({ kind: z.literal("ready"), readiness: ReadinessSchema }),
-  z.object({
-    kind: z.literal("player_event"),
-    action: PlayerActionSchema,
-    position: z.number().finite(),
-    playState: PlayStateSchema.nullable(),
-    atServerTs: nullableTime,
-    deferred: z.boolean(),
-  }),
-  z.object({
-    kind: z.literal("state_update"),
-    position: z.number().finite(),
-    playState: PlayStateSchema,
-    atServerTs: nullableTime,
-  }),
-  z.object({ kind: z.literal("chat"), text: z.string().max(10_000) }),
-  z.object({ kind: z.literal("away") }),
-  /**
-   * The member (a fresh connection) takes over session `sessionId`; with no token, the same
-   * connection moves with its room to the room's new owner (rooms/room_types.ts, `resume`).
-   */
-  z.object({
-    kind: z.literal("resume"),
-    sessionId: id,
-    lastSeq: z.number().int().nullable(),
-    resumeToken: z.string().max(2_000).nullable(),
-  }),
-  /** The member's instance lost messages (Redis was away): send what it missed after lastSeq. */
-  z.object({ kind: z.literal("resync"), lastSeq: z.number().int().nullable() }),
-  z.object({ kind: z.literal("transfer_host"), to: id }),
-  z.object({ kind: z.literal("start_anyway") }),
-  z.object({ kind: z.literal("set_rate"), rate: z.number().finite(), atServerTs: nullableTime }),
-  z.object({ kind: z.literal("set_control"), control: ControlPolicySchema }),
-  /** Fields left out stay as they are; `password`: a new hash (base64) locks, null unlocks. */
-  z.object({
-    kind: z.literal("set_room_options"),
-    password: PasswordHashSchema.nullable().optional(),
-    handoff: z.boolean().optional(),
-    unlisted: z.boolean().optional(),
-  }),
-  z.object({ kind: z.literal("set_cohost"), to: id, cohost: z.boolean() }),
-  z.object({ kind: z.literal("media"), op: MediaOpSchema }),
-]);
-export type WireCommand = z.infer<typeof WireCommandSchema>;
 
 /** A server frame as the owner encoded it: checked only for what delivery needs. */
 const FrameSchema = z.looseObject({ type: z.string(), seq: z.number().int().optional() });
@@ -104,8 +35,9 @@ export const PeerMessageSchema = z.discriminatedUnion("t", [
     t: z.literal("cmd"),
     from: id,
     room: id,
-    member: MemberRefSchema,
-    cmd: WireCommandSchema,
+    /** The sender's own last round trip to its instance (presence), if it reported one. */
+    rtt: z.number().finite().nullable(),
+    cmd: MemberCommandSchema,
   }),
   z.object({ t: z.literal("out"), from: id, items: z.array(OutItemSchema) }),
   z.object({ t: z.literal("clock_ping"), from: id, t0: time }),

@@ -1,14 +1,13 @@
 /**
- * A member connected to another instance, as the room that owns it sees it: a Member like any
- * other, whose frames go into its instance's outbox. The outbox batches everything the owner
+ * A member connected to another instance, as the room that owns it reaches it: a port in the
+ * registry's table like a connection, whose frames go into its instance's outbox. The outbox batches everything the owner
  * sends to one instance during a turn of the event loop into one Redis message, and a frame that
  * several of that instance's members get (a broadcast) travels once with the list of their ids:
  * encoded once per instance, not once per member. Membership events ride in the same message,
  * in order with the frames, so the other instance always knows where its connections are.
  */
 import type { OutboundFrame } from "../protocol/mod.ts";
-import type { Member } from "../rooms/mod.ts";
-import type { MemberRef } from "./peer_messages.ts";
+import type { MemberPort } from "../rooms/mod.ts";
 
 type Item =
   | { readonly frame: OutboundFrame; readonly to: string[] }
@@ -61,23 +60,18 @@ export class PeerOutbox {
   }
 }
 
-export class RemoteMember implements Member {
+export class RemoteMember implements MemberPort {
   #id: string;
-  #name: string;
   #rttMs: number | null;
 
-  constructor(readonly outbox: PeerOutbox, ref: MemberRef) {
-    this.#id = ref.id;
-    this.#name = ref.name;
-    this.#rttMs = ref.rtt;
+  constructor(readonly outbox: PeerOutbox, id: string, rttMs: number | null) {
+    this.#id = id;
+    this.#rttMs = rttMs;
   }
 
+  /** The id its frames are addressed to on its instance. */
   get id(): string {
     return this.#id;
-  }
-
-  get name(): string {
-    return this.#name;
   }
 
   get rttMs(): number | null {
@@ -89,11 +83,9 @@ export class RemoteMember implements Member {
     return this.outbox.instance;
   }
 
-  /** The newest name and round trip its instance reported with a command. */
-  refresh(ref: MemberRef): void {
-    // A reference made without the connection at hand (a stray's leave) has no name to give.
-    if (ref.name) this.#name = ref.name;
-    this.#rttMs = ref.rtt ?? this.#rttMs;
+  /** The newest round trip its instance reported with a command (presence). */
+  refresh(rttMs: number | null): void {
+    this.#rttMs = rttMs ?? this.#rttMs;
   }
 
   /** The connection continues session `sessionId`; its instance is told first, in order. */

@@ -5,7 +5,7 @@
  * changed only from inside its queue; the rules about it stay in the room.
  */
 import type { ParticipantInfo, Readiness } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
+import type { MemberRef } from "./member.ts";
 
 /** A member who is not ready, as `waiting_on` shows it. */
 export interface Waiting {
@@ -26,8 +26,11 @@ export interface MemberData {
 }
 
 export class Membership {
-  /** Insertion-ordered: broadcasts reach members in the order they joined. */
-  readonly #members = new Map<string, Member>();
+  /**
+   * The members' ids, insertion-ordered: broadcasts reach members in the order they joined.
+   * Only ids: how to reach each one is the port table's (rooms/member_ports.ts), not the room's.
+   */
+  readonly #members = new Set<string>();
   readonly #readiness = new Map<string, Readiness>();
   /** Members that have been ready at least once: a stall is then a re-buffer, not a load. */
   readonly #everReady = new Set<string>();
@@ -44,10 +47,10 @@ export class Membership {
   readonly #names = new Map<string, string>();
   #hostId: string;
 
-  constructor(host: Member, hostName: string = host.name) {
+  constructor(host: MemberRef) {
     this.#hostId = host.id;
-    this.#members.set(host.id, host);
-    this.#names.set(host.id, hostName);
+    this.#members.add(host.id);
+    this.#names.set(host.id, host.name);
     // The creator is host, a member, and already ready.
     this.#readiness.set(host.id, "ready");
     this.#everReady.add(host.id);
@@ -70,24 +73,17 @@ export class Membership {
     }));
   }
 
-  /**
-   * The members of a saved room, each delivered through `memberOf` (a placeholder until its
-   * session resumes on a connection). Null when the data has no host among its members.
-   */
-  static fromData(
-    members: readonly MemberData[],
-    hostId: string,
-    memberOf: (data: MemberData) => Member,
-  ): Membership | null {
+  /** The members of a saved room. Null when the data has no host among its members. */
+  static fromData(members: readonly MemberData[], hostId: string): Membership | null {
     const host = members.find((member) => member.id === hostId);
     if (!host) return null;
-    const membership = new Membership(memberOf(host), host.name);
+    const membership = new Membership(host);
     membership.#members.clear();
     membership.#names.clear();
     membership.#readiness.clear();
     membership.#everReady.clear();
     for (const data of members) {
-      membership.#members.set(data.id, memberOf(data));
+      membership.#members.add(data.id);
       membership.#names.set(data.id, data.name);
       membership.#readiness.set(data.id, data.readiness);
       if (data.everReady) membership.#everReady.add(data.id);
@@ -106,12 +102,8 @@ export class Membership {
     return this.#members.has(id);
   }
 
-  get(id: string): Member | undefined {
-    return this.#members.get(id);
-  }
-
   ids(): string[] {
-    return [...this.#members.keys()];
+    return [...this.#members];
   }
 
   readyIds(): string[] {
@@ -126,7 +118,8 @@ export class Membership {
     return [...this.#cohosts];
   }
 
-  values(): IterableIterator<Member> {
+  /** The members' ids in joining order, without a copy (for broadcasts). */
+  values(): IterableIterator<string> {
     return this.#members.values();
   }
 
@@ -143,9 +136,9 @@ export class Membership {
   }
 
   /** A new member: loading until it says otherwise. */
-  add(member: Member, catchingUp: boolean, name: string = member.name): void {
-    this.#members.set(member.id, member);
-    this.#names.set(member.id, name);
+  add(member: MemberRef, catchingUp: boolean): void {
+    this.#members.add(member.id);
+    this.#names.set(member.id, member.name);
     this.#readiness.set(member.id, "loading");
     if (catchingUp) this.#catchingUp.add(member.id);
   }
@@ -188,7 +181,7 @@ export class Membership {
    * as it does at creation. Nobody is behind any more.
    */
   mediaChanged(keepId: string): void {
-    for (const id of this.#members.keys()) {
+    for (const id of this.#members) {
       this.#catchingUp.delete(id);
       if (id === keepId) {
         // Its "ended" was about the media before.
@@ -205,7 +198,7 @@ export class Membership {
    * (a member away, or whose player failed, is not waited for).
    */
   allEnded(): boolean {
-    for (const id of this.#members.keys()) {
+    for (const id of this.#members) {
       if (this.#away.has(id)) continue;
       const readiness = this.#readiness.get(id);
       if (readiness !== "ended" && readiness !== "media_error") return false;
@@ -231,9 +224,8 @@ export class Membership {
   }
 
   /** A member resumed on a new connection: same id, same place, name and readiness kept. */
-  return(member: Member): void {
-    this.#away.delete(member.id);
-    this.#members.set(member.id, member);
+  return(id: string): void {
+    this.#away.delete(id);
   }
 
   setHost(id: string): void {
@@ -257,8 +249,7 @@ export class Membership {
    */
   waitingOn(): Waiting[] {
     const waiting: Waiting[] = [];
-    for (const member of this.#members.values()) {
-      const id = member.id;
+    for (const id of this.#members) {
       if (this.isReady(id) || this.#away.has(id) || this.#catchingUp.has(id)) continue;
       if (this.#readiness.get(id) === "media_error") continue;
       waiting.push({
@@ -285,11 +276,11 @@ export class Membership {
    */
   successor(): string | null {
     let fallback: string | null = null;
-    for (const id of this.#members.keys()) {
+    for (const id of this.#members) {
       if (id === this.#hostId || this.#away.has(id) || !this.#cohosts.has(id)) continue;
       return id;
     }
-    for (const id of this.#members.keys()) {
+    for (const id of this.#members) {
       if (id === this.#hostId) continue;
       if (!this.#away.has(id)) return id;
       fallback ??= id;
@@ -297,16 +288,17 @@ export class Membership {
     return fallback;
   }
 
-  participants(): ParticipantInfo[] {
-    return [...this.#members.values()].map((member) => ({
-      id: member.id,
-      name: this.#names.get(member.id) ?? "",
-      is_host: member.id === this.#hostId,
-      is_cohost: this.#cohosts.has(member.id),
-      ready: this.isReady(member.id),
-      readiness: this.#readiness.get(member.id) ?? "loading",
-      away: this.#away.has(member.id),
-      rtt_ms: member.rttMs ?? null,
+  /** Every member as the protocol lists it; `rttOf`: its own last round trip, if reported. */
+  participants(rttOf: (id: string) => number | null): ParticipantInfo[] {
+    return [...this.#members].map((id) => ({
+      id,
+      name: this.#names.get(id) ?? "",
+      is_host: id === this.#hostId,
+      is_cohost: this.#cohosts.has(id),
+      ready: this.isReady(id),
+      readiness: this.#readiness.get(id) ?? "loading",
+      away: this.#away.has(id),
+      rtt_ms: rttOf(id),
       // The room's core knows the grace timers: it fills this in.
       away_until: null,
     }));

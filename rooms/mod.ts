@@ -4,7 +4,16 @@
  * room's saved record. Everything else in rooms/ is the actor's own insides.
  */
 export { type Clock, ManualClock, SystemClock, type TimerId } from "./clock.ts";
-export type { Member } from "./member.ts";
+export {
+  isMemberCommand,
+  type MemberCommand,
+  MemberCommandSchema,
+  MemberRefSchema,
+  senderOf,
+  withLocalTimes,
+} from "./command_schema.ts";
+export { type Member, type MemberPort, type MemberRef, refOf } from "./member.ts";
+export { MemberPorts, type PortLookup } from "./member_ports.ts";
 export {
   decodeHash,
   encodeHash,

@@ -5,7 +5,8 @@
  * missed, in order, or is told the gap is too old.
  */
 import { encode, type OutboundFrame, type ServerMessage } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
+import type { MemberPort } from "./member.ts";
+import type { PortLookup } from "./member_ports.ts";
 
 interface Sent {
   readonly seq: number;
@@ -41,22 +42,30 @@ export class RoomOutbox {
     this.#droppedThrough = seq;
   }
 
-  /** One message to one member. */
-  send(to: Member, message: ServerMessage): void {
-    to.send(this.#stamp(message));
+  /**
+   * One message to one member (numbered even when `to` is missing: a member with no port, away,
+   * misses it as it would have on a closed socket).
+   */
+  send(to: MemberPort | undefined, message: ServerMessage): void {
+    const frame = this.#stamp(message);
+    to?.send(frame);
   }
 
-  /** Encodes once and delivers the same frame to every member (but `exceptId`). */
+  /**
+   * Encodes once and delivers the same frame to every member in `memberIds` (but `exceptId`)
+   * that has a port now; it is kept for replay whoever got it.
+   */
   broadcast(
-    members: Iterable<Member>,
+    memberIds: Iterable<string>,
+    ports: PortLookup,
     message: ServerMessage,
     exceptId: string | null = null,
   ): void {
     const frame = this.#stamp(message);
     this.#sent.push({ seq: this.#seq, frame, exceptId });
     if (this.#sent.length > this.#capacity) this.#droppedThrough = this.#sent.shift()!.seq;
-    for (const member of members) {
-      if (member.id !== exceptId) member.send(frame);
+    for (const id of memberIds) {
+      if (id !== exceptId) ports.portOf(id)?.send(frame);
     }
   }
 

@@ -19,7 +19,8 @@ import {
 import type { Clock } from "./clock.ts";
 import { Lobby } from "./lobby.ts";
 import { type ListPage, type ListQuery, RoomListing } from "./room_listing.ts";
-import type { Member } from "./member.ts";
+import { type Member, type MemberRef, refOf } from "./member.ts";
+import { MemberPorts } from "./member_ports.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
 import type { PasswordHash } from "./room_types.ts";
 import type { RoomFederation, RoomHandle } from "./room_handle.ts";
@@ -74,6 +75,12 @@ export class RoomRegistry {
   readonly #memberRooms = new Map<string, string>();
   /** Authenticated connections by id: each is in a room or in the lobby. */
   readonly #listeners = new Map<string, Member>();
+  /**
+   * How the rooms here reach their members by id: our connections (from the moment they may
+   * send a room command until they close) and, with a federation, members connected to other
+   * instances (the cluster attaches those).
+   */
+  readonly ports = new MemberPorts();
   readonly #lobby: Lobby;
   /** Members back in no room during this command: they get a fresh list once it is done. */
   readonly #enteringLobby: Member[] = [];
@@ -100,8 +107,8 @@ export class RoomRegistry {
         this.#federation?.memberLeft(roomId, memberId);
         this.noteLeft(roomId, memberId);
       },
-      adopting: (_roomId, connection, memberId) => this.adoptSession(connection, memberId),
-      memberResumed: (roomId, member) => this.#federation?.memberResumed(roomId, member),
+      adopting: (_roomId, connectionId, memberId) => this.#adopt(connectionId, memberId),
+      memberResumed: (roomId, memberId) => this.#federation?.memberResumed(roomId, memberId),
       summaryChanged: (summary) => {
         const room = this.#rooms.get(summary.id);
         if (!room) return;
@@ -219,13 +226,15 @@ export class RoomRegistry {
   create(spec: NewRoom): Room | null {
     if (this.#rooms.size >= this.#options.maxRooms) return null;
     const id = this.#options.newRoomId?.() ?? crypto.randomUUID();
+    this.#reachable(spec.host);
     const room = new Room({
       id,
       name: spec.name,
       mediaId: spec.mediaId,
       mediaUrl: spec.mediaUrl,
       startPosition: spec.startPosition,
-      host: spec.host,
+      host: refOf(spec.host),
+      ports: this.ports,
       clock: this.#options.clock,
       timings: this.#options.timings,
       maxMembers: this.#options.maxMembersPerRoom,
@@ -267,7 +276,7 @@ export class RoomRegistry {
       clock: this.#options.clock,
       timings: this.#options.timings,
       observer: this.#observer,
-      memberOf: (data) => ({ id: data.id, name: data.name, send() {} }),
+      ports: this.ports,
     });
     if (!room) return null;
     this.#rooms.set(room.id, room);
@@ -319,31 +328,33 @@ export class RoomRegistry {
   ): ErrorInfo | null {
     const room = roomId === null ? undefined : this.handle(roomId);
     if (!room) return ERRORS.roomNotFound;
+    const from = refOf(member);
     if (this.#memberRooms.get(member.id) === room.id) {
-      room.post({ kind: "join", from: member, name }); // re-sends room_state
+      room.post({ kind: "join", from, name }); // re-sends room_state
       return null;
     }
     if (room.memberCount >= room.maxMembers) return ERRORS.roomFull;
     // Refused before leaving, so a locked room does not cost the member the room it is in.
     if (room.password !== null && !admitted) return ERRORS.passwordRequired;
-    this.#move(member, undefined, () => room.post({ kind: "join", from: member, admitted, name }));
+    this.#reachable(member);
+    this.#move(member, undefined, () => room.post({ kind: "join", from, admitted, name }));
     return null;
   }
 
   /** Takes `member` out of whatever room it is in (no effect when it is in none). */
-  leaveCurrentRoom(member: Member): void {
-    this.#leave(member, undefined);
+  leaveCurrentRoom(member: MemberRef): void {
+    this.#leave(member.id, undefined);
   }
 
   /**
-   * `member`'s connection is gone without a leave: it stays in its room, away, for the resume
-   * grace (or leaves at once when there is none).
+   * `memberId`'s connection is gone without a leave: it stays in its room, away, for the
+   * resume grace (or leaves at once when there is none).
    */
-  memberAway(member: Member): void {
-    if (this.#options.resumeGraceMs === 0) return this.leaveCurrentRoom(member);
-    const roomId = this.#memberRooms.get(member.id);
+  memberAway(memberId: string): void {
+    if (this.#options.resumeGraceMs === 0) return this.#leave(memberId, undefined);
+    const roomId = this.#memberRooms.get(memberId);
     if (roomId === undefined) return;
-    this.handle(roomId)?.post({ kind: "away", memberId: member.id });
+    this.handle(roomId)?.post({ kind: "away", memberId });
   }
 
   /**
@@ -359,6 +370,7 @@ export class RoomRegistry {
   ): ErrorInfo | null | Promise<ErrorInfo | null> {
     if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
     if (sessionId === connection.id) return ERRORS.sessionInUse;
+    this.#reachable(connection);
     const roomId = this.#memberRooms.get(sessionId);
     const room = roomId === undefined ? undefined : this.handle(roomId);
     if (room) return this.#resumeIn(room, connection, sessionId, lastSeq, resumeToken);
@@ -379,7 +391,13 @@ export class RoomRegistry {
     lastSeq: number | null,
     resumeToken: string,
   ): null {
-    room.post({ kind: "resume", memberId: sessionId, connection, lastSeq, resumeToken });
+    room.post({
+      kind: "resume",
+      memberId: sessionId,
+      connection: refOf(connection),
+      lastSeq,
+      resumeToken,
+    });
     return null;
   }
 
@@ -389,9 +407,28 @@ export class RoomRegistry {
    */
   adoptSession(connection: Member, sessionId: string): void {
     const listening = this.#listeners.get(connection.id) === connection;
+    const reachable = this.ports.portOf(connection.id) === connection;
     this.removeListener(connection);
     connection.adoptId?.(sessionId);
     if (listening) this.#listeners.set(sessionId, connection);
+    if (reachable) this.ports.attach(sessionId, connection);
+  }
+
+  /** A room accepted connection `connectionId` as session `sessionId`: its port is re-keyed. */
+  #adopt(connectionId: string, sessionId: string): void {
+    const listener = this.#listeners.get(connectionId);
+    if (listener) return this.adoptSession(listener, sessionId);
+    // A member connected to another instance (or only reachable, not listening).
+    const port = this.ports.portOf(connectionId);
+    if (!port) return;
+    this.ports.detach(connectionId, port);
+    port.adoptId?.(sessionId);
+    this.ports.attach(sessionId, port);
+  }
+
+  /** `member` may send room commands: the rooms here reach it by its id. */
+  #reachable(member: Member): void {
+    this.ports.attach(member.id, member);
   }
 
   list(): RoomSummary[] {
@@ -414,11 +451,13 @@ export class RoomRegistry {
    */
   addListener(listener: Member): void {
     this.#listeners.set(listener.id, listener);
+    this.ports.attach(listener.id, listener);
     if (!this.#memberRooms.has(listener.id)) this.#lobby.enter(listener, true);
   }
 
   removeListener(listener: Member): void {
     if (this.#listeners.get(listener.id) === listener) this.#listeners.delete(listener.id);
+    this.ports.detach(listener.id, listener);
     this.#lobby.leave(listener);
   }
 
@@ -442,17 +481,22 @@ export class RoomRegistry {
   #move(member: Member, hostCode: RoomCloseCode | undefined, enter: () => void): void {
     this.#moving.add(member.id);
     try {
-      this.#leave(member, hostCode);
+      this.#leave(member.id, hostCode);
       enter();
     } finally {
       this.#moving.delete(member.id);
     }
   }
 
-  #leave(member: Member, hostCode: RoomCloseCode | undefined): void {
-    const roomId = this.#memberRooms.get(member.id);
+  #leave(memberId: string, hostCode: RoomCloseCode | undefined): void {
+    const roomId = this.#memberRooms.get(memberId);
     if (roomId === undefined) return;
-    this.handle(roomId)?.post({ kind: "leave", from: member, hostCode });
+    // A leave needs no name: the room knows whom it shows by which. No field is left
+    // undefined: a command is data, the same after JSON.
+    const from = { id: memberId, name: "" };
+    this.handle(roomId)?.post(
+      hostCode === undefined ? { kind: "leave", from } : { kind: "leave", from, hostCode },
+    );
   }
 
   /** The list changed: new entrants get it now, the rest of the lobby coalesced. */

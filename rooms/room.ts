@@ -8,7 +8,7 @@
  * posted. The handlers live in room_membership.ts and room_control.ts.
  */
 import { build, ERRORS, type RoomSummary, sanitizeChatText } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
+import type { MemberRef } from "./member.ts";
 import { RoomCore } from "./room_core.ts";
 import {
   onAway,
@@ -32,7 +32,6 @@ import {
 } from "./room_control.ts";
 import { onMedia, onQueueEndWaitExpired } from "./room_media.ts";
 import type { RoomCommand, RoomOptions, RoomSnapshot } from "./room_types.ts";
-import type { MemberData } from "./membership.ts";
 import type { RoomRecord } from "./room_record.ts";
 
 /** What a saved room needs to live again in this process. */
@@ -40,8 +39,8 @@ export interface RoomRestoreOptions {
   readonly clock: RoomOptions["clock"];
   readonly timings: RoomOptions["timings"];
   readonly observer: RoomOptions["observer"];
-  /** How to reach a member until its session resumes (an away member gets nothing). */
-  readonly memberOf: (data: MemberData) => Member;
+  /** How to reach the members (each one's port appears as its session resumes). */
+  readonly ports: RoomOptions["ports"];
 }
 
 export type { RoomCommand, RoomObserver, RoomOptions, RoomSnapshot } from "./room_types.ts";
@@ -60,8 +59,8 @@ export class Room {
   }
 
   /**
-   * A saved room made live again (rooms/room_record.ts): the same id, members (each delivered
-   * through `memberOf` until its session resumes), roles, timeline, queue, chat and numbering,
+   * A saved room made live again (rooms/room_record.ts): the same id, members (each reached
+   * once its session resumes), roles, timeline, queue, chat and numbering,
    * its timers re-armed from their deadlines. Null when the record cannot be used.
    */
   static restore(record: RoomRecord, options: RoomRestoreOptions): Room | null {
@@ -73,14 +72,15 @@ export class Room {
       mediaId: record.media.mediaId,
       mediaUrl: record.media.url,
       startPosition: 0,
-      host: options.memberOf(hostData),
+      host: hostData,
+      ports: options.ports,
       clock: options.clock,
       timings: options.timings,
       maxMembers: record.maxMembers,
       observer: options.observer,
       resumeGraceMs: record.graceMs,
     });
-    return room.#core.restoreFrom(record, options.memberOf) ? room : null;
+    return room.#core.restoreFrom(record) ? room : null;
   }
 
   /** The room's whole state as data, to be saved (and restored with Room.restore). */
@@ -233,7 +233,7 @@ export const ROOM_COMMAND_HANDLERS: RoomCommandHandlers = {
 };
 
 /** Chat goes to every member, and into the room's short history for later joiners. */
-function onChat(core: RoomCore, sender: Member, rawText: string): void {
+function onChat(core: RoomCore, sender: MemberRef, rawText: string): void {
   if (!core.members.has(sender.id)) return core.reply(sender, ERRORS.notInRoom);
   const text = sanitizeChatText(rawText);
   if (!text.ok) {

@@ -4,12 +4,13 @@
  * handing over the host role. Each runs inside the room's queue on its RoomCore.
  */
 import { type ControlPolicy, ERRORS } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
+import type { MemberRef } from "./member.ts";
+import { decodeHash } from "./password_codec.ts";
 import type { RoomCore } from "./room_core.ts";
 import type { RoomCommand } from "./room_types.ts";
 
 /** The error for someone who may not control playback, worded for the room's policy. */
-export function refuse(room: RoomCore, from: Member): void {
+export function refuse(room: RoomCore, from: MemberRef): void {
   room.reply(from, room.control === "host" ? ERRORS.notHostPlayback : ERRORS.notControllerPlayback);
 }
 
@@ -46,7 +47,7 @@ export function onStateUpdate(
 }
 
 /** Whoever may control starts a waiting play now, without the members it waits for. */
-export function onStartAnyway(room: RoomCore, from: Member): void {
+export function onStartAnyway(room: RoomCore, from: MemberRef): void {
   if (!room.mayControl(from.id)) return refuse(room, from);
   const effects = room.playback.startAnyway(room.now());
   if (effects === null) return room.reply(from, ERRORS.nothingPending);
@@ -60,7 +61,7 @@ export function onSetRate(room: RoomCore, command: Extract<RoomCommand, { kind: 
 }
 
 /** The host's settings: each change goes to everyone as a fresh room_state. */
-export function onSetControl(room: RoomCore, from: Member, control: ControlPolicy): void {
+export function onSetControl(room: RoomCore, from: MemberRef, control: ControlPolicy): void {
   if (from.id !== room.hostId) return room.reply(from, ERRORS.notHostSettings);
   room.control = control;
   room.broadcast(room.roomState());
@@ -76,21 +77,23 @@ export function onSetRoomOptions(
   command: Extract<RoomCommand, { kind: "set_room_options" }>,
 ): void {
   if (command.from.id !== room.hostId) return room.reply(command.from, ERRORS.notHostSettings);
-  if (command.password !== undefined) room.password = command.password;
+  if (command.password !== undefined) {
+    room.password = command.password && decodeHash(command.password);
+  }
   if (command.handoff !== undefined) room.handoff = command.handoff;
   if (command.unlisted !== undefined) room.unlisted = command.unlisted;
   room.summaryDirty = true;
   room.broadcast(room.roomState());
 }
 
-export function onSetCohost(room: RoomCore, from: Member, to: string, cohost: boolean): void {
+export function onSetCohost(room: RoomCore, from: MemberRef, to: string, cohost: boolean): void {
   if (from.id !== room.hostId) return room.reply(from, ERRORS.notHostSettings);
   if (!room.members.has(to) || to === from.id) return room.reply(from, ERRORS.noSuchMember);
   room.members.setCohost(to, cohost);
   room.broadcast(room.roomState());
 }
 
-export function onTransferHost(room: RoomCore, from: Member, to: string): void {
+export function onTransferHost(room: RoomCore, from: MemberRef, to: string): void {
   if (from.id !== room.hostId) return room.reply(from, ERRORS.notHostTransfer);
   if (!room.members.has(to) || to === from.id) return room.reply(from, ERRORS.noSuchMember);
   room.setHost(to, "transfer");

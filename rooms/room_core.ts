@@ -20,8 +20,8 @@ import {
   type RoomSummary,
   type ServerMessage,
 } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
-import { type MemberData, Membership } from "./membership.ts";
+import type { MemberRef } from "./member.ts";
+import { Membership } from "./membership.ts";
 import { decodeHash, encodeHash } from "./password_codec.ts";
 import { ROOM_RECORD_VERSION, type RoomRecord } from "./room_record.ts";
 import { RoomOutbox } from "./outbox.ts";
@@ -121,21 +121,22 @@ export class RoomCore {
     return { id, echo: this.control !== "host" };
   }
 
-  send(to: Member, message: ServerMessage): void {
-    this.outbox.send(to, message);
+  /** One message to `to` (a member, or a sender that is none, as for a refused join). */
+  send(to: MemberRef, message: ServerMessage): void {
+    this.outbox.send(this.options.ports.portOf(to.id), message);
   }
 
+  /** One message to member `memberId` (nothing when it is not, or no longer, a member). */
   sendTo(memberId: string, message: ServerMessage): void {
-    const member = this.members.get(memberId);
-    if (member) this.outbox.send(member, message);
+    if (this.members.has(memberId)) this.outbox.send(this.options.ports.portOf(memberId), message);
   }
 
-  reply(to: Member, error: ErrorInfo): void {
-    this.outbox.send(to, build.error(error, this.now(), this.id));
+  reply(to: MemberRef, error: ErrorInfo): void {
+    this.send(to, build.error(error, this.now(), this.id));
   }
 
   broadcast(message: ServerMessage, exceptId: string | null = null): void {
-    this.outbox.broadcast(this.members.values(), message, exceptId);
+    this.outbox.broadcast(this.members.values(), this.options.ports, message, exceptId);
   }
 
   /** Carries out what the playback controller decided. */
@@ -213,7 +214,9 @@ export class RoomCore {
 
   /** Every member, with when an away one's grace ends (the page counts it down). */
   participants(): ParticipantInfo[] {
-    return this.members.participants().map((person) => ({
+    const ports = this.options.ports;
+    const rttOf = (id: string) => ports.portOf(id)?.rttMs ?? null;
+    return this.members.participants(rttOf).map((person) => ({
       ...person,
       away_until: person.away ? this.timers.dueAt(graceTimer(person.id)) : null,
     }));
@@ -288,12 +291,13 @@ export class RoomCore {
   }
 
   /**
-   * Takes a saved room's state (its id is this room's): members delivered through `memberOf`,
-   * timers re-armed from the saved deadlines (one already past fires at once, through the
-   * queue). False when the record cannot be used (no host among its members).
+   * Takes a saved room's state (its id is this room's), timers re-armed from the saved
+   * deadlines (one already past fires at once, through the queue). Its members are reached
+   * through the port table as their sessions resume. False when the record cannot be used (no
+   * host among its members).
    */
-  restoreFrom(record: RoomRecord, memberOf: (data: MemberData) => Member): boolean {
-    const members = Membership.fromData(record.members, record.hostId, memberOf);
+  restoreFrom(record: RoomRecord): boolean {
+    const members = Membership.fromData(record.members, record.hostId);
     if (!members) return false;
     this.members = members;
     this.name = record.name;

@@ -7,7 +7,6 @@
 import type { Room } from "./room.ts";
 import type { RoomCommand } from "./room_types.ts";
 import type { PasswordHash } from "./room_types.ts";
-import type { Member } from "./member.ts";
 
 export interface RoomHandle {
   readonly id: string;
@@ -33,7 +32,8 @@ export interface RoomFederation {
   /** Membership of one of our rooms changed; a member on another instance is told there. */
   memberJoined(roomId: string, memberId: string): void;
   memberLeft(roomId: string, memberId: string): void;
-  memberResumed(roomId: string, member: Member): void;
+  /** A member of one of our rooms resumed on a new connection (its port is in the table). */
+  memberResumed(roomId: string, memberId: string): void;
   /**
    * A session to resume is in no room this instance knows of: whether it is in a room elsewhere
    * is only known asynchronously.

@@ -12,7 +12,7 @@ import {
   type MediaOp,
   QUEUE_END_WAIT_MS,
 } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
+import type { MemberRef } from "./member.ts";
 import { refuse } from "./room_control.ts";
 import { QUEUE_END_TIMER, type RoomCore } from "./room_core.ts";
 
@@ -22,7 +22,7 @@ import { QUEUE_END_TIMER, type RoomCore } from "./room_core.ts";
  */
 export const ROOM_SENDER_ID = "";
 
-export function onMedia(room: RoomCore, from: Member, op: MediaOp): void {
+export function onMedia(room: RoomCore, from: MemberRef, op: MediaOp): void {
   if (!room.mayControl(from.id)) return refuse(room, from);
   switch (op.op) {
     case "set":

@@ -10,22 +10,21 @@ import {
   type Readiness,
   type RoomCloseCode,
 } from "../protocol/mod.ts";
-import type { Member } from "./member.ts";
+import type { MemberRef } from "./member.ts";
 import { graceTimer, type RoomCore } from "./room_core.ts";
 import { mediaEnded, mediaResumed } from "./room_media.ts";
 import type { RoomCommand } from "./room_types.ts";
 
 export function onOpen(room: RoomCore): void {
-  const host = room.members.get(room.hostId);
-  if (!host) return;
-  room.options.observer.memberJoined(room.id, host.id);
-  room.send(host, room.roomState());
+  const hostId = room.hostId;
+  room.options.observer.memberJoined(room.id, hostId);
+  room.sendTo(hostId, room.roomState());
   room.summaryDirty = true;
 }
 
 export function onJoin(
   room: RoomCore,
-  joiner: Member,
+  joiner: MemberRef,
   admitted: boolean,
   name: string = joiner.name,
 ): void {
@@ -45,7 +44,7 @@ export function onJoin(
   // A joiner is NOT ready: it must say so once its player can play (protocol 3.3). One that
   // joins while the room plays catches up on its own and holds no play back.
   const playing = room.playback.playback.playState === "playing";
-  room.members.add(joiner, playing && !room.playback.hasPendingPlay, name);
+  room.members.add({ id: joiner.id, name }, playing && !room.playback.hasPendingPlay);
   room.options.observer.memberJoined(room.id, joiner.id);
   room.send(joiner, room.roomState());
   if (room.chat.length > 0) room.send(joiner, build.chatHistory(room.id, room.chat, room.now()));
@@ -89,7 +88,7 @@ export function onLeave(
  * member that becomes ready while the room plays gets its own play, from where the timeline
  * will be: it catches up without anyone else stopping.
  */
-export function onReady(room: RoomCore, member: Member, readiness: Readiness): void {
+export function onReady(room: RoomCore, member: MemberRef, readiness: Readiness): void {
   if (!room.members.setReadiness(member.id, readiness)) return;
   room.broadcast(build.participantsUpdate(room.id, member.id, room.membership(), room.now()));
   // A player that cannot load the media no longer holds a pending play back (as if away).
@@ -129,21 +128,19 @@ export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "
   const { memberId, connection } = command;
   if (!room.members.has(memberId)) return room.reply(connection, ERRORS.sessionExpired);
   if (!room.members.isAway(memberId)) return room.reply(connection, ERRORS.sessionInUse);
-  // The connection is `memberId` from here on.
+  // The connection is `memberId` from here on: the directory re-keys its port in this step,
+  // so nothing reaches it under the old id after this.
   const observer = room.options.observer;
-  if (connection.id !== memberId) {
-    if (observer.adopting) observer.adopting(room.id, connection, memberId);
-    else connection.adoptId?.(memberId);
-  }
-  room.members.return(connection);
+  if (connection.id !== memberId) observer.adopting?.(room.id, connection.id, memberId);
+  room.members.return(memberId);
   room.awaySince.delete(memberId);
   room.timers.clear(graceTimer(memberId));
-  room.options.observer.memberResumed?.(room.id, connection);
+  observer.memberResumed?.(room.id, memberId);
   const missed = command.lastSeq === null ? null : room.outbox.missedBy(memberId, command.lastSeq);
   const now = room.now();
   if (command.resumeToken !== null) {
-    room.send(
-      connection,
+    room.sendTo(
+      memberId,
       build.resumed(memberId, {
         client_id: memberId,
         resume_token: command.resumeToken,
@@ -153,7 +150,7 @@ export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "
       }, now),
     );
   }
-  catchUpOn(room, connection, missed);
+  catchUpOn(room, memberId, missed);
   room.broadcast(build.participantsUpdate(room.id, memberId, room.membership(), now), memberId);
 }
 
@@ -161,20 +158,23 @@ export function onResume(room: RoomCore, command: Extract<RoomCommand, { kind: "
  * A member whose instance may have lost frames (Redis was away) gets what it missed, or the
  * room afresh. One that is no longer a member is told it left (its instance forgets it).
  */
-export function onResync(room: RoomCore, member: Member, lastSeq: number | null): void {
+export function onResync(room: RoomCore, member: MemberRef, lastSeq: number | null): void {
   if (!room.members.has(member.id)) {
     room.options.observer.memberLeft(room.id, member.id);
     return;
   }
-  catchUpOn(room, member, lastSeq === null ? null : room.outbox.missedBy(member.id, lastSeq));
+  catchUpOn(room, member.id, lastSeq === null ? null : room.outbox.missedBy(member.id, lastSeq));
 }
 
 /** The broadcasts a member missed, or (null: too old to replay) the room's state and chat. */
-function catchUpOn(room: RoomCore, member: Member, missed: OutboundFrame[] | null): void {
+function catchUpOn(room: RoomCore, memberId: string, missed: OutboundFrame[] | null): void {
   if (missed !== null) {
-    for (const frame of missed) member.send(frame);
+    const port = room.options.ports.portOf(memberId);
+    for (const frame of missed) port?.send(frame);
     return;
   }
-  room.send(member, room.roomState());
-  if (room.chat.length > 0) room.send(member, build.chatHistory(room.id, room.chat, room.now()));
+  room.sendTo(memberId, room.roomState());
+  if (room.chat.length > 0) {
+    room.sendTo(memberId, build.chatHistory(room.id, room.chat, room.now()));
+  }
 }

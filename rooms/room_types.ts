@@ -13,7 +13,9 @@ import type {
   Timings,
 } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
-import type { Member } from "./member.ts";
+import type { MemberRef } from "./member.ts";
+import type { PortLookup } from "./member_ports.ts";
+import type { PasswordHashData } from "./password_codec.ts";
 import type { HostCommand } from "./playback_controller.ts";
 import type { Playback, StateUpdateVerdict } from "./policy.ts";
 
@@ -26,23 +28,23 @@ export type RoomCommand =
    */
   | {
     readonly kind: "join";
-    readonly from: Member;
+    readonly from: MemberRef;
     readonly admitted?: boolean;
     readonly name?: string;
   }
   /** `hostCode`: why the room closes if the leaver is its host (default: host_left). */
-  | { readonly kind: "leave"; readonly from: Member; readonly hostCode?: RoomCloseCode }
-  | { readonly kind: "ready"; readonly from: Member; readonly readiness?: Readiness }
-  | ({ readonly kind: "player_event"; readonly from: Member } & HostCommand)
+  | { readonly kind: "leave"; readonly from: MemberRef; readonly hostCode?: RoomCloseCode }
+  | { readonly kind: "ready"; readonly from: MemberRef; readonly readiness?: Readiness }
+  | ({ readonly kind: "player_event"; readonly from: MemberRef } & HostCommand)
   | {
     readonly kind: "state_update";
-    readonly from: Member;
+    readonly from: MemberRef;
     readonly position: number;
     readonly playState: PlayState;
     /** When the host's player was at `position` (null: as the update arrived). */
     readonly atServerTs?: number | null;
   }
-  | { readonly kind: "chat"; readonly from: Member; readonly text: string }
+  | { readonly kind: "chat"; readonly from: MemberRef; readonly text: string }
   /** The ready-wait timer of pending play `playId` fired. */
   | { readonly kind: "ready_wait_expired"; readonly playId: number }
   | { readonly kind: "close"; readonly code: RoomCloseCode }
@@ -57,13 +59,14 @@ export type RoomCommand =
   /** The resume grace of `memberId` ran out (a stale firing does nothing). */
   | { readonly kind: "grace_expired"; readonly memberId: string; readonly awaySince: number }
   /**
-   * `memberId`'s session continues on `connection`. Only when the room accepts it, in the same
-   * step, does the connection take the id (RoomObserver.adopting), so nothing is sent between.
+   * `memberId`'s session continues on `connection` (its own id, a port in the table). Only when
+   * the room accepts it, in the same step, does the connection take the id
+   * (RoomObserver.adopting), so nothing is sent between.
    */
   | {
     readonly kind: "resume";
     readonly memberId: string;
-    readonly connection: Member;
+    readonly connection: MemberRef;
     readonly lastSeq: number | null;
     /**
      * A fresh resume token for the session, sent in `resumed`. Null: not a new connection but
@@ -76,29 +79,30 @@ export type RoomCommand =
    * `from`'s instance may have lost frames on the way (multi-instance, Redis was away): it gets
    * the broadcasts after `lastSeq` again, or the room's state afresh.
    */
-  | { readonly kind: "resync"; readonly from: Member; readonly lastSeq: number | null }
-  | { readonly kind: "transfer_host"; readonly from: Member; readonly to: string }
-  | { readonly kind: "start_anyway"; readonly from: Member }
+  | { readonly kind: "resync"; readonly from: MemberRef; readonly lastSeq: number | null }
+  | { readonly kind: "transfer_host"; readonly from: MemberRef; readonly to: string }
+  | { readonly kind: "start_anyway"; readonly from: MemberRef }
   | {
     readonly kind: "set_rate";
-    readonly from: Member;
+    readonly from: MemberRef;
     readonly rate: number;
     readonly atServerTs: number | null;
   }
-  | { readonly kind: "set_control"; readonly from: Member; readonly control: ControlPolicy }
+  | { readonly kind: "set_control"; readonly from: MemberRef; readonly control: ControlPolicy }
   /**
    * The host changes the room's options (set_room_options). Each field left undefined stays as
-   * it is; `password`: a new hash locks the room with it (hashed before posting), null unlocks.
+   * it is; `password`: a new hash (hashed before posting, its bytes in base64 so the command
+   * stays data) locks the room with it, null unlocks.
    */
   | {
     readonly kind: "set_room_options";
-    readonly from: Member;
-    readonly password?: PasswordHash | null;
+    readonly from: MemberRef;
+    readonly password?: PasswordHashData | null;
     readonly handoff?: boolean;
     readonly unlisted?: boolean;
   }
   /** Change what plays, or the queue of what comes next (set_media, queue_*). */
-  | { readonly kind: "media"; readonly from: Member; readonly op: MediaOp }
+  | { readonly kind: "media"; readonly from: MemberRef; readonly op: MediaOp }
   /**
    * The host's player ended item `itemSeq` a while ago: the next item starts even if someone
    * has not ended (a stale firing, for an item no longer playing, does nothing).
@@ -106,7 +110,7 @@ export type RoomCommand =
   | { readonly kind: "queue_end_wait_expired"; readonly itemSeq: number }
   | {
     readonly kind: "set_cohost";
-    readonly from: Member;
+    readonly from: MemberRef;
     readonly to: string;
     readonly cohost: boolean;
   };
@@ -123,12 +127,12 @@ export interface RoomObserver {
   memberJoined(roomId: string, memberId: string): void;
   memberLeft(roomId: string, memberId: string): void;
   /**
-   * A resume is accepted: `connection` becomes session `memberId` now (the directory re-keys
-   * what it knows by the connection's old id). Without it, the room gives the id itself.
+   * A resume is accepted: connection `connectionId` becomes session `memberId` now (the
+   * directory re-keys its port, and what else it knows by the connection's old id).
    */
-  adopting?(roomId: string, connection: Member, memberId: string): void;
-  /** A member resumed on a new connection (the same id). */
-  memberResumed?(roomId: string, member: Member): void;
+  adopting?(roomId: string, connectionId: string, memberId: string): void;
+  /** A member resumed on a new connection (the same id, its port the new connection's). */
+  memberResumed?(roomId: string, memberId: string): void;
   summaryChanged(summary: RoomSummary): void;
   closed(roomId: string, code: RoomCloseCode): void;
   /** The room stopped here for another instance to own it (`retire`); these were its members. */
@@ -148,7 +152,9 @@ export interface RoomOptions {
   /** Extension: the media every member plays. */
   readonly mediaUrl?: string | null;
   readonly startPosition: number;
-  readonly host: Member;
+  readonly host: MemberRef;
+  /** How to reach the members by id (the directory's port table). */
+  readonly ports: PortLookup;
   readonly clock: Clock;
   readonly timings: Timings;
   readonly maxMembers: number;

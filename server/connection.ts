@@ -326,7 +326,7 @@ export class Connection implements Session {
     this.#ctx.registry.removeListener(this);
     // Not a leave: the member is away for the resume grace, and may come back on a new
     // connection (docs/protocol.md 5.10). An explicit leave_room has already left.
-    this.#ctx.registry.memberAway(this);
+    this.#ctx.registry.memberAway(this.id);
     this.#address.release();
     if (wasOpen) this.#ctx.metrics.connectionsClosed.inc(String(code));
     this.#ctx.log.debug("connection closed", { client: this.id, code });

@@ -11,7 +11,7 @@ import {
   type MediaItemInput,
   type MediaOp,
 } from "../protocol/mod.ts";
-import type { RoomCommand, RoomHandle } from "../rooms/mod.ts";
+import { refOf, type RoomCommand, type RoomHandle } from "../rooms/mod.ts";
 import { createInvite, createRoom, joinRoom, listRooms, setRoomOptions } from "./room_access.ts";
 import type { DispatchContext, Session } from "./session.ts";
 
@@ -44,16 +44,16 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
     // A ready for a room that is gone (the host just left) is a normal race: ignore it.
     targetRoom(ctx, session, message.room)?.post({
       kind: "ready",
-      from: session,
+      from: refOf(session),
       readiness: message.payload.state,
     });
   },
   start_anyway: (ctx, session, message) =>
-    toRoom(ctx, session, message.room, { kind: "start_anyway", from: session }),
+    toRoom(ctx, session, message.room, { kind: "start_anyway", from: refOf(session) }),
   set_control: (ctx, session, message) =>
     toRoom(ctx, session, message.room, {
       kind: "set_control",
-      from: session,
+      from: refOf(session),
       control: message.payload.control,
     }),
   set_room_options: setRoomOptions,
@@ -73,14 +73,14 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
   set_cohost: (ctx, session, message) =>
     toRoom(ctx, session, message.room, {
       kind: "set_cohost",
-      from: session,
+      from: refOf(session),
       to: message.payload.client_id,
       cohost: message.payload.cohost,
     }),
   set_rate: (ctx, session, message) =>
     toRoom(ctx, session, message.room, {
       kind: "set_rate",
-      from: session,
+      from: refOf(session),
       rate: message.payload.rate,
       atServerTs: message.payload.at_server_ts,
     }),
@@ -88,7 +88,7 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
     const { action, position, play_state, at_server_ts, deferred } = message.payload;
     toRoom(ctx, session, message.room, {
       kind: "player_event",
-      from: session,
+      from: refOf(session),
       action,
       position,
       playState: play_state,
@@ -99,7 +99,7 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
     const { position, play_state, at_server_ts } = message.payload;
     toRoom(ctx, session, message.room, {
       kind: "state_update",
-      from: session,
+      from: refOf(session),
       position,
       playState: play_state,
       atServerTs: at_server_ts,
@@ -109,13 +109,13 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
     if (!message.room) return session.sendError(ERRORS.chatRoomRequired);
     const room = ctx.registry.handle(message.room);
     if (!room) return session.sendError(ERRORS.notInRoom, message.room);
-    room.post({ kind: "chat", from: session, text: message.payload.text });
+    room.post({ kind: "chat", from: refOf(session), text: message.payload.text });
   },
   resume,
   transfer_host: (ctx, session, message) =>
     toRoom(ctx, session, message.room, {
       kind: "transfer_host",
-      from: session,
+      from: refOf(session),
       to: message.payload.client_id,
     }),
   ping: (ctx, session, message) => {
@@ -170,7 +170,7 @@ function toRoom(
 
 /** The five media messages are one room command, with the change as data. */
 function toMedia(ctx: DispatchContext, session: Session, named: string | null, op: MediaOp) {
-  toRoom(ctx, session, named, { kind: "media", from: session, op });
+  toRoom(ctx, session, named, { kind: "media", from: refOf(session), op });
 }
 
 function mediaItem(

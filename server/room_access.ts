@@ -6,7 +6,7 @@
  */
 import { build, type ClientMessage, encode, ERRORS, sanitizeName } from "../protocol/mod.ts";
 import type { DispatchContext, Session } from "./session.ts";
-import type { PasswordHash } from "../rooms/mod.ts";
+import { encodeHash, type PasswordHash, refOf } from "../rooms/mod.ts";
 import { hashPassword, passwordMatches } from "./room_passwords.ts";
 
 type Of<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
@@ -90,8 +90,8 @@ export function setRoomOptions(
   const post = (hash: PasswordHash | null | undefined) =>
     room.post({
       kind: "set_room_options",
-      from: session,
-      ...(hash !== undefined && { password: hash }),
+      from: refOf(session),
+      ...(hash !== undefined && { password: hash && encodeHash(hash) }),
       ...(handoff !== null && { handoff }),
       ...(unlisted !== null && { unlisted }),
     });

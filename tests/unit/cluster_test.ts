@@ -8,9 +8,16 @@ import { build, DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.t
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import type { RoomFederation } from "../../rooms/room_handle.ts";
-import type { RoomCommand } from "../../rooms/room_types.ts";
+import {
+  type MemberCommand,
+  MemberPorts,
+  refOf,
+  senderOf,
+  withLocalTimes,
+} from "../../rooms/mod.ts";
+import { encodeHash } from "../../rooms/password_codec.ts";
 import { DirectoryMirror, recordOf } from "../../cluster/directory.ts";
-import { MemberSide } from "../../cluster/member_side.ts";
+import { type Deferred, MemberSide, type PendingRequest } from "../../cluster/member_side.ts";
 import { OwnerSide } from "../../cluster/owner_side.ts";
 import { convertTimes, PeerClocks } from "../../cluster/peer_clocks.ts";
 import {
@@ -18,10 +25,8 @@ import {
   parsePeer,
   type PeerMessage,
   PeerMessageSchema,
-  WireCommandSchema,
 } from "../../cluster/peer_messages.ts";
 import { RemoteRoom } from "../../cluster/remote_room.ts";
-import { fromWire, toWire } from "../../cluster/wire_commands.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
 
 Deno.test("clock offset: the sample with the shortest round trip wins", () => {
@@ -59,11 +64,10 @@ Deno.test("a frame's times, chat history and deadlines included, move into the l
   assert.equal((frames[1]!.payload as { deadline_ts: number }).deadline_ts, 6_000);
 });
 
-Deno.test("every room command a member can send survives the wire, times converted", () => {
-  const from = new FakeMember("m1", "Ann");
-  from.rttMs = 42;
-  const commands: RoomCommand[] = [
-    { kind: "join", from, admitted: true },
+Deno.test("every room command a member can send travels as itself, its times converted", () => {
+  const from = { id: "m1", name: "Ann" };
+  const commands: MemberCommand[] = [
+    { kind: "join", from, admitted: true, name: "Annie" },
     { kind: "leave", from, hostCode: "host_left" },
     { kind: "ready", from, readiness: "buffering" },
     {
@@ -76,6 +80,8 @@ Deno.test("every room command a member can send survives the wire, times convert
     },
     { kind: "state_update", from, position: 3, playState: "paused", atServerTs: 10_000 },
     { kind: "chat", from, text: "hello" },
+    { kind: "away", memberId: "m1" },
+    { kind: "resume", memberId: "m0", connection: from, lastSeq: 4, resumeToken: null },
     { kind: "resync", from, lastSeq: 7 },
     { kind: "transfer_host", from, to: "m2" },
     { kind: "start_anyway", from },
@@ -85,30 +91,30 @@ Deno.test("every room command a member can send survives the wire, times convert
     {
       kind: "set_room_options",
       from,
-      password: { salt: new Uint8Array([1, 2, 3]), hash: new Uint8Array([9, 8]), iterations: 7 },
+      password: encodeHash({
+        salt: new Uint8Array([1, 2, 3]),
+        hash: new Uint8Array([9, 8]),
+        iterations: 7,
+      }),
       unlisted: true,
     },
     { kind: "set_room_options", from, password: null, handoff: false },
     { kind: "set_room_options", from, handoff: true },
+    { kind: "media", from, op: { op: "remove", itemId: "3" } },
   ];
-  const owner = new FakeMember("m1", "Ann");
   for (const command of commands) {
-    const wire = toWire(command)!;
-    assert.deepEqual(wire.member, { id: "m1", name: "Ann", rtt: 42 });
-    const cmd = WireCommandSchema.parse(JSON.parse(JSON.stringify(wire.cmd)));
-    assert.notEqual(cmd.kind, "away");
-    assert.notEqual(cmd.kind, "resume");
-    const back = fromWire(cmd as never, owner, (t) => t === null ? null : t - 1_000);
-    const expected = JSON.parse(
-      JSON.stringify({ ...command, from: "owner" }).replaceAll("10000", "9000"),
-    );
-    assert.deepEqual(
-      JSON.parse(JSON.stringify({ ...back, from: "owner" })),
-      expected,
-      command.kind,
-    );
+    const text = JSON.stringify({ t: "cmd", from: "B", room: "r", rtt: 42, cmd: command });
+    const message = parsePeer(PeerMessageSchema, text);
+    assert.ok(message?.t === "cmd", command.kind);
+    const local = withLocalTimes(message.cmd, (t) => t - 1_000);
+    const expected = JSON.parse(JSON.stringify(command).replaceAll("10000", "9000"));
+    assert.deepEqual(local, expected, command.kind);
   }
-  assert.equal(toWire({ kind: "ready_wait_expired", playId: 1 }), null);
+  // A command that is not one of them, or is malformed, is not a peer message at all.
+  for (const cmd of [{ kind: "close", code: "server_shutdown" }, { kind: "chat", text: "x" }]) {
+    const text = JSON.stringify({ t: "cmd", from: "B", room: "r", rtt: null, cmd });
+    assert.equal(parsePeer(PeerMessageSchema, text), null, cmd.kind);
+  }
 });
 
 /**
@@ -145,8 +151,8 @@ function backToBack(skewMs: number) {
             t: "cmd",
             from: "B",
             room,
-            member: { id: member, name: "", rtt: null },
-            cmd: { kind: "leave", hostCode: null },
+            rtt: null,
+            cmd: { kind: "leave", from: { id: member, name: "" } },
           });
           queue.push(() => ownerSide.onCommand(parsePeer(PeerMessageSchema, text) as never));
         });
@@ -173,8 +179,9 @@ function backToBack(skewMs: number) {
       return entry
         ? new RemoteRoom(entry, {
           now: () => clockB.now(),
-          sendCommand: (_owner, room, member, cmd) => {
-            const text = JSON.stringify({ t: "cmd", from: "B", room, member, cmd });
+          ports: registryB.ports,
+          sendCommand: (_owner, room, cmd) => {
+            const text = JSON.stringify({ t: "cmd", from: "B", room, rtt: null, cmd });
             queue.push(() => {
               const message = parsePeer(PeerMessageSchema, text)!;
               if (message.t === "cmd") ownerSide.onCommand(message);
@@ -304,29 +311,25 @@ Deno.test("leaves and aways kept during an outage: sent when either side is back
     maxRooms: 10,
   });
   const side = new MemberSide(registry, new PeerClocks(), () => clock.now());
-  const ref = (id: string) => ({ id, name: id, rtt: null });
-  side.defer({ owner: "A", room: "r1", member: ref("m1"), cmd: { kind: "away" } });
-  side.defer({
-    owner: "A",
-    room: "r1",
-    member: ref("m1"),
-    cmd: { kind: "leave", hostCode: null },
-  });
-  side.defer({ owner: "A", room: "r1", member: ref("m1"), cmd: { kind: "away" } }); // stale
-  side.defer({ owner: "B", room: "r2", member: ref("m2"), cmd: { kind: "away" } });
+  const away = (memberId: string) => ({ kind: "away", memberId } as const);
+  const idOf = (d: Deferred) => senderOf(d.cmd)!.id;
+  side.defer({ owner: "A", room: "r1", cmd: away("m1") });
+  side.defer({ owner: "A", room: "r1", cmd: { kind: "leave", from: { id: "m1", name: "" } } });
+  side.defer({ owner: "A", room: "r1", cmd: away("m1") }); // stale
+  side.defer({ owner: "B", room: "r2", cmd: away("m2") });
   // We are back first: everything goes out, and is kept (the owners may not be back yet).
-  assert.deepEqual(side.deferredFor(undefined, false).map((d) => [d.member.id, d.cmd.kind]), [
+  assert.deepEqual(side.deferredFor(undefined, false).map((d) => [idOf(d), d.cmd.kind]), [
     ["m1", "leave"],
     ["m2", "away"],
   ]);
   // A says it is back: A's go out a last time.
-  assert.deepEqual(side.deferredFor("A", true).map((d) => d.member.id), ["m1"]);
+  assert.deepEqual(side.deferredFor("A", true).map(idOf), ["m1"]);
   assert.deepEqual(side.deferredFor("A", true), []);
   // m2 resumed meanwhile (its owner adopted a connection as m2): its away must never be resent.
   side.deliver("B", [{ ev: "adopt", member: "fresh-connection", as: "m2" }]);
   assert.deepEqual(side.deferredFor("B", true), []);
   // Old ones expire.
-  side.defer({ owner: "C", room: "r3", member: ref("m3"), cmd: { kind: "away" } });
+  side.defer({ owner: "C", room: "r3", cmd: away("m3") });
   clock.advance(30_001);
   side.expireDeferred(30_000);
   assert.deepEqual(side.deferredFor(undefined, false), []);
@@ -361,15 +364,18 @@ Deno.test("a command lost on the way to its owner (Redis dropped in flight): its
   mirror.set(record);
   const inFlight: (() => void)[] = [];
   const deferred: string[] = [];
+  const sender = new FakeMember("m1");
+  const ports = new MemberPorts();
+  ports.attach(sender.id, sender);
   const room = new RemoteRoom(mirror.get(record.summary.id)!, {
     now: () => 0,
-    sendCommand: (_owner, _room, _member, _cmd, failed) => {
+    ports,
+    sendCommand: (_owner, _room, _cmd, failed) => {
       inFlight.push(failed!);
       return true; // Redis looked up when it was sent
     },
-    defer: (_owner, _room, member, cmd) => deferred.push(`${member.id}:${cmd.kind}`),
+    defer: (_owner, _room, cmd) => deferred.push(`${senderOf(cmd)!.id}:${cmd.kind}`),
   });
-  const sender = new FakeMember("m1");
   room.post({ kind: "chat", from: sender, text: "hello?" });
   room.post({ kind: "leave", from: sender });
   for (const failed of inFlight) failed();
@@ -423,7 +429,7 @@ Deno.test("room options across instances: a host on another instance sets them; 
   remote.post({
     kind: "set_room_options",
     from: new FakeMember("m1"),
-    password: hash,
+    password: encodeHash(hash),
     unlisted: true,
     handoff: true,
   });
@@ -462,23 +468,27 @@ Deno.test("a join or resume waiting for a room's new owner: answered ends the wa
   const dan = new FakeMember("dan", "Dan");
   registry.addListener(eve);
   registry.addListener(dan);
-  const ref = (m: FakeMember) => ({ id: m.id, name: m.name, rtt: null });
+  const idOf = (pending: PendingRequest) => senderOf(pending.cmd)!.id;
   side.requestSent({
     room: "r1",
-    member: ref(eve),
-    cmd: { kind: "join", admitted: false },
+    cmd: { kind: "join", from: refOf(eve), admitted: false },
     at: clock.now(),
   });
   side.requestSent({
     room: "r1",
-    member: ref(dan),
-    cmd: { kind: "resume", sessionId: "dan-old", lastSeq: 4, resumeToken: "t" },
+    cmd: {
+      kind: "resume",
+      memberId: "dan-old",
+      connection: refOf(dan),
+      lastSeq: 4,
+      resumeToken: "t",
+    },
     at: clock.now(),
   });
-  assert.deepEqual(side.pendingRequests("r1").map((p) => p.member.id), ["eve", "dan"]);
+  assert.deepEqual(side.pendingRequests("r1").map(idOf), ["eve", "dan"]);
   // The owner answers Dan (its frames reach him): his wait is over.
   side.deliver("B", [{ to: ["dan"], f: { type: "error", room: "r1", payload: {}, server_ts: 0 } }]);
-  assert.deepEqual(side.pendingRequests("r1").map((p) => p.member.id), ["eve"]);
+  assert.deepEqual(side.pendingRequests("r1").map(idOf), ["eve"]);
   clock.advance(1_000);
   side.expireRequests(1_000);
   assert.deepEqual(eve.all("error"), [], "not yet: still within the wait");

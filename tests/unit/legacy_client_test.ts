@@ -57,7 +57,10 @@ function legacyParty(startPosition = 100) {
     startPosition,
   })!;
   const asMembers = members.map((client) => memberOf(client, clock));
-  for (const member of asMembers) room.post({ kind: "join", from: member });
+  for (const member of asMembers) {
+    registry.ports.attach(member.id, member);
+    room.post({ kind: "join", from: member });
+  }
   const readyAll = () => asMembers.forEach((member) => room.post({ kind: "ready", from: member }));
   /** The host's command reaches the room UPLINK_MS after the user acted. */
   const deliver = (command: LegacyCommand) => {

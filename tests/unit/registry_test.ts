@@ -32,7 +32,9 @@ Deno.test("room_list: the first change goes out at once, a burst rides on one tr
   clock.advance(10);
   create(registry, "b");
   create(registry, "c");
-  registry.get("room-1")!.post({ kind: "join", from: new FakeMember("joiner") });
+  const joiner = new FakeMember("joiner");
+  registry.ports.attach(joiner.id, joiner);
+  registry.get("room-1")!.post({ kind: "join", from: joiner });
   assert.equal(watcher.all("room_list").length, 1);
   clock.advance(ROOM_LIST_COALESCE_MS - 11);
   assert.equal(watcher.all("room_list").length, 1);
@@ -77,6 +79,7 @@ Deno.test("the registry refuses rooms past its maximum", () => {
 Deno.test("shutdown closes every room and clears the list timer", () => {
   const { clock, registry } = setup();
   const member = new FakeMember("m");
+  registry.ports.attach(member.id, member);
   create(registry, "a")!.post({ kind: "join", from: member });
   create(registry, "b");
   registry.shutdown();
@@ -93,7 +96,9 @@ Deno.test("listFrame: same text as encoding the message, and a new list after ev
   clock.advance(5);
   // Unchanged list, new instant: server_ts follows the clock.
   assert.equal(JSON.parse(registry.listFrame(clock.now()).text).server_ts, clock.now());
-  room.post({ kind: "join", from: new FakeMember("j") });
+  const joiner = new FakeMember("j");
+  registry.ports.attach(joiner.id, joiner);
+  room.post({ kind: "join", from: joiner });
   assert.equal(JSON.parse(registry.listFrame(clock.now()).text).payload[0].count, 2);
   create(registry, "b");
   assert.equal(JSON.parse(registry.listFrame(clock.now()).text).payload.length, 2);

@@ -40,7 +40,10 @@ function party(options: { members?: number; handoff?: boolean } = {}) {
     { length: options.members ?? 2 },
     (_, i) => new FakeMember(`m${i + 1}`),
   );
-  for (const member of members) room.post({ kind: "join", from: member });
+  for (const member of members) {
+    registry.ports.attach(member.id, member);
+    room.post({ kind: "join", from: member });
+  }
   const everyone = [host, ...members];
   everyone.forEach((m) => m.clear());
   /** A new connection for `id`'s session (a fresh random id until the resume is accepted). */
@@ -77,7 +80,7 @@ Deno.test("a dropped member is away: others see it, it holds no play back, and l
     timing: ARRIVAL,
   });
   assert.equal(host.all("player_event").length, 0); // m2 is not ready: pending
-  registry.memberAway(members[1]!);
+  registry.memberAway(members[1]!.id);
   const away = host.last("participants_update")!;
   assert.deepEqual(away.payload.participants.map((p) => p.away), [false, false, true]);
   assert.equal(away.payload.participant_count, 3);
@@ -95,7 +98,7 @@ Deno.test("resume within the grace: same id, room and readiness; the missed mess
   const { clock, registry, room, host, members, reconnect } = party();
   room.post({ kind: "ready", from: members[0]! });
   const lastSeq = seqs(members[0]!).at(-1)!;
-  registry.memberAway(members[0]!);
+  registry.memberAway(members[0]!.id);
   room.post({ kind: "chat", from: host, text: "while you were away" });
   room.post({
     kind: "player_event",
@@ -140,7 +143,7 @@ Deno.test("resume within the grace: same id, room and readiness; the missed mess
 Deno.test("resume with a gap older than the replay buffer: a fresh room_state instead", () => {
   const { registry, room, host, members, reconnect } = party();
   const lastSeq = seqs(members[0]!).at(-1) ?? 0;
-  registry.memberAway(members[0]!);
+  registry.memberAway(members[0]!.id);
   for (let i = 0; i < REPLAY_BUFFER_MESSAGES + 5; i++) {
     room.post({ kind: "chat", from: host, text: `${i}` });
   }
@@ -153,14 +156,14 @@ Deno.test("resume with a gap older than the replay buffer: a fresh room_state in
 
 Deno.test("resume without a last_seq (a reloaded page): a fresh room_state", () => {
   const { registry, members, reconnect } = party();
-  registry.memberAway(members[0]!);
+  registry.memberAway(members[0]!.id);
   assert.deepEqual(reconnect("m1").connection.types(), ["resumed", "room_state"]);
 });
 
 Deno.test("resume refusals: after the grace, while the owner is connected, twice, from inside a room", async (t) => {
   await t.step("the grace ran out: Session expired", () => {
     const { clock, registry, members, reconnect } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     clock.advance(RESUME_GRACE_MS);
     assert.equal(reconnect("m1").error, ERRORS.sessionExpired);
   });
@@ -174,7 +177,7 @@ Deno.test("resume refusals: after the grace, while the owner is connected, twice
   });
   await t.step("two connections with the same token: the first wins, the second is refused", () => {
     const { registry, members, reconnect } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     const first = reconnect("m1");
     const second = reconnect("m1");
     assert.equal(first.connection.id, "m1");
@@ -183,12 +186,12 @@ Deno.test("resume refusals: after the grace, while the owner is connected, twice
   });
   await t.step("a connection already in a room cannot take another session", () => {
     const { registry, members } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     assert.equal(registry.resume(members[1]!, "m1", null), ERRORS.resumeTooLate);
   });
   await t.step("the room closed meanwhile: Session expired", () => {
     const { registry, host, members, reconnect } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     registry.leaveCurrentRoom(host); // an explicit leave closes the room
     assert.equal(reconnect("m1").error, ERRORS.sessionExpired);
   });
@@ -197,7 +200,7 @@ Deno.test("resume refusals: after the grace, while the owner is connected, twice
 Deno.test("race: a resume and the grace timer at the same instant; whichever the room takes first wins", async (t) => {
   await t.step("the timer first: the member has left, the resume is refused", () => {
     const { clock, registry, host, members, reconnect } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     clock.advance(RESUME_GRACE_MS); // the timer fires at this instant
     const { error } = reconnect("m1");
     assert.equal(error, ERRORS.sessionExpired);
@@ -205,7 +208,7 @@ Deno.test("race: a resume and the grace timer at the same instant; whichever the
   });
   await t.step("the resume first: the timer that fires at that instant does nothing", () => {
     const { clock, registry, room, host, members, reconnect } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     clock.advance(RESUME_GRACE_MS - 1);
     const { connection } = reconnect("m1");
     clock.advance(1);
@@ -215,11 +218,11 @@ Deno.test("race: a resume and the grace timer at the same instant; whichever the
   });
   await t.step("away, back, away again: the first absence's timer is stale", () => {
     const { clock, registry, room, members, reconnect } = party();
-    registry.memberAway(members[0]!);
+    registry.memberAway(members[0]!.id);
     clock.advance(RESUME_GRACE_MS - 100);
     const { connection } = reconnect("m1");
     clock.advance(50);
-    registry.memberAway(connection); // dropped again: a new grace from now
+    registry.memberAway(connection.id); // dropped again: a new grace from now
     clock.advance(100); // the first grace would have ended here
     assert.ok(room.snapshot().memberIds.includes("m1"));
     clock.advance(RESUME_GRACE_MS);
@@ -230,7 +233,7 @@ Deno.test("race: a resume and the grace timer at the same instant; whichever the
 Deno.test("host: a dropped host keeps its room through the grace and is host again on resume", () => {
   const { clock, registry, room, host, members, reconnect } = party();
   const lastSeq = seqs(host).at(-1) ?? 0;
-  registry.memberAway(host);
+  registry.memberAway(host.id);
   room.post({ kind: "chat", from: members[0]!, text: "where is the host?" });
   clock.advance(RESUME_GRACE_MS - 1);
   const { connection } = reconnect("host", lastSeq);
@@ -251,8 +254,8 @@ Deno.test("host: a dropped host keeps its room through the grace and is host aga
 
 Deno.test("host: one that never returns hands the room to the earliest joiner who is here", () => {
   const { clock, registry, room, host, members } = party({ members: 3 });
-  registry.memberAway(members[0]!); // the earliest joiner is away too
-  registry.memberAway(host);
+  registry.memberAway(members[0]!.id); // the earliest joiner is away too
+  registry.memberAway(host.id);
   clock.advance(RESUME_GRACE_MS);
   assert.equal(room.hostId, "m2");
   for (const member of members.slice(1)) {
@@ -271,7 +274,7 @@ Deno.test("host: one that never returns hands the room to the earliest joiner wh
 
 Deno.test("host: alone and gone past the grace, the room closes", () => {
   const { clock, registry, host } = party({ members: 0 });
-  registry.memberAway(host);
+  registry.memberAway(host.id);
   clock.advance(RESUME_GRACE_MS);
   assert.equal(registry.roomCount, 0);
 });

@@ -35,7 +35,10 @@ function party(options: { members?: number; control?: ControlPolicy; timings?: T
     { length: options.members ?? 2 },
     (_, i) => new FakeMember(`m${i + 1}`, `Member ${i + 1}`),
   );
-  for (const member of members) room.post({ kind: "join", from: member });
+  for (const member of members) {
+    registry.ports.attach(member.id, member);
+    room.post({ kind: "join", from: member });
+  }
   const everyone = [host, ...members];
   everyone.forEach((m) => m.clear());
   const command = (from: FakeMember, action: PlayerAction, position: number) =>
@@ -117,11 +120,12 @@ Deno.test("first loads and re-buffers wait differently", async (t) => {
 });
 
 Deno.test("late join while playing: its own scheduled play when ready; nobody else stops or waits", () => {
-  const { clock, room, host, members, command, ready } = party();
+  const { registry, clock, room, host, members, command, ready } = party();
   for (const member of members) ready(member);
   command(host, "play", 100);
   clock.advance(10_000);
   const late = new FakeMember("late");
+  registry.ports.attach(late.id, late);
   room.post({ kind: "join", from: late });
   for (const member of [host, ...members]) member.clear();
   clock.advance(2_000);
@@ -136,6 +140,7 @@ Deno.test("late join while playing: its own scheduled play when ready; nobody el
   }
   // A late joiner still loading does not hold the next play back.
   const later = new FakeMember("later");
+  registry.ports.attach(later.id, later);
   room.post({ kind: "join", from: later });
   command(host, "pause", 120);
   command(host, "play", 120);
@@ -143,11 +148,12 @@ Deno.test("late join while playing: its own scheduled play when ready; nobody el
 });
 
 Deno.test("race: a late joiner becoming ready while a seek is scheduled lands on the seek's timeline", () => {
-  const { clock, room, host, members, command, ready } = party({ members: 1 });
+  const { registry, clock, room, host, members, command, ready } = party({ members: 1 });
   ready(members[0]!);
   command(host, "play", 0);
   clock.advance(5_000);
   const late = new FakeMember("late");
+  registry.ports.attach(late.id, late);
   room.post({ kind: "join", from: late });
   room.post({
     kind: "player_event",
@@ -241,11 +247,12 @@ Deno.test("race: two members command at once under everyone: all get both, in on
 });
 
 Deno.test("chat history: a joiner gets the last 50 messages, oldest first", () => {
-  const { room, host } = party({ members: 0 });
+  const { registry, room, host } = party({ members: 0 });
   for (let i = 0; i < CHAT_HISTORY_MESSAGES + 5; i++) {
     room.post({ kind: "chat", from: host, text: `message ${i}` });
   }
   const late = new FakeMember("late");
+  registry.ports.attach(late.id, late);
   room.post({ kind: "join", from: late });
   assert.deepEqual(late.types(), ["room_state", "chat_history"]);
   const history = late.last("chat_history")!.payload.messages;
@@ -256,7 +263,7 @@ Deno.test("chat history: a joiner gets the last 50 messages, oldest first", () =
 });
 
 Deno.test("playback rate: scheduled like a seek; the timeline and room_state run at it", () => {
-  const { clock, room, host, members, command, ready } = party({ members: 1 });
+  const { registry, clock, room, host, members, command, ready } = party({ members: 1 });
   ready(members[0]!);
   command(host, "play", 0);
   clock.advance(1_500 + 10_000); // the upstream host played from its command: 11.5 s now
@@ -271,6 +278,7 @@ Deno.test("playback rate: scheduled like a seek; the timeline and room_state run
   assert.equal(host.last("rate_changed")!.payload.rate, 2, "the setter hears it too");
   clock.advance(300 + 5_000);
   const late = new FakeMember("late");
+  registry.ports.attach(late.id, late);
   room.post({ kind: "join", from: late });
   assert.equal(late.last("room_state")!.payload.playback_rate, 2);
   assert.equal(late.last("room_state")!.payload.state.position, 11.8 + 5 * 2);

@@ -42,6 +42,7 @@ function party(control: "host" | "everyone" = "host") {
     startPosition: 0,
     control,
   })!;
+  registry.ports.attach(member.id, member);
   room.post({ kind: "join", from: member });
   room.post({ kind: "ready", from: member });
   for (const m of [host, member]) m.clear();

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TIMINGS, ERRORS, FIELD_MESSAGES, parseClientMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
+import { encodeHash } from "../../rooms/password_codec.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import type { Room } from "../../rooms/room.ts";
 import { hashPassword, passwordMatches } from "../../server/room_passwords.ts";
@@ -32,6 +33,7 @@ function party(options: { unlisted?: boolean } = {}) {
     startPosition: 0,
     unlisted: options.unlisted,
   })!;
+  registry.ports.attach(member.id, member);
   room.post({ kind: "join", from: member });
   for (const m of [host, member, lobby]) m.clear();
   return { clock, registry, room, host, member, lobby };
@@ -40,9 +42,9 @@ function party(options: { unlisted?: boolean } = {}) {
 Deno.test("set_room_options: lock with a new password, then unlock; everyone hears room_state", async () => {
   const { registry, room, host, member } = party();
   const hash = await hashPassword("new secret", 1);
-  room.post({ kind: "set_room_options", from: host, password: hash });
+  room.post({ kind: "set_room_options", from: host, password: encodeHash(hash) });
   for (const m of [host, member]) assert.equal(m.last("room_state")!.payload.locked, true);
-  assert.equal(room.password, hash);
+  assert.deepEqual(room.password, hash);
   assert.equal(await passwordMatches("new secret", room.password!), true);
   assert.equal(registry.list()[0]!.locked, true);
   // A newcomer without the password is refused; with it checked (admitted), let in.
@@ -122,7 +124,12 @@ Deno.test("create_room's unlisted: the room is never listed", () => {
 Deno.test("set_room_options: only the host; a member's request changes nothing", async () => {
   const { registry, room, host, member } = party();
   const hash = await hashPassword("mine", 1);
-  room.post({ kind: "set_room_options", from: member, password: hash, handoff: true });
+  room.post({
+    kind: "set_room_options",
+    from: member,
+    password: encodeHash(hash),
+    handoff: true,
+  });
   room.post({ kind: "set_room_options", from: member, unlisted: true });
   const errors = member.all("error").map((e) => e.payload);
   assert.deepEqual(errors, [ERRORS.notHostSettings, ERRORS.notHostSettings]);

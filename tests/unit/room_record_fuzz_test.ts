@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { isDeepStrictEqual } from "node:util";
 import { DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
+import type { PortLookup } from "../../rooms/member_ports.ts";
 import { Room, type RoomCommand, type RoomObserver } from "../../rooms/room.ts";
 import { parseRoomRecord } from "../../rooms/room_record.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
@@ -27,6 +28,8 @@ const QUIET: RoomObserver = {
 class World {
   room: Room;
   readonly people = new Map(IDS.map((id) => [id, new FakeMember(id, id.toUpperCase())]));
+  /** Each person's connection stays theirs across the restarts. */
+  readonly ports: PortLookup = { portOf: (id) => this.people.get(id) };
   constructor(clock: ManualClock) {
     this.room = new Room({
       id: "room-1",
@@ -35,6 +38,7 @@ class World {
       mediaUrl: "https://m.example/0.mp4",
       startPosition: 0,
       host: this.people.get("host")!,
+      ports: this.ports,
       clock,
       timings: DEFAULT_TIMINGS,
       maxMembers: 4,
@@ -52,7 +56,7 @@ class World {
       clock,
       timings: DEFAULT_TIMINGS,
       observer: QUIET,
-      memberOf: (data) => this.people.get(data.id)!,
+      ports: this.ports,
     });
     assert.ok(restored, "the record makes a room");
     // The old one must never act again: its timers go with it.

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
-import type { Member } from "../../rooms/member.ts";
+import { MemberPorts } from "../../rooms/member_ports.ts";
+import { encodeHash } from "../../rooms/password_codec.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import { Room, type RoomObserver } from "../../rooms/room.ts";
 import { convertRecordTimes, parseRoomRecord } from "../../rooms/room_record.ts";
@@ -22,12 +23,8 @@ const QUIET: RoomObserver = {
   closed() {},
 };
 
-/** Frames to a member whose session has no connection (yet): dropped. */
-const detached = (data: { id: string; name: string }): Member => ({
-  id: data.id,
-  name: data.name,
-  send() {},
-});
+/** Nobody connected (yet): frames to the restored room's members are dropped. */
+const detached = new MemberPorts();
 
 async function evening() {
   const clock = new ManualClock();
@@ -51,13 +48,16 @@ async function evening() {
     control: "cohosts",
     handoff: true,
   })!;
-  for (const member of [ann, bob, cleo]) room.post({ kind: "join", from: member });
+  for (const member of [ann, bob, cleo]) {
+    registry.ports.attach(member.id, member);
+    room.post({ kind: "join", from: member });
+  }
   for (const member of [ann, bob]) room.post({ kind: "ready", from: member });
   room.post({ kind: "set_cohost", from: host, to: "ann", cohost: true });
   room.post({
     kind: "set_room_options",
     from: host,
-    password: await hashPassword("popcorn", 1),
+    password: encodeHash(await hashPassword("popcorn", 1)),
     unlisted: true,
   });
   const item = (url: string, title: string) => ({ url, mediaId: null, title });
@@ -111,7 +111,7 @@ Deno.test("a room's record survives JSON and its schema, and restores to the sam
     clock,
     timings: DEFAULT_TIMINGS,
     observer: QUIET,
-    memberOf: detached,
+    ports: detached,
   })!;
   assert.deepEqual(copy.record(), record);
   assert.deepEqual(copy.snapshot(), room.snapshot());
@@ -120,16 +120,27 @@ Deno.test("a room's record survives JSON and its schema, and restores to the sam
 });
 
 Deno.test("a restored room behaves as the original: the same room_state on a resume, timers at the same instants", async () => {
-  const { room, clock } = await evening();
+  const { room, clock, registry } = await evening();
+  // The copy's own port table, re-keyed on a resume as the registry does for the original.
+  const ports = new MemberPorts();
   const copy = Room.restore(room.record(), {
     clock,
     timings: DEFAULT_TIMINGS,
-    observer: QUIET,
-    memberOf: detached,
+    observer: {
+      ...QUIET,
+      adopting(_roomId, connectionId, memberId) {
+        const port = ports.portOf(connectionId)!;
+        ports.detach(connectionId, port);
+        port.adoptId?.(memberId);
+        ports.attach(memberId, port);
+      },
+    },
+    ports,
   })!;
   // Bob comes back on a new connection, to each room; both answer alike.
   const back = (target: Room) => {
     const connection = new FakeMember("bob-new", "Bob");
+    (target === copy ? ports : registry.ports).attach(connection.id, connection);
     target.post({
       kind: "resume",
       memberId: "bob",
@@ -159,7 +170,7 @@ Deno.test("an away member's grace runs on from where it was saved: it leaves at 
     clock,
     timings: DEFAULT_TIMINGS,
     observer: QUIET,
-    memberOf: detached,
+    ports: detached,
   })!;
   // Bob went away 5 s before the save; the grace is 30 s.
   clock.advance(24_999);
@@ -193,7 +204,7 @@ Deno.test("records that cannot be a room are refused, saying why", async () => {
     clock,
     timings: DEFAULT_TIMINGS,
     observer: QUIET,
-    memberOf: detached,
+    ports: detached,
   });
   assert.equal(restored, null);
 });
@@ -235,7 +246,7 @@ Deno.test("a record moved into another instance's clock: every time moves by the
     clock: ahead,
     timings: DEFAULT_TIMINGS,
     observer: QUIET,
-    memberOf: detached,
+    ports: detached,
   })!;
   clock.advance(DEFAULT_TIMINGS.maxReadyWaitMs);
   ahead.advance(DEFAULT_TIMINGS.maxReadyWaitMs);

@@ -29,6 +29,7 @@ Deno.test("a retired room stops silently and hands back its connections", () => 
   const ann = new FakeMember("ann", "Ann");
   for (const member of [host, ann]) registry.addListener(member);
   const room = registry.create({ host, name: "R", mediaId: null, startPosition: 0 })!;
+  registry.ports.attach(ann.id, ann);
   room.post({ kind: "join", from: ann });
   room.post({ kind: "ready", from: ann });
   // Ann is away: her grace timer must not fire here any more.

@@ -120,8 +120,12 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 Deno.test("saver: a burst of changes is one write of the latest state; state updates are not saved", async () => {
   const store = new RecordingStore();
-  const { clock, room, host } = savedParty(store);
-  for (const id of ["a", "b", "c"]) room.post({ kind: "join", from: new FakeMember(id) });
+  const { registry, clock, room, host } = savedParty(store);
+  for (const id of ["a", "b", "c"]) {
+    const joiner = new FakeMember(id);
+    registry.ports.attach(joiner.id, joiner);
+    room.post({ kind: "join", from: joiner });
+  }
   room.post({ kind: "chat", from: host, text: "hi" });
   assert.equal(store.saves.length, 0, "not before the coalescing delay");
   clock.advance(SAVE_COALESCE_MS);

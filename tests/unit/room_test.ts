@@ -28,7 +28,10 @@ function party(others = 2, maxMembers = 20) {
   const host = new FakeMember("host", "Hana");
   const room = registry.create({ host, name: "Movie night", mediaId: "abc", startPosition: 12 })!;
   const members = Array.from({ length: others }, (_, i) => new FakeMember(`m${i + 1}`));
-  for (const member of members) room.post({ kind: "join", from: member });
+  for (const member of members) {
+    registry.ports.attach(member.id, member);
+    room.post({ kind: "join", from: member });
+  }
   const everyone = [host, ...members];
   const clear = () => everyone.forEach((m) => m.clear());
   clear();
@@ -83,8 +86,9 @@ Deno.test("the creator is host, a member and ready; the room starts paused at st
 });
 
 Deno.test("join: room_state to the joiner, participants_update to the others, not ready", () => {
-  const { room, host, members } = party(1);
+  const { registry, room, host, members } = party(1);
   const newcomer = new FakeMember("new");
+  registry.ports.attach(newcomer.id, newcomer);
   room.post({ kind: "join", from: newcomer });
   assert.deepEqual(newcomer.types(), ["room_state"]);
   assert.equal(newcomer.last("room_state")!.payload.participant_count, 3);
@@ -96,8 +100,9 @@ Deno.test("join: room_state to the joiner, participants_update to the others, no
 });
 
 Deno.test("joining the room you are in re-sends room_state only", () => {
-  const { room, host, members, clear } = party(1);
+  const { registry, room, host, members, clear } = party(1);
   clear();
+  registry.ports.attach(members[0]!.id, members[0]!);
   room.post({ kind: "join", from: members[0]! });
   assert.deepEqual(members[0]!.types(), ["room_state"]);
   assert.deepEqual(host.types(), []);
@@ -105,8 +110,9 @@ Deno.test("joining the room you are in re-sends room_state only", () => {
 });
 
 Deno.test("a full room refuses a joiner with 'Room is full' and the room id", () => {
-  const { room } = party(2, 3);
+  const { registry, room } = party(2, 3);
   const late = new FakeMember("late");
+  registry.ports.attach(late.id, late);
   room.post({ kind: "join", from: late });
   const error = late.last("error")!;
   assert.equal(error.payload.message, ERRORS.roomFull.message);
@@ -359,11 +365,12 @@ Deno.test("state_update filters at their boundaries, through the room", async (t
 });
 
 Deno.test("room_state position is extrapolated while playing, from the play's anchor", () => {
-  const { room, host, members, clock } = party(1);
+  const { registry, room, host, members, clock } = party(1);
   readyAll(room, members);
   play(room, host, 100);
   clock.advance(T.playScheduleMs + 4_000);
   const late = new FakeMember("late");
+  registry.ports.attach(late.id, late);
   room.post({ kind: "join", from: late });
   // The upstream host has played since its command arrived 5.5 s ago.
   assert.deepEqual(late.last("room_state")!.payload.state, {
@@ -373,9 +380,10 @@ Deno.test("room_state position is extrapolated while playing, from the play's an
 });
 
 Deno.test("chat goes to every member including the sender, with the name the room knows", () => {
-  const { room, everyone, members } = party(2);
+  const { registry, room, everyone, members } = party(2);
   // A connection renamed behind the room's back changes nothing; a join with a name does.
   members[0]!.name = "Not told";
+  registry.ports.attach(members[0]!.id, members[0]!);
   room.post({ kind: "join", from: members[0]!, name: "Mia" });
   room.post({ kind: "chat", from: members[0]!, text: "  hello 👋  " });
   for (const member of everyone) {
@@ -386,8 +394,9 @@ Deno.test("chat goes to every member including the sender, with the name the roo
 });
 
 Deno.test("chat rules: not a member, empty, and length in code points", () => {
-  const { room, host } = party(0);
+  const { registry, room, host } = party(0);
   const outsider = new FakeMember("out");
+  registry.ports.attach(outsider.id, outsider);
   room.post({ kind: "chat", from: outsider, text: "hi" });
   assert.equal(outsider.last("error")!.payload.message, ERRORS.notInRoom.message);
   room.post({ kind: "chat", from: host, text: " \n\t " });
@@ -420,9 +429,10 @@ Deno.test("a command posted during another runs after it, not inside it", () => 
 });
 
 Deno.test("the ready set stays a subset of the members through churn", () => {
-  const { room, host, members } = party(3);
+  const { registry, room, host, members } = party(3);
   readyAll(room, members);
   room.post({ kind: "leave", from: members[1]! });
+  registry.ports.attach(members[1]!.id, members[1]!);
   room.post({ kind: "join", from: members[1]! });
   const snapshot = room.snapshot();
   for (const id of snapshot.readyIds) assert.ok(snapshot.memberIds.includes(id));

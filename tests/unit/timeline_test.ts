@@ -27,6 +27,7 @@ function party(timings: Timings = T) {
   const host = new FakeMember("host");
   const room = registry.create({ host, name: "Film", mediaId: null, startPosition: 0 })!;
   const guest = new FakeMember("guest");
+  registry.ports.attach(guest.id, guest);
   room.post({ kind: "join", from: guest });
   host.clear();
   guest.clear();
@@ -40,6 +41,7 @@ function party(timings: Timings = T) {
   /** What a member joining now is told (it leaves again, so readiness is unchanged). */
   const stateOfLateJoiner = () => {
     const late = new FakeMember(`late-${clock.now()}`);
+    registry.ports.attach(late.id, late);
     room.post({ kind: "join", from: late });
     room.post({ kind: "leave", from: late });
     return late.last("room_state")!.payload.state;
