@@ -23,12 +23,21 @@ import type { ServerMessage } from "./server_messages.ts";
 
 /**
  * `schema`'s values as they are, and any other string as `fallback`: the one mechanism by
- * which the client reads enums.
+ * which the client reads enums. A string whose value is then replaced (zod's `overwrite`, as
+ * its `trim` is made) rather than a union with a transform: the same reading for ~300 fewer
+ * gzipped bytes in the page. The cast says what the replacement guarantees: a known value or
+ * the fallback. The values are looked up in the enum's list, not its object of entries, so
+ * "constructor" and the like are unknown too.
  */
 export const openEnum = <T extends z.core.util.EnumLike, const F>(
   schema: z.ZodMiniEnum<T>,
   fallback: F,
-) => z.union([schema, z.pipe(z.string(), z.transform((): F => fallback))]);
+) => {
+  const known: readonly unknown[] = schema.options;
+  return z.string().check(
+    z.overwrite((value) => known.includes(value) ? value : fallback as unknown as string),
+  ) as unknown as z.ZodMiniType<z.output<typeof schema> | F, string>;
+};
 
 /**
  * An object schema with some fields replaced (the others as they are). zod's `extend` refuses

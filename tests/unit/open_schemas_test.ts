@@ -95,11 +95,14 @@ function valueAt(message: unknown, path: readonly (string | number)[]): unknown 
 }
 
 Deno.test("an enum value the client does not know reads as the field's fallback", () => {
-  for (const [type, path, fallback] of OPENED) {
-    const future = withValue(SAMPLES[type], path, "from_the_future");
-    const read = OpenServerMessageSchema.safeParse(future);
-    assert.ok(read.success, `${type}.${path.join(".")}: ${JSON.stringify(read.error)}`);
-    assert.deepEqual(read.data, withValue(SAMPLES[type], path, fallback), path.join("."));
+  // Names found on Object.prototype, and the empty string, are values it does not know too.
+  for (const value of ["from_the_future", "constructor", "toString", "__proto__", ""]) {
+    for (const [type, path, fallback] of OPENED) {
+      const future = withValue(SAMPLES[type], path, value);
+      const read = OpenServerMessageSchema.safeParse(future);
+      assert.ok(read.success, `${type}.${path.join(".")}: ${JSON.stringify(read.error)}`);
+      assert.deepEqual(read.data, withValue(SAMPLES[type], path, fallback), path.join("."));
+    }
   }
 });
 
