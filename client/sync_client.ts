@@ -18,24 +18,27 @@ import {
 import type { LocalClock, Player, SocketFactory } from "./ports.ts";
 import type { RoomCloseCode } from "../protocol/room_close.ts";
 import type { ERRORS } from "../protocol/errors.ts";
-// What the server sends is parsed with the protocol's own schemas (zod/mini: about 10 KB of
-// the gzipped bundle); the client-message schemas are classic zod, so from there types only.
-import { ServerMessageSchema } from "../protocol/server_schemas.ts";
+// What the server sends is parsed with the protocol's own schemas (zod/mini: about 11 KB of
+// the gzipped bundle), their enums opened: a value this client does not know reads as the
+// field's fallback (protocol/open_schemas.ts says which and why) instead of dropping the
+// message. The client-message schemas are classic zod, so from there types only.
+import { type OpenPayload, OpenServerMessageSchema } from "../protocol/open_schemas.ts";
 import type { ControlPolicy, Readiness } from "../protocol/client_messages.ts";
 import type { QueueItem } from "../protocol/media.ts";
 import type {
   ChatEntry as ProtocolChatEntry,
-  MembershipPayload,
-  ParticipantInfo,
-  PlayerEventPayload,
-  RoomStatePayload,
   RoomSummary as ProtocolRoomSummary,
 } from "../protocol/server_messages.ts";
 
+type MembershipPayload = OpenPayload<"participants_update">;
+type ParticipantInfo = MembershipPayload["participants"][number];
+type PlayerEventPayload = OpenPayload<"player_event">;
+type RoomStatePayload = OpenPayload<"room_state">;
+
 /**
- * Why a room is gone for us: the server's code, or "not_found" when a (re-)join found no such
- * room. "unknown" stays for pages that switch on it, but no longer comes: a room_closed
- * without a code the protocol has is outside its schema, and ignored.
+ * Why a room is gone for us: the server's code, "not_found" when a (re-)join found no such
+ * room, or "unknown" for a code this client does not know (a newer server's): the room is
+ * closed all the same, and `reason` is the server's text for it.
  */
 export type RoomClosedCode = RoomCloseCode | "not_found" | "unknown";
 
@@ -73,7 +76,10 @@ export interface Participant {
   readonly isHost: boolean;
   readonly isCohost: boolean;
   readonly ready: boolean;
-  /** Its player's state in more detail, when the server says (this one does). */
+  /**
+   * Its player's state in more detail, when the server says (this one does); null too when it
+   * says a state this client does not know: `ready` is then what counts.
+   */
   readonly readiness: Readiness | null;
   /** Its connection dropped; it may still come back. */
   readonly away: boolean;
@@ -596,8 +602,9 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   #onMessage(value: unknown): void {
     // A message outside its schema is ignored, not half-handled; so is a type this client does
-    // not know (clients must ignore what they do not know). Fields it does not know are dropped.
-    const parsed = ServerMessageSchema.safeParse(value);
+    // not know (clients must ignore what they do not know). Fields it does not know are dropped;
+    // an enum value it does not know reads as the field's fallback (protocol/open_schemas.ts).
+    const parsed = OpenServerMessageSchema.safeParse(value);
     if (!parsed.success) return;
     const message = parsed.data;
     const serverTs = message.server_ts;
