@@ -161,27 +161,9 @@ export type OpenPayload<T extends OpenServerMessage["type"]> = Extract<
 
 // Whatever the server builds is a message the client reads, type by type: opening only adds
 // fallbacks, it never narrows a field.
-const everyBuiltMessageIsRead: {
+type ReadAsBuilt = {
   [K in ServerMessage["type"]]: Extract<ServerMessage, { type: K }> extends
     Extract<OpenServerMessage, { type: K }> ? true : false;
-} = {
-  client_hello: true,
-  auth_success: true,
-  resumed: true,
-  host_changed: true,
-  waiting_on: true,
-  chat_history: true,
-  rate_changed: true,
-  invite: true,
-  room_list: true,
-  room_state: true,
-  participants_update: true,
-  player_event: true,
-  state_update: true,
-  room_closed: true,
-  client_left: true,
-  pong: true,
-  chat_message: true,
-  error: true,
-};
+}[ServerMessage["type"]];
+const everyBuiltMessageIsRead: [ReadAsBuilt] extends [true] ? true : false = true;
 void everyBuiltMessageIsRead;
