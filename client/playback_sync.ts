@@ -1,20 +1,12 @@
 /**
- * Puts a room's timeline on a player, or (as host) the player on the room's timeline.
- *
- * Host: the player is the reference. A play from paused is held: the player stops where it
- * is, the room hears a deferred play from there, and its relayed play starts this player
- * with everyone at one target instant (no member starts ahead of it; `startWithRoom: false`
- * starts at once instead). Pause and seek act the moment the user does and are told as a
- * point of the timeline (`position` at `at_server_ts`, read together); a state update every
- * second. A stall is reported as `buffering`, and the restart as a play.
- *
- * Member: every command the room relays is a timeline point for a future server instant
- * (`position_at_target` at `target_server_ts`). The player is prepared on arrival (seeked
- * while paused), started early by its own measured start-up latency so the media moves at
- * the target, and then kept on the timeline by the drift controller (rate within bounds, hard
- * seek beyond). A command that arrives late is extrapolated. A member who pauses or seeks
- * their own player is left alone ("held") until they play again, which brings them back in
- * step; a stall is waited out, not fought.
+ * Puts a room's timeline on a player, or (as host) the player on the room's timeline: the
+ * public face of playback synchronisation. The decisions are pure and live in three parts:
+ * what both roles share (client/sync_core.ts: the timeline, the player calls, their learned
+ * latencies and their events), the host's side (client/host_reporter.ts: the user's play,
+ * pause and seek told to the room) and a member's (client/member_follower.ts: the room's
+ * commands and state put on the player). They write their decisions as effects; this class
+ * owns the player and the timers, reads the player and the clocks for each decision, carries
+ * the effects out in order, and hands each player event and timer to the part it is for.
  *
  * Every player call the client makes is announced to a guard, so the events it causes are
  * never mistaken for the user's (no echo of a remote command back as a new command).
@@ -25,18 +17,33 @@
  * as a host does, and a host applies such commands from others as a member would; a rate
  * change switches every player's rate at the same instant, and the timeline runs at it.
  */
-import { DriftController, type DriftOptions } from "./core/drift_controller.ts";
-import { LatencyLearner } from "./core/latency_learner.ts";
-import { type TimelinePoint, timelinePosition } from "./core/timeline.ts";
+import type { DriftOptions } from "./core/drift_controller.ts";
+import type { LatencyLearner } from "./core/latency_learner.ts";
+import type { TimelinePoint } from "./core/timeline.ts";
 import type { LocalClock, Player, PlayerEventType } from "./ports.ts";
 import type { Readiness } from "../protocol/client_messages.ts";
+import { HostReporter } from "./host_reporter.ts";
+import { MemberFollower } from "./member_follower.ts";
+import {
+  type Effect,
+  type FollowState,
+  type Outgoing,
+  type PlayerAction,
+  type PlayerReading,
+  type PlayState,
+  type RateChange,
+  type SlotTimer,
+  Step,
+  SyncCore,
+  type SyncReport,
+  type TimerCall,
+} from "./sync_core.ts";
 
-export type PlayState = "playing" | "paused";
+export type { FollowState, PlayerAction, PlayState, RateChange, SyncReport } from "./sync_core.ts";
 /** How a member's player is, as the room is told (docs/protocol.md 3.5). */
 /** `media_error`: the player could not load the room's media (a broken link): not waited for. */
 /** `ended`: the player reached the end of the media (it counts as ready; the queue moves on). */
 export type { Readiness };
-export type PlayerAction = "play" | "pause" | "seek" | "buffering";
 
 /** A command as relayed by the room. */
 export interface RoomCommand {
@@ -48,28 +55,6 @@ export interface RoomCommand {
   readonly own?: boolean;
 }
 
-/** A rate_changed: the timeline runs at `rate` from `targetServerTs`, at `positionAtTarget`. */
-export interface RateChange {
-  readonly rate: number;
-  readonly playState: PlayState;
-  readonly targetServerTs: number;
-  readonly positionAtTarget: number;
-}
-
-export type FollowState =
-  /** Not in a room, or no player attached. */
-  | "idle"
-  /** A command is scheduled and not yet due. */
-  | "scheduled"
-  /** On the room's timeline (playing or paused with it). */
-  | "following"
-  /** The user paused or seeked their own player: not followed until they play again. */
-  | "held"
-  /** The player is stalled, waiting for data. */
-  | "buffering"
-  /** The browser refused to start playback without a user gesture. */
-  | "blocked";
-
 export interface SyncStatus {
   readonly role: "host" | "member" | "none";
   readonly follow: FollowState;
@@ -77,11 +62,6 @@ export interface SyncStatus {
   readonly driftMs: number | null;
   readonly rate: number;
   readonly startLatencyMs: number;
-}
-
-export interface SyncReport {
-  readonly drift_ms: number;
-  readonly rate: number;
 }
 
 export interface PlaybackSyncContext {
@@ -124,134 +104,59 @@ export interface PlaybackSyncOptions {
   readonly startWithRoom?: boolean;
 }
 
-/** Latencies assumed before the first measurement when the player says nothing of its own. */
-const INITIAL_START_LATENCY_MS = 30;
-const INITIAL_SEEK_LATENCY_MS = 60;
-/**
- * A seek while paused, until the player says "seeked": first guess. It costs less than one
- * while playing, whose media runs again only after a start-up (Chromium: 20–70 ms, median 42
- * in the sync benchmark, against 85–200).
- */
-const INITIAL_PAUSED_SEEK_LATENCY_MS = 60;
-/** A seek while playing is prepared ahead when there is this much time beyond what it costs. */
-const SEEK_PREPARE_MARGIN_MS = 30;
-/**
- * A seek is measured this long after it, once the player has settled; a start sooner, before
- * the drift controller's first trim (its startSettleMs), which would hide what the start cost.
- */
-const SEEK_MEASURE_AFTER_MS = 300;
-const START_MEASURE_AFTER_MS = 200;
-/**
- * Host: how often to look whether a started or seeked player's media runs; how long it must
- * then have advanced with real time (each look within the step tolerance, the whole run within
- * the run tolerance) to count as running; and how long to wait at most.
- */
-const MOVE_POLL_MS = 10;
-const MOVE_WINDOW_MS = 50;
-const MOVE_STEP_TOLERANCE = 0.5;
-const MOVE_RUN_TOLERANCE = 0.1;
-const MOVE_WAIT_MAX_MS = 1_000;
-/** Positions closer than this are the same frame for all practical purposes. */
-const SAME_POSITION_S = 0.01;
-/**
- * A member that commanded the room ignores state updates this long, or until its command comes
- * back: the host's updates until then still describe the room before the command.
- */
-const OWN_COMMAND_WINDOW_MS = 3_000;
-/**
- * How long after a "playing" or "seeked" of its own call a host's position is taken as true
- * again: Chromium's media clock runs 65–95 ms after either event (see #tellWhenMoving).
- */
-const OWN_CALL_SETTLE_MS = 150;
-/** A seek under way when the user pressed play ends within this (Chromium: 20–400 ms). */
-const PRESS_SEEK_WINDOW_MS = 1_000;
-
-interface Guard {
-  play: number;
-  pause: number;
-  seek: number;
-}
+const SLOT_TIMERS: ReadonlySet<string> = new Set<SlotTimer>([
+  "command",
+  "driftCheck",
+  "hostStall",
+  "movingCheck",
+]);
 
 export class PlaybackSync {
   readonly #ctx: PlaybackSyncContext;
-  readonly #drift: DriftController;
-  readonly #driftCheckMs: number;
-  readonly #stateIntervalMs: number;
-  readonly #stallReportMs: number;
-  readonly #reportIntervalMs: number;
-  readonly #startWithRoom: boolean;
-  /** Start-up and seek latencies: a first guess (the player's typical ones), then measured. */
-  startLatency = new LatencyLearner(INITIAL_START_LATENCY_MS);
-  seekLatency = new LatencyLearner(INITIAL_SEEK_LATENCY_MS);
-  pausedSeekLatency = new LatencyLearner(INITIAL_PAUSED_SEEK_LATENCY_MS);
-
+  readonly #core: SyncCore;
+  readonly #follower: MemberFollower;
+  readonly #reporter: HostReporter;
   #player: Player | null = null;
   #unsubscribe: (() => void) | null = null;
-  #role: "host" | "member" | "none" = "none";
-  /** The room's timeline as this member knows it (null: no room, or not known yet). */
-  #anchor: TimelinePoint | null = null;
-  #follow: FollowState = "idle";
-  #lastDriftS: number | null = null;
-  /** Player calls of ours whose events are still to come. */
-  readonly #guard: Guard = { play: 0, pause: 0, seek: 0 };
-  /** The player's first start is still to come, and it says nothing of the later ones. */
-  #coldStart = false;
-  /** When our one pending seek of a paused player began (its "seeked" measures it). */
-  #pausedSeekFrom: number | null = null;
-  /** A start or seek of ours to measure once it settles. */
-  #measure: { kind: "start" | "seek"; atMs: number; assumedMs: number } | null = null;
-  /** What the room was last told of this member's player (null: nothing yet, so "loading"). */
-  #readiness: Readiness | null = null;
-  /** The room's playback rate: the timeline's speed, and every player's base rate. */
-  #roomRate = 1;
-  /** A rate change announced and not yet due: points from its target on run at its rate. */
-  #nextRate: { rate: number; fromServerTs: number } | null = null;
-  /** This member may control playback (co-host, or a room where everyone may). */
-  #canControl = false;
-  /** Local ms until which state updates are ignored: a command of ours is on its way. */
-  #ownCommandUntil = Number.NEGATIVE_INFINITY;
-  #timers = new Set<number>();
-  #commandTimer: number | null = null;
-  #loopTimer: number | null = null;
-  #stallTimer: number | null = null;
-  /** Host: the last play state the room was told, and whether a stall was reported. */
-  #hostTold: PlayState = "paused";
-  /**
-   * The user pressed play: the player was stopped at this position and waits for the room's
-   * play (its echo), to start with everyone at its target instead of ahead of them.
-   */
-  #awaitingPlay: { readonly position: number } | null = null;
-  /**
-   * The user's seek still under way when they pressed play (its "seeked" lands where the held
-   * play waits, maybe after the room's play came back): part of that press, not a command.
-   */
-  #pressSeek: { readonly position: number; readonly untilMs: number } | null = null;
-  #stallReported = false;
-  /** Host: a play or seek to tell once the media moves (#tellWhenMoving). */
-  #movingTell: number | null = null;
-  #lastReportMs = Number.NEGATIVE_INFINITY;
-  /** Host: its player is still to be brought to the room's timeline (see enterRoom). */
-  #hostCatchesUp = false;
-  /** Local ms of the last "playing" or "seeked" of our own (the media runs a little later). */
-  #ownSettledAt = Number.NEGATIVE_INFINITY;
+  /** The timers of which one runs at a time, by name, and the others. */
+  readonly #slots = new Map<SlotTimer, number>();
+  readonly #timers = new Set<number>();
 
   constructor(ctx: PlaybackSyncContext, options: PlaybackSyncOptions = {}) {
     this.#ctx = ctx;
-    this.#drift = new DriftController(options.drift);
-    this.#driftCheckMs = options.driftCheckMs ?? 250;
-    this.#stateIntervalMs = options.stateIntervalMs ?? 1_000;
-    this.#stallReportMs = options.stallReportMs ?? 400;
-    this.#reportIntervalMs = options.reportIntervalMs ?? 5_000;
-    this.#startWithRoom = options.startWithRoom ?? true;
+    this.#core = new SyncCore(options);
+    this.#follower = new MemberFollower(this.#core, options);
+    this.#reporter = new HostReporter(this.#core, this.#follower, options);
+  }
+
+  /** Start-up and seek latencies: a first guess (the player's typical ones), then measured. */
+  get startLatency(): LatencyLearner {
+    return this.#core.startLatency;
+  }
+  set startLatency(learner: LatencyLearner) {
+    this.#core.startLatency = learner;
+  }
+  get seekLatency(): LatencyLearner {
+    return this.#core.seekLatency;
+  }
+  set seekLatency(learner: LatencyLearner) {
+    this.#core.seekLatency = learner;
+  }
+  get pausedSeekLatency(): LatencyLearner {
+    return this.#core.pausedSeekLatency;
+  }
+  set pausedSeekLatency(learner: LatencyLearner) {
+    this.#core.pausedSeekLatency = learner;
   }
 
   get status(): SyncStatus {
+    const core = this.#core;
     return {
-      role: this.#role,
-      follow: this.#follow,
-      driftMs: this.#lastDriftS === null ? null : Math.round(this.#lastDriftS * 1000),
-      rate: this.#player?.rate ?? this.#roomRate,
-      startLatencyMs: Math.round(this.startLatency.estimateMs),
+      role: core.role,
+      follow: core.follow,
+      driftMs: core.lastDriftS === null ? null : Math.round(core.lastDriftS * 1000),
+      rate: this.#player?.rate ?? core.roomRate,
+      startLatencyMs: Math.round(core.startLatency.estimateMs),
     };
   }
 
@@ -261,16 +166,7 @@ export class PlaybackSync {
     this.#player = player;
     // Until this client has measured its own, the player's typical latencies are the guess.
     const typical = player.typicalLatencyMs;
-    if (typical && this.startLatency.measurements === 0) {
-      this.startLatency = new LatencyLearner(typical.start);
-      // A player's first start opens its audio output and is slower than the rest (Chromium:
-      // 80–250 ms against about 80): taken as the first measurement, it made the next starts
-      // up to 100 ms early. With a typical latency to go on, it is not learned from.
-      this.#coldStart = true;
-    }
-    if (typical && this.seekLatency.measurements === 0) {
-      this.seekLatency = new LatencyLearner(typical.seek);
-    }
+    if (typical) this.#core.adoptTypicalLatencies(typical);
     this.#unsubscribe = player.on((event) => this.#onPlayerEvent(event));
     this.#restart();
   }
@@ -280,7 +176,7 @@ export class PlaybackSync {
     this.#unsubscribe = null;
     this.#player = null;
     this.#clearTimers();
-    this.#setFollow("idle");
+    this.#run((step) => this.#core.setFollow(step, "idle"));
   }
 
   /**
@@ -290,15 +186,8 @@ export class PlaybackSync {
    * than giving the room its fresh player's 0:00; a host that created the room gives it.
    */
   enterRoom(isHost: boolean, point: TimelinePoint, sameRoom = false, roomLeads = false): void {
-    this.#role = isHost ? "host" : "member";
-    this.#hostCatchesUp = isHost && roomLeads;
-    this.#anchor = point;
-    this.#roomRate = point.rate;
-    this.#nextRate = null;
-    // The same room keeps what it was told of this player; a new room knows nothing yet. A
-    // host tells only the end of the media, which the room keeps until it hears otherwise.
-    if (!sameRoom || (isHost && this.#readiness !== "ended")) this.#readiness = null;
-    this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
+    this.#core.enterRoom(isHost, point, sameRoom);
+    this.#reporter.catchesUp = isHost && roomLeads;
     this.#restart();
   }
 
@@ -308,9 +197,8 @@ export class PlaybackSync {
    * command of the media before, still to be carried out, is dropped.
    */
   mediaChanged(point: TimelinePoint): void {
-    this.#readiness = null;
-    this.#anchor = point;
-    this.#dropScheduled();
+    this.#core.newMedia(point);
+    this.#run((step) => this.#follower.dropScheduled(step));
   }
 
   /**
@@ -318,27 +206,19 @@ export class PlaybackSync {
    * play waits for it), or loads it again (`false`, a retry: `loading`, then ready as usual).
    */
   mediaFailed(failed: boolean): void {
-    if (failed) return this.#setReadiness("media_error");
-    if (this.#readiness !== "media_error") return;
-    this.#setReadiness("loading");
-    this.#readiness = null; // the next "canplay" says ready
+    this.#run((step) => this.#core.mediaFailed(step, failed));
   }
 
   /** Whether this member may control playback (a host always does). */
   setControl(canControl: boolean): void {
-    this.#canControl = canControl;
+    this.#core.canControl = canControl;
   }
 
   leaveRoom(): void {
-    this.#role = "none";
-    this.#anchor = null;
-    this.#roomRate = 1;
-    this.#nextRate = null;
-    this.#canControl = false;
-    this.#readiness = null;
+    const step = this.#step();
+    this.#core.leaveRoom(step);
     this.#clearTimers();
-    this.#player?.setRate(1);
-    this.#setFollow("idle");
+    this.#perform(step.effects);
   }
 
   /**
@@ -347,40 +227,33 @@ export class PlaybackSync {
    * applies the commands of others (co-hosts, or everyone) as a member would.
    */
   command(command: RoomCommand): void {
-    if (this.#role === "none") return;
+    const core = this.#core;
+    if (core.role === "none") return;
     const point: TimelinePoint = {
       position: command.positionAtTarget,
       serverTs: command.targetServerTs,
       playing: command.playState === "playing" && command.action !== "buffering",
-      rate: this.#rateAt(command.targetServerTs),
+      rate: core.rateAt(command.targetServerTs),
     };
-    const awaited = this.#awaitingPlay;
-    this.#awaitingPlay = null;
-    if (command.own) {
-      // The room's play of the start we held: this player starts with everyone.
-      if (awaited && command.action === "play") {
-        this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
-        this.#schedule(point, "play");
+    const awaited = this.#reporter.takeAwaitedPlay();
+    this.#run((step) => {
+      if (command.own) {
+        // The room's play of the start we held: this player starts with everyone.
+        if (awaited && command.action === "play") {
+          core.ownCommandUntil = Number.NEGATIVE_INFINITY;
+          this.#follower.schedule(step, point, "play");
+          return;
+        }
+        if (core.role === "member") this.#follower.adoptOwn(point);
         return;
       }
-      if (this.#role === "member") this.#adoptOwn(point);
-      return;
-    }
-    this.#schedule(point, command.action);
+      this.#follower.schedule(step, point, command.action);
+    });
   }
 
   /** A relayed state_update: the host's position at `serverTs`. */
   stateUpdate(position: number, playState: PlayState, serverTs: number): void {
-    if (this.#role !== "member" || this.#commandTimer !== null) return;
-    if (this.#ctx.clock.now() < this.#ownCommandUntil) return;
-    this.#anchor = {
-      position,
-      serverTs,
-      playing: playState === "playing",
-      rate: this.#rateAt(serverTs),
-    };
-    if (this.#follow === "held" || this.#follow === "blocked") return;
-    this.#converge();
+    this.#run((step) => this.#follower.stateUpdate(step, position, playState, serverTs));
   }
 
   /**
@@ -388,755 +261,200 @@ export class PlaybackSync {
    * the new rate, and the timeline runs at it from the point it names.
    */
   rateChanged(change: RateChange): void {
-    if (this.#role === "none") return;
-    const point: TimelinePoint = {
-      position: change.positionAtTarget,
-      serverTs: change.targetServerTs,
-      playing: change.playState === "playing",
-      rate: change.rate,
-    };
-    this.#nextRate = { rate: change.rate, fromServerTs: change.targetServerTs };
-    const apply = () => {
-      this.#roomRate = change.rate;
-      if (this.#nextRate?.fromServerTs === change.targetServerTs) this.#nextRate = null;
-      // A command scheduled meanwhile has its own point, at the rate of its target.
-      if (this.#commandTimer === null) this.#anchor = point;
-      this.#drift.reset();
-      this.#player?.setRate(change.rate);
-      this.#emitStatus();
-    };
-    const wait = this.#localDelayUntil(change.targetServerTs);
-    if (wait <= 0) apply();
-    else this.#later(apply, wait);
+    this.#run((step) => this.#follower.rateChanged(step, change));
   }
 
   /** The user asks to be back in step (after holding, or to unblock autoplay). */
   resync(): void {
-    if (this.#role === "host" && this.#follow === "blocked") {
-      // A reloaded host whose catch-up play the browser refused: the click allows it.
-      this.#setFollow("following");
-      this.#hostCatchUp();
-      return;
-    }
-    if (this.#role !== "member") return;
-    this.#setFollow("following");
-    this.#converge();
-  }
-
-  // --- member ---
-
-  #schedule(point: TimelinePoint, action: PlayerAction): void {
-    const player = this.#player;
-    if (this.#commandTimer !== null) this.#ctx.clock.clearTimeout(this.#commandTimer);
-    this.#commandTimer = null;
-    if (!player || this.#follow === "held") {
-      // Remember where the room is going; a held or absent player catches up later.
-      this.#anchor = point;
-      return;
-    }
-    // A seek while playing, with time to spare, is made a play: stop, seek now to where the
-    // room will be at the target, and start from there, the start-up latency early. What a
-    // seek costs depends on where it lands (what is buffered, how far from a keyframe:
-    // 85–200 ms in Chromium, even 400 for a far one); done ahead, it costs nothing at the
-    // target, and only the start-up latency, which varies less, is left to allow for. The
-    // time to spare is that of a seek while paused (done once "seeked") and the start-up: on
-    // a far path a seek arrives 200–260 ms ahead, too little for a seek while playing's cost.
-    const spareMs = this.#localDelayUntil(point.serverTs);
-    const prepareMs = this.pausedSeekLatency.estimateMs + this.startLatency.estimateMs +
-      SEEK_PREPARE_MARGIN_MS;
-    if (action === "seek" && point.playing && !player.paused && spareMs >= prepareMs) {
-      this.#pauseAt(player.currentTime());
-    }
-    // Prepare now what can be prepared: a paused player waits at the start position.
-    if (point.playing && player.paused) this.#seekTo(point.position);
-    const startEarlyMs = point.playing && player.paused ? this.startLatency.estimateMs : 0;
-    // A pause (or a seek while paused) holds at its point whenever it lands: a member stops
-    // now rather than play on to the target and jump back by what it played meanwhile (the
-    // host stopped when its user did). A host carrying out another's pause keeps the target,
-    // so that its own user's next action can still overtake it.
-    const early = !point.playing && this.#role === "member";
-    const wait = early ? 0 : this.#localDelayUntil(point.serverTs) - startEarlyMs;
-    this.#setFollow("scheduled");
-    const apply = () => {
-      this.#commandTimer = null;
-      this.#anchor = point;
-      this.#apply(action);
-    };
-    if (wait <= 0) apply();
-    else this.#commandTimer = this.#ctx.clock.setTimeout(apply, wait);
-  }
-
-  /** Executes a due command (or a late one, extrapolated). */
-  #apply(action: PlayerAction): void {
-    const player = this.#player;
-    const anchor = this.#anchor;
-    if (!player || !anchor) return;
-    // A host carrying out another's command: the room knows this state already.
-    if (this.#role === "host") this.#hostTold = anchor.playing ? "playing" : "paused";
-    this.#setFollow("following");
-    this.#drift.reset();
-    if (!anchor.playing) {
-      this.#pauseAt(anchor.position);
-      return;
-    }
-    if (player.paused) {
-      // On time, the player waits at position_at_target and starts now, its start-up
-      // latency early. A timer that fires a little late (a busy page or machine: 0–17 ms in
-      // Chromium) leaves it as much behind, which the drift loop takes up: a seek to make up
-      // for it costs more than it saves (a start behind a seek waits for it, 15–80 ms in
-      // Chromium). Only when the timeline has moved on by more than a seek costs (a command
-      // that arrived late) does it start from where the timeline will be by then.
-      const startAt = this.#expected(this.startLatency.estimateMs);
-      if (
-        startAt !== null &&
-        Math.abs(startAt - player.currentTime()) * 1000 > this.seekLatency.estimateMs
-      ) {
-        this.#seekTo(startAt);
-      }
-      this.#startAt();
-      // A host started with the room is the reference from here: what its start cost is
-      // learned (as a member's is by its drift loop), so its next start is on time.
-      if (this.#role === "host") this.#later(() => this.#hostLearnStart(), START_MEASURE_AFTER_MS);
-      return;
-    }
-    // A seek while playing: land where the timeline will be once the seek is done.
-    const expected = this.#expected();
-    if (expected === null) return;
-    if (action === "seek" || Math.abs(expected - player.currentTime()) > SAME_POSITION_S) {
-      this.#seekWhilePlaying(expected);
-    }
-    this.#loop();
-  }
-
-  /** Brings a player that drifted off the room's state (join, state update, resync) to it. */
-  #converge(): void {
-    const player = this.#player;
-    const anchor = this.#anchor;
-    if (!player || !anchor || this.#role !== "member") return;
-    // A stalled player is waited out (its "playing" brings it back), not pushed around.
-    if (this.#follow === "buffering") return;
-    if (this.#follow !== "held" && this.#follow !== "blocked") this.#setFollow("following");
-    if (!anchor.playing) {
-      this.#pauseAt(anchor.position);
-      return;
-    }
-    const expected = this.#expected();
-    if (expected === null) return;
-    // Played to its end before the room got there: it waits there (a start would only end
-    // again), until the room's next command.
-    if (player.ended && expected >= player.currentTime() - SAME_POSITION_S) return;
-    if (player.paused) {
-      // Start ahead by the start-up latency, so the media moves when the timeline is there.
-      this.#seekTo(expected + this.startLatency.estimateMs / 1000);
-      this.#startAt();
-    } else {
-      this.#loop();
-    }
-  }
-
-  #startAt(): void {
-    const player = this.#player!;
-    player.setRate(this.#roomRate);
-    this.#guard.play++;
-    // A start that waits for a seek of ours costs the seek too: it says nothing of the
-    // start-up latency, and learned as one it would make the next starts early.
-    this.#measure = this.#guard.seek > 0 ? null : {
-      kind: "start",
-      atMs: this.#ctx.clock.now(),
-      assumedMs: this.startLatency.estimateMs,
-    };
-    this.#drift.started(this.#ctx.clock.now());
-    player.play().then(() => {
-      if (this.#readiness === "autoplay_blocked") this.#setReadiness("ready");
-    }, (error: unknown) => {
-      this.#guard.play = Math.max(0, this.#guard.play - 1);
-      this.#measure = null;
-      // Only the autoplay policy's refusal asks for a click. A player without a working
-      // source (media_error) refuses too, and a start we stopped ourselves aborts: neither
-      // is the user's to fix with a click.
-      if ((error as { name?: unknown } | null)?.name !== "NotAllowedError") return;
-      // Autoplay refused: the page asks the user for a click, which calls resync().
-      this.#setFollow("blocked");
-      this.#setReadiness("autoplay_blocked");
+    const core = this.#core;
+    this.#run((step) => {
+      if (core.role === "host" && core.follow === "blocked") return this.#reporter.unblock(step);
+      if (core.role === "member") this.#follower.resync(step);
     });
-    this.#loop();
   }
 
-  #pauseAt(position: number): void {
-    const player = this.#player!;
-    player.setRate(this.#roomRate);
-    if (!player.paused) {
-      this.#guard.pause++;
-      player.pause();
-    }
-    this.#seekTo(position);
-    this.#stopLoop();
-  }
-
-  #seekWhilePlaying(expected: number): void {
-    this.#measure = {
-      kind: "seek",
-      atMs: this.#ctx.clock.now(),
-      assumedMs: this.seekLatency.estimateMs,
-    };
-    this.#seekTo(expected + this.seekLatency.estimateMs / 1000);
-    this.#drift.seeked(this.#ctx.clock.now());
-  }
-
-  #seekTo(position: number): void {
-    const player = this.#player!;
-    if (Math.abs(player.currentTime() - position) <= SAME_POSITION_S / 2) return;
-    // Only a lone seek of a paused player is measured: with two, which "seeked" is whose?
-    this.#pausedSeekFrom = player.paused && this.#guard.seek === 0 ? this.#ctx.clock.now() : null;
-    this.#guard.seek++;
-    player.seek(Math.max(0, position));
-  }
-
-  /** The drift loop: one check now and every driftCheckMs while the room plays. */
-  #loop(): void {
-    this.#stopLoop();
-    const tick = () => {
-      this.#loopTimer = null;
-      if (this.#checkDrift()) {
-        this.#loopTimer = this.#ctx.clock.setTimeout(tick, this.#driftCheckMs);
-      }
-    };
-    this.#loopTimer = this.#ctx.clock.setTimeout(tick, this.#driftCheckMs);
-  }
-
-  #stopLoop(): void {
-    if (this.#loopTimer !== null) this.#ctx.clock.clearTimeout(this.#loopTimer);
-    this.#loopTimer = null;
-  }
-
-  /** One drift check; false when there is nothing to follow any more. */
-  #checkDrift(): boolean {
-    const player = this.#player;
-    const anchor = this.#anchor;
-    if (!player || !anchor?.playing || this.#role !== "member") return false;
-    if (this.#follow === "held" || this.#follow === "blocked") return false;
-    if (this.#follow === "buffering" || player.paused) return true;
-    const expected = this.#expected();
-    if (expected === null) return true;
-    const now = this.#ctx.clock.now();
-    const drift = expected - player.currentTime();
-    this.#lastDriftS = drift;
-    this.#learn(drift, now);
-    const decision = this.#drift.decide(drift, now, anchor.rate);
-    if (decision.kind === "seek") this.#seekWhilePlaying(expected);
-    if (decision.kind === "rate" && decision.rate !== player.rate) {
-      // A correction around rate 1 may bend the pitch (see Player.setRate); a room that plays
-      // at another rate keeps it, as its people chose.
-      player.setRate(decision.rate, decision.rate === anchor.rate || anchor.rate !== 1);
-    }
-    if (now - this.#lastReportMs >= this.#reportIntervalMs && decision.kind === "rate") {
-      this.#lastReportMs = now;
-      this.#ctx.sendReport({ drift_ms: Math.round(drift * 1000 * 10) / 10, rate: player.rate });
-    }
-    this.#emitStatus();
-    return true;
-  }
-
-  /** A start or seek of ours has settled: what it really cost tunes the next one. */
-  #learn(driftS: number, nowMs: number): void {
-    const measure = this.#measure;
-    const after = measure?.kind === "start" ? START_MEASURE_AFTER_MS : SEEK_MEASURE_AFTER_MS;
-    if (!measure || nowMs - measure.atMs < after) return;
-    this.#measure = null;
-    if (measure.kind === "start" && this.#coldStart) {
-      this.#coldStart = false;
-      return;
-    }
-    // Behind by d after assuming a latency L means the latency was L + d.
-    const learner = measure.kind === "start" ? this.startLatency : this.seekLatency;
-    learner.add(measure.assumedMs + driftS * 1000);
-  }
-
-  // --- host ---
-
-  #hostTick(): void {
-    const player = this.#player;
-    if (!player || this.#role !== "host") return;
-    const at = this.#ctx.serverNow();
-    const playState: PlayState = player.paused ? "paused" : "playing";
-    // Not while a start or seek has the media standing still (its position would be stale),
-    // nor while another's command is about to change it, nor before the room has been told
-    // the play state (between the user's play() and "playing", the media is not running: the
-    // room relays a new play state at once, and members would start on a standing position).
-    if (
-      at !== null && !this.#stallReported && this.#movingTell === null &&
-      this.#commandTimer === null && playState === this.#hostTold && this.#ownCallsSettled()
-    ) {
-      this.#ctx.sendState(player.currentTime(), playState, at);
-    }
-    this.#later(() => this.#hostTick(), this.#stateIntervalMs);
-  }
-
-  /**
-   * No start or seek of ours is under way: its events have come, and the media has had the
-   * time to run from them (Chromium's runs 65–95 ms after "playing" or "seeked").
-   */
-  #ownCallsSettled(): boolean {
-    return this.#guard.play === 0 && this.#guard.seek === 0 &&
-      this.#ctx.clock.now() - this.#ownSettledAt >= OWN_CALL_SETTLE_MS;
-  }
-
-  /**
-   * A host come back into a room under way: its player takes the room's timeline (paused at
-   * its position, or started where it will be), quietly: these are our own calls, not
-   * commands, and the room hears the host's position again once they have settled.
-   */
-  #hostCatchUp(): void {
-    const player = this.#player;
-    const anchor = this.#anchor;
-    if (!player || !anchor) return;
-    this.#hostTold = anchor.playing ? "playing" : "paused";
-    if (!anchor.playing) {
-      this.#pauseAt(anchor.position);
-      return;
-    }
-    const expected = this.#expected();
-    if (expected === null) return;
-    if (player.paused) {
-      this.#seekTo(expected + this.startLatency.estimateMs / 1000);
-      this.#startAt();
-    } else if (Math.abs(expected - player.currentTime()) > SAME_POSITION_S) {
-      this.#seekWhilePlaying(expected);
-    }
-  }
-
-  /** A host's start with the room, once settled: how far behind the room's point it began. */
-  #hostLearnStart(): void {
-    const player = this.#player;
-    if (!player || player.paused || this.#role !== "host") return;
-    const expected = this.#expected();
-    if (expected !== null) this.#learn(expected - player.currentTime(), this.#ctx.clock.now());
-  }
-
-  /** Tells the room: the player's position and the server instant, read together. */
-  #tell(action: PlayerAction, playState: PlayState): void {
-    const at = this.#ctx.serverNow();
-    if (at === null || !this.#player) return;
-    const position = this.#player.currentTime();
-    this.#hostTold = playState;
-    this.#ctx.sendCommand(action, position, playState, at);
-    if (this.#role === "member") this.#followOwn(position, playState === "playing", at);
-  }
-
-  /**
-   * A member that commanded: the room's timeline is its own point from now on (the echo will
-   * say so), so the drift loop follows it, and the host's updates until the echo are ignored.
-   */
-  #followOwn(position: number, playing: boolean, serverTs: number): void {
-    this.#anchor = { position, serverTs, playing, rate: this.#roomRate };
-    this.#ownCommandUntil = this.#ctx.clock.now() + OWN_COMMAND_WINDOW_MS;
-    this.#drift.reset();
-    this.#setFollow("following");
-    if (playing) this.#loop();
-    else this.#stopLoop();
-  }
-
-  /** The echo of our own command: the room's timeline, confirmed. */
-  #adoptOwn(point: TimelinePoint): void {
-    this.#ownCommandUntil = Number.NEGATIVE_INFINITY;
-    this.#anchor = point;
-  }
-
-  /** This client's user commands the room: a host, or a member the room lets control. */
-  #controls(): boolean {
-    return this.#role === "host" || (this.#role === "member" && this.#canControl);
-  }
-
-  /** The user acted: a command of another still to be carried out is overtaken. */
-  #dropScheduled(): void {
-    if (this.#commandTimer === null) return;
-    this.#ctx.clock.clearTimeout(this.#commandTimer);
-    this.#commandTimer = null;
-  }
-
-  /**
-   * A play or a seek while playing, told once the media moves. A browser fires "playing" and
-   * "seeked" before its media clock runs. Chromium's currentTime runs for 15–20 ms, stands
-   * still for 50–70 ms, and only then runs for good: 65–95 ms after either event (measured by
-   * the sync benchmark). The position read at the event is a point the media reaches only
-   * later: told then, it put the room's timeline that far ahead of the host, and every member
-   * with it. So the host waits until the position has advanced with real time, at the player's
-   * rate, for MOVE_WINDOW_MS on end; any reading then is a true point. A pause in the meantime
-   * tells the room itself; after MOVE_WAIT_MAX_MS the host tells anyway.
-   */
-  #tellWhenMoving(action: "play" | "seek"): void {
-    const player = this.#player!;
-    this.#cancelMovingTell();
-    const clock = this.#ctx.clock;
-    const since = clock.now();
-    const reading = () => ({ at: clock.now(), position: player.currentTime() });
-    /** The last reading, and the first of the current run of readings that advance. */
-    let last = reading();
-    let runFrom = last;
-    const advancing = (
-      from: { at: number; position: number },
-      to: typeof from,
-      tolerance: number,
-    ) => {
-      const elapsedMs = to.at - from.at;
-      const movedMs = (to.position - from.position) * 1000;
-      return elapsedMs > 0 && movedMs > 0 &&
-        Math.abs(movedMs - elapsedMs * player.rate) <= elapsedMs * tolerance;
-    };
-    const check = () => {
-      this.#movingTell = null;
-      if (player !== this.#player || !this.#controls() || player.paused) return;
-      const now = reading();
-      if (!advancing(last, now, MOVE_STEP_TOLERANCE)) runFrom = now;
-      last = now;
-      const running = now.at - runFrom.at >= MOVE_WINDOW_MS &&
-        advancing(runFrom, now, MOVE_RUN_TOLERANCE);
-      if (running || now.at - since >= MOVE_WAIT_MAX_MS) {
-        this.#tell(action, "playing");
-        return;
-      }
-      this.#movingTell = this.#later(check, MOVE_POLL_MS);
-    };
-    this.#movingTell = this.#later(check, MOVE_POLL_MS);
-  }
-
-  #cancelMovingTell(): void {
-    if (this.#movingTell === null) return;
-    this.#ctx.clock.clearTimeout(this.#movingTell);
-    this.#timers.delete(this.#movingTell);
-    this.#movingTell = null;
-  }
-
-  /** The user's own play, pause or seek, told to the room (a host, or a member who controls). */
-  #hostEvent(event: PlayerEventType): void {
-    const player = this.#player!;
-    if (event === "playing" || event === "pause" || event === "seeked") this.#dropScheduled();
-    switch (event) {
-      case "playing":
-        this.#clearStall();
-        if (this.#follow === "blocked") {
-          // The user started a player the browser kept from catching up: from where the room is.
-          this.#setFollow("following");
-          this.#hostCatchUp();
-          return;
-        }
-        if (this.#hostTold !== "playing" || this.#stallReported) this.#tellWhenMoving("play");
-        this.#stallReported = false;
-        return;
-      case "pause":
-        this.#clearStall();
-        this.#cancelMovingTell();
-        this.#tell("pause", "paused");
-        return;
-      case "seeked":
-        // Paused, the position stands still and is true now; playing, it is once it moves.
-        if (player.paused) this.#tell("seek", "paused");
-        else this.#tellWhenMoving("seek");
-        return;
-      case "waiting":
-        if (this.#role !== "host" || player.paused || this.#stallTimer !== null) return;
-        this.#stallTimer = this.#later(() => {
-          this.#stallTimer = null;
-          if (player.paused || player.canPlay) return;
-          this.#stallReported = true;
-          this.#tell("buffering", "playing");
-        }, this.#stallReportMs);
-        return;
-    }
-  }
-
-  #clearStall(): void {
-    if (this.#stallTimer !== null) this.#ctx.clock.clearTimeout(this.#stallTimer);
-    this.#stallTimer = null;
-  }
-
-  // --- events from the player ---
+  // --- events from the player, by whom they are for ---
 
   #onPlayerEvent(event: PlayerEventType): void {
-    this.#trackEnd(event);
-    if (this.#ours(event)) {
-      if (event === "seeked" || event === "playing") {
-        this.#drift.seeked(this.#ctx.clock.now());
-        this.#ownSettledAt = this.#ctx.clock.now();
-      }
-      if (event === "seeked" && this.#pausedSeekFrom !== null) {
-        if (this.#guard.seek === 0 && this.#player?.paused) {
-          this.pausedSeekLatency.add(this.#ctx.clock.now() - this.#pausedSeekFrom);
-        }
-        this.#pausedSeekFrom = null;
-      }
-      // A browser says "waiting" while our own start or seek fetches data, and the "playing"
-      // that ends it is ours: the player moves again, so the stall is over.
-      if (event === "playing" && this.#follow === "buffering") this.#stallEnded();
-      return;
-    }
-    // A "playing" the browser had queued before we stopped the player (see #deferPlay).
-    if (event === "playing" && this.#player?.paused) return;
-    if (this.#awaitingPlay && this.#awaitedEvent(event)) return;
-    if (event === "seeked" && this.#isPressSeek()) return;
-    if (event === "play" && this.#mayDeferPlay()) return this.#deferPlay();
-    if (this.#role === "host") return this.#hostEvent(event);
-    if (this.#role !== "member") return;
-    // The film ended here: the browser paused by itself. A member goes on following (the
-    // room's next command moves it), and one who may control tells nothing: the host's own
-    // end is the room's.
-    if ((event === "pause" || event === "ended") && this.#player?.ended) {
-      this.#player.setRate(this.#roomRate);
-      return;
-    }
-    if (this.#canControl && this.#userCommand(event)) return;
-    switch (event) {
-      case "canplay":
-        this.#maybeReady();
-        return;
-      case "waiting":
-        if (this.#follow !== "following") return;
-        this.#setFollow("buffering");
-        this.#reportStallLater();
-        return;
-      case "playing":
-        if (this.#follow === "buffering") {
-          this.#stallEnded();
-          this.#drift.seeked(this.#ctx.clock.now());
-        }
-        if (this.#follow === "held" || this.#follow === "blocked") this.resync();
-        return;
-      case "pause":
-      case "seeked":
-        // The member's own hand: leave them be until they play again.
-        if (this.#follow !== "idle") this.#setFollow("held");
-        this.#player?.setRate(this.#roomRate);
-        return;
-    }
+    this.#run((step) => this.#routeEvent(step, event));
   }
 
-  /**
-   * Whether the user's play starts the room: a host, or a member who controls, while the room
-   * is paused (a stall's restart, a blocked start or a catch-up are not new plays).
-   */
-  #mayDeferPlay(): boolean {
-    if (!this.#startWithRoom || !this.#controls() || !this.#player) return false;
-    if (this.#ctx.serverNow() === null) return false;
-    if (this.#follow === "blocked" || this.#follow === "buffering") return false;
-    return this.#role === "host" ? this.#hostTold === "paused" : !this.#anchor?.playing;
+  #routeEvent(step: Step, event: PlayerEventType): void {
+    const core = this.#core;
+    const reporter = this.#reporter;
+    core.trackEnd(step, event);
+    if (core.ours(event)) return core.ownEvent(step, event);
+    // A "playing" the browser had queued before we stopped the player (see deferPlay).
+    if (event === "playing" && step.player?.paused) return;
+    if (reporter.awaitingPlay && reporter.awaitedEvent(step, event)) return;
+    if (event === "seeked" && reporter.isPressSeek(step)) return;
+    if (event === "play" && reporter.mayDeferPlay(step)) return reporter.deferPlay(step);
+    if (core.role === "host") return reporter.hostEvent(step, event);
+    if (core.role !== "member") return;
+    if (this.#follower.playerEnded(step, event)) return;
+    if (core.canControl && reporter.userCommand(step, event)) return;
+    this.#follower.playerEvent(step, event);
   }
 
-  /**
-   * The user pressed play: the player stops where it is and the room hears a deferred play
-   * from there; the room's play comes back to every player, this one too, for one instant far
-   * enough ahead for all (after whoever is still loading), so everyone starts on the same
-   * frame, none ahead of the others. While it waits, the page shows whom the play waits for.
-   */
-  #deferPlay(): void {
-    const player = this.#player!;
-    this.#dropScheduled();
-    this.#cancelMovingTell();
-    this.#clearStall();
-    const position = player.currentTime();
-    this.#pauseAt(position);
-    this.#awaitingPlay = { position };
-    this.#pressSeek = { position, untilMs: this.#ctx.clock.now() + PRESS_SEEK_WINDOW_MS };
-    this.#hostTold = "playing";
-    if (this.#role === "member") {
-      // Until the room's play, the host's updates describe the room before it.
-      this.#ownCommandUntil = this.#ctx.clock.now() + OWN_COMMAND_WINDOW_MS;
-    }
-    this.#setFollow("scheduled");
-    this.#ctx.sendCommand("play", position, "playing", "deferred");
-  }
-
-  /** A "seeked" that ends the seek the user's play was pressed on (once, and soon after). */
-  #isPressSeek(): boolean {
-    const press = this.#pressSeek;
-    const player = this.#player;
-    if (!press || !player) return false;
-    this.#pressSeek = null;
-    return this.#ctx.clock.now() <= press.untilMs &&
-      Math.abs(player.currentTime() - press.position) <= SAME_POSITION_S * 5;
-  }
-
-  /**
-   * Events of a start we hold back that are nobody's command: the browser's own seek to the
-   * start of a film played again from its end lands where the play waits.
-   */
-  #awaitedEvent(event: PlayerEventType): boolean {
-    if (!this.#player) return false;
-    if (event === "seeking" || event === "play") return true;
-    if (event === "seeked" && this.#isPressSeek()) return true;
-    return false;
-  }
-
-  /**
-   * A member who may control playback: its user's play, pause and seek are the room's, told
-   * as a host tells them (once the media moves, for a play or a seek while playing). True when
-   * the event was such a command.
-   */
-  #userCommand(event: PlayerEventType): boolean {
-    const player = this.#player!;
-    // A stall ending, or the click that unblocks autoplay, is no command.
-    if (event === "playing" && (this.#follow === "buffering" || this.#follow === "blocked")) {
-      return false;
-    }
-    if (event === "playing" && this.#anchor?.playing) return false; // playing with the room
-    if (event !== "playing" && event !== "pause" && event !== "seeked") return false;
-    this.#dropScheduled();
-    this.#stopLoop();
-    // Until the room has it, the host's state updates describe the room before it.
-    this.#ownCommandUntil = this.#ctx.clock.now() + OWN_COMMAND_WINDOW_MS;
-    this.#setFollow("following");
-    if (event === "pause") {
-      this.#cancelMovingTell();
-      this.#tell("pause", "paused");
-    } else if (event === "seeked" && player.paused) {
-      this.#tell("seek", "paused");
-    } else {
-      this.#tellWhenMoving(event === "seeked" ? "seek" : "play");
-    }
-    return true;
-  }
-
-  /** A member's stall that outlasts the host's threshold: the room is told (a play may wait). */
-  #reportStallLater(): void {
-    // Data fetched for a start or seek of ours is not a stall of the film.
-    if (this.#guard.play > 0 || this.#guard.seek > 0) return;
-    this.#later(() => {
-      if (this.#follow === "buffering") this.#setReadiness("buffering");
-    }, this.#stallReportMs);
-  }
-
-  #stallEnded(): void {
-    this.#setFollow("following");
-    if (this.#readiness === "buffering") this.#setReadiness("ready");
-  }
-
-  /** Consumes the guard for an event our own call caused. */
-  #ours(event: PlayerEventType): boolean {
-    const take = (key: keyof Guard) => {
-      if (this.#guard[key] === 0) return false;
-      this.#guard[key]--;
-      return true;
-    };
-    switch (event) {
-      case "play":
-        // "play" precedes "playing": keep the count for the "playing" that follows.
-        return this.#guard.play > 0;
-      case "playing":
-        return take("play");
-      case "pause":
-        return take("pause");
-      case "seeking":
-        return this.#guard.seek > 0;
-      case "seeked":
-        return take("seek");
-      default:
-        return false;
-    }
-  }
-
-  /**
-   * The room hears when this player reaches the end of the media (whoever moved it there) and
-   * when it leaves the end (a seek back, a replay): the queue moves on once every player ended.
-   */
-  #trackEnd(event: PlayerEventType): void {
-    if (this.#role === "none") return;
-    if (event === "ended") return this.#setReadiness("ended");
-    if (this.#readiness !== "ended" || this.#player?.ended) return;
-    if (event === "seeked" || event === "playing") this.#setReadiness("ready");
-  }
-
-  /** The first time a member's player can play, the room hears it is ready. */
-  #maybeReady(): void {
-    if (this.#readiness !== null || !this.#player?.canPlay) return;
-    this.#setReadiness("ready");
-  }
-
-  #setReadiness(state: Readiness): void {
-    if (this.#role === "none" || this.#readiness === state) return;
-    // The host is the room's reference, ready from the start; it tells only the end of the
-    // media, and leaving it.
-    if (this.#role === "host" && state !== "ended" && this.#readiness !== "ended") return;
-    this.#readiness = state;
-    this.#ctx.sendReady(state);
-  }
-
-  // --- shared ---
+  // --- carrying decisions out ---
 
   /** A room, a role or a player arrived: start from a clean slate. */
   #restart(): void {
     this.#clearTimers();
-    this.#awaitingPlay = null;
-    this.#pressSeek = null;
-    for (const key of ["play", "pause", "seek"] as const) this.#guard[key] = 0;
-    this.#drift.reset();
-    const player = this.#player;
-    if (!player || this.#role === "none") return this.#setFollow("idle");
-    if (this.#role === "host") {
-      // The reference runs at the room's rate exactly: a member that becomes host may have
-      // been correcting its drift with another.
-      player.setRate(this.#roomRate);
-      this.#setFollow("following");
-      this.#emitStatus();
-      this.#hostTold = this.#anchor?.playing ? "playing" : "paused";
-      if (this.#hostCatchesUp) {
-        this.#hostCatchesUp = false;
-        this.#hostCatchUp();
-      } else if (!player.paused && this.#hostTold === "paused") {
-        // A host whose player already plays when the room starts: the room must hear it.
-        this.#hostEvent("playing");
-      }
-      this.#hostTick();
+    this.#reporter.forgetPress();
+    this.#core.forgetCalls();
+    const core = this.#core;
+    if (!this.#player || core.role === "none") {
+      return this.#run((step) => core.setFollow(step, "idle"));
+    }
+    // Each in a step of its own: what comes after sees the player as the calls before left it.
+    if (core.role === "host") {
+      this.#run((step) => this.#reporter.enter(step));
+      this.#run((step) => this.#reporter.stateTickDue(step));
       return;
     }
-    this.#setFollow("following");
-    this.#converge();
-    this.#maybeReady();
+    this.#run((step) => this.#follower.enter(step));
+    this.#run((step) => core.maybeReady(step));
   }
 
-  /** The room's rate at server instant `serverTs`, with a change announced for later. */
-  #rateAt(serverTs: number): number {
-    const next = this.#nextRate;
-    return next && serverTs >= next.fromServerTs ? next.rate : this.#roomRate;
+  /** A decision taken now: the step is filled by `decide`, then carried out. */
+  #run(decide: (step: Step) => void): void {
+    const step = this.#step();
+    decide(step);
+    this.#perform(step.effects);
   }
 
-  /** Where the room's timeline is now (or `aheadMs` from now). */
-  #expected(aheadMs = 0): number | null {
-    const serverNow = this.#ctx.serverNow();
-    if (serverNow === null || !this.#anchor) return null;
-    return timelinePosition(this.#anchor, serverNow + aheadMs);
+  #step(): Step {
+    return new Step({
+      nowMs: this.#ctx.clock.now(),
+      serverNow: this.#ctx.serverNow(),
+      player: this.#read(),
+    });
   }
 
-  /** Local ms until the server instant `serverTs`. */
-  #localDelayUntil(serverTs: number): number {
-    const serverNow = this.#ctx.serverNow();
-    return serverNow === null ? 0 : serverTs - serverNow;
+  #read(): PlayerReading | null {
+    const player = this.#player;
+    if (!player) return null;
+    return {
+      currentTime: player.currentTime(),
+      paused: player.paused,
+      ended: player.ended,
+      canPlay: player.canPlay,
+      rate: player.rate,
+    };
   }
 
-  #later(fire: () => void, delayMs: number): number {
-    const handle = this.#ctx.clock.setTimeout(() => {
+  #perform(effects: readonly Effect[]): void {
+    for (const effect of effects) this.#do(effect);
+  }
+
+  #do(effect: Effect): void {
+    const player = this.#player;
+    switch (effect.kind) {
+      case "setRate":
+        if (effect.keepPitch === undefined) player?.setRate(effect.rate);
+        else player?.setRate(effect.rate, effect.keepPitch);
+        return;
+      case "pause":
+        player?.pause();
+        return;
+      case "seek":
+        player?.seek(effect.to);
+        return;
+      case "play":
+        player?.play().then(
+          () => this.#run((step) => this.#core.playStarted(step)),
+          (error: unknown) => {
+            const name = (error as { name?: unknown } | null)?.name;
+            this.#run((step) => this.#core.playRefused(step, name));
+          },
+        );
+        return;
+      case "send":
+        return this.#send(effect.message);
+      case "status":
+        this.#ctx.onStatus(this.status);
+        return;
+      case "schedule":
+        return this.#schedule(effect, effect.delayMs);
+      case "cancel": {
+        const handle = this.#slots.get(effect.timer);
+        if (handle === undefined) return;
+        this.#ctx.clock.clearTimeout(handle);
+        this.#slots.delete(effect.timer);
+        return;
+      }
+      case "fire":
+        return this.#fire(effect);
+    }
+  }
+
+  #send(message: Outgoing): void {
+    const ctx = this.#ctx;
+    switch (message.type) {
+      case "command":
+        return ctx.sendCommand(message.action, message.position, message.playState, message.at);
+      case "state":
+        return ctx.sendState(message.position, message.playState, message.at);
+      case "ready":
+        return ctx.sendReady(message.state);
+      case "report":
+        return ctx.sendReport(message.report);
+    }
+  }
+
+  #schedule(call: TimerCall, delayMs: number): void {
+    const clock = this.#ctx.clock;
+    if (SLOT_TIMERS.has(call.timer)) {
+      const slot = call.timer as SlotTimer;
+      const handle = clock.setTimeout(() => {
+        if (this.#slots.get(slot) === handle) this.#slots.delete(slot);
+        this.#fire(call);
+      }, delayMs);
+      this.#slots.set(slot, handle);
+      return;
+    }
+    const handle = clock.setTimeout(() => {
       this.#timers.delete(handle);
-      fire();
+      this.#fire(call);
     }, delayMs);
     this.#timers.add(handle);
-    return handle;
+  }
+
+  /** A timer's work, handed to the part that asked for it. */
+  #fire(call: TimerCall): void {
+    const follower = this.#follower;
+    const reporter = this.#reporter;
+    this.#run((step) => {
+      switch (call.timer) {
+        case "command":
+          return follower.commandDue(step);
+        case "driftCheck":
+          return follower.driftCheckDue(step);
+        case "memberStall":
+          return follower.stallReportDue(step);
+        case "rateChange":
+          return follower.rateDue(step, call.change);
+        case "hostStall":
+          return reporter.stallDue(step);
+        case "movingCheck":
+          return reporter.movingCheckDue(step);
+        case "stateTick":
+          return reporter.stateTickDue(step);
+        case "startCheck":
+          return reporter.startCheckDue(step);
+      }
+    });
   }
 
   #clearTimers(): void {
-    for (const handle of this.#timers) this.#ctx.clock.clearTimeout(handle);
+    const clock = this.#ctx.clock;
+    for (const handle of this.#timers) clock.clearTimeout(handle);
     this.#timers.clear();
-    if (this.#commandTimer !== null) this.#ctx.clock.clearTimeout(this.#commandTimer);
-    this.#commandTimer = null;
-    this.#stallTimer = null;
-    this.#movingTell = null;
-    this.#stopLoop();
-  }
-
-  #setFollow(follow: FollowState): void {
-    if (this.#follow === follow) return;
-    this.#follow = follow;
-    this.#emitStatus();
-  }
-
-  #emitStatus(): void {
-    this.#ctx.onStatus(this.status);
+    for (const handle of this.#slots.values()) clock.clearTimeout(handle);
+    this.#slots.clear();
+    this.#core.timersCleared();
+    this.#follower.timersCleared();
+    this.#reporter.timersCleared();
   }
 }
