@@ -284,7 +284,7 @@ export class PlaybackSync {
     const reporter = this.#reporter;
     core.trackEnd(step, event);
     if (core.ours(event)) return core.ownEvent(step, event);
-    // A "playing" the browser had queued before we stopped the player (see deferPlay).
+    // A "playing" the browser had queued before we stopped the player (HostReporter.deferPlay).
     if (event === "playing" && step.player?.paused) return;
     if (reporter.awaitingPlay && reporter.awaitedEvent(step, event)) return;
     if (event === "seeked" && reporter.isPressSeek(step)) return;
