@@ -167,6 +167,11 @@ export interface SyncCoreOptions {
   readonly driftCheckMs?: number;
 }
 
+/**
+ * The state both roles share, open to the host's and the member's parts (HostReporter,
+ * MemberFollower), which read and set it as the decisions they make require, and the calls
+ * on the player that both make.
+ */
 export class SyncCore {
   readonly drift: DriftController;
   readonly driftCheckMs: number;
