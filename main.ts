@@ -38,7 +38,7 @@ if (!config.jwt.secret) log.info("authentication disabled (JWT_SECRET is empty)"
 
 // Several instances on one Redis: the cluster code (and the Redis client) load only then.
 const cluster = config.cluster.redisUrl
-  ? (await import("./cluster/cluster.ts")).createCluster
+  ? (await import("./cluster/redis_cluster.ts")).createCluster
   : undefined;
 if (config.cluster.redisUrl && config.dataDir) {
   log.warn("DATA_DIR is ignored with REDIS_URL: the instances keep their rooms in Redis");

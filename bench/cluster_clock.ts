@@ -6,7 +6,7 @@
  * members are spread over the three, how far apart the members' start instants land once each
  * is read on its own instance's clock (the conversion's end-to-end error).
  */
-import { createCluster } from "../cluster/cluster.ts";
+import { createCluster } from "../cluster/redis_cluster.ts";
 import { SystemClock } from "../rooms/clock.ts";
 import { createSessionServer } from "../server/app.ts";
 import { defaultConfig } from "../server/config.ts";

@@ -1,14 +1,15 @@
 /**
  * Many instances, one set of rooms (docs/deployment.md, "Several instances"). Each room lives on
  * exactly one instance, its owner, and stays an actor there; this class is the federation that
- * connects an instance's registry to the others over Redis:
+ * connects an instance's registry to the others over its transport (cluster/transport.ts: Redis
+ * in a deployment, cluster/redis_cluster.ts; the memory bus in tests):
  * - as an owner it writes its rooms to the directory, takes `cmd` messages from members
  *   connected elsewhere (RemoteMember), and sends their frames back, batched per instance;
  * - as a member's instance it lists and reaches other instances' rooms (RemoteRoom) and
  *   delivers their frames to its connections, converting every time into its own clock;
  * - always: a lease renewed by heartbeat, clock round trips to every live peer, and clean-up
  *   after an instance whose lease ran out (its members leave ours);
- * - with rooms kept in Redis (store/redis_store.ts): each room's lease renewed with the
+ * - with rooms kept in Redis (store/shared_room_store.ts): each room's lease renewed with the
  *   instance's, a refused write (another instance adopted the room while this one stalled)
  *   retiring the room here, and adoption: a dead or stopping owner's rooms are claimed by a
  *   survivor, restored there, and the members connected elsewhere move with them (a dead
@@ -29,44 +30,36 @@ import {
   senderOf,
   type TimerId,
 } from "../rooms/mod.ts";
-import { RedisRoomStore } from "../store/redis_store.ts";
+import type { SharedRoomStore } from "../store/shared_room_store.ts";
 import type {
   InstanceLink,
   InstanceLinkLog,
   InstanceLinkOptions,
 } from "../server/instance_link.ts";
-import { HEARTBEATS_PER_LEASE, REDIS_PREFIX } from "./constants.ts";
-import {
-  DirectoryMirror,
-  KEYS,
-  parseDirectoryMessage,
-  parseRecord,
-  recordOf,
-} from "./directory.ts";
+import { HEARTBEATS_PER_LEASE } from "./constants.ts";
+import { DirectoryMirror, parseDirectoryMessage, parseRecord, recordOf } from "./directory.ts";
 import { MemberSide, type PendingRequest } from "./member_side.ts";
 import { OwnerSide } from "./owner_side.ts";
 import { PeerClocks } from "./peer_clocks.ts";
 import { type DirectoryRecord, parsePeer, PeerMessageSchema } from "./peer_messages.ts";
-import { RedisLink } from "./redis_link.ts";
 import { RemoteRoom, type RemoteRoomLink } from "./remote_room.ts";
+import type { ClusterTransport } from "./transport.ts";
 
 export type ClusterLog = InstanceLinkLog;
-export type ClusterOptions = InstanceLinkOptions;
-
-/** For createSessionServer's `cluster` option. */
-export function createCluster(options: ClusterOptions): Cluster {
-  return new Cluster(options);
+export interface ClusterOptions extends Omit<InstanceLinkOptions, "redisUrl"> {
+  /** What connects this instance to the others (opened here, closed by close()). */
+  readonly transport: ClusterTransport;
 }
 
 export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   readonly self: string;
   readonly clocks = new PeerClocks();
   /** Where the rooms are kept (null: rooms are not kept, and close with their owner). */
-  readonly store: RedisRoomStore | null;
+  readonly store: SharedRoomStore | null;
   readonly #options: ClusterOptions;
   readonly #registry: RoomRegistry;
   readonly #mirror: DirectoryMirror;
-  readonly #link: RedisLink;
+  readonly #link: ClusterTransport;
   readonly #owner: OwnerSide;
   readonly #member: MemberSide;
   /** Our rooms whose directory record must be written at the end of this turn. */
@@ -94,21 +87,21 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       registry: options.registry,
       clocks: this.clocks,
       now,
-      publish: (instance, text) => this.#link.publish(KEYS.inbox(instance), text),
+      publish: (instance, text) => this.#link.sendTo(instance, text),
     });
     this.#member = new MemberSide(options.registry, this.clocks, now);
-    this.#link = new RedisLink(options.redisUrl, [KEYS.inbox(this.self), KEYS.directoryChannel], {
+    this.#link = options.transport;
+    this.#link.open(this.self, {
       up: () => void this.#onUp(),
       down: () => this.#onDown(),
-      message: (channel, text) => this.#onMessage(channel, text),
+      peerMessage: (text) => this.#onMessage(text),
+      directoryMessage: (text) => this.#onDirectory(text),
       problem: (error) => options.log.warn("redis problem", { error }),
     });
     this.store = options.keepRooms
-      ? new RedisRoomStore({
-        redis: this.#link.commands,
+      ? this.#link.keptRooms({
         self: this.self,
         leaseMs: options.leaseMs,
-        prefix: REDIS_PREFIX,
         lost: (roomId) => this.#lost(roomId),
       })
       : null;
@@ -159,13 +152,13 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
 
   memberJoined(roomId: string, memberId: string): void {
     if (this.#link.up) {
-      this.#link.commands.hset(KEYS.sessions(this.self), memberId, roomId).catch(() => {});
+      this.#link.recordSessions(this.self, { [memberId]: roomId }).catch(() => {});
     }
     this.#owner.memberJoined(roomId, memberId);
   }
 
   memberLeft(roomId: string, memberId: string): void {
-    if (this.#link.up) this.#link.commands.hdel(KEYS.sessions(this.self), memberId).catch(() => {});
+    if (this.#link.up) this.#link.forgetSessions(this.self, [memberId]).catch(() => {});
     this.#owner.memberLeft(roomId, memberId);
   }
 
@@ -176,11 +169,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   async findSession(sessionId: string): Promise<RoomHandle | undefined> {
     if (!this.#link.up) return undefined;
     try {
-      const instances = await this.#link.commands.smembers(KEYS.instances);
-      const rooms = await Promise.all(
-        instances.map((instance) => this.#link.commands.hget(KEYS.sessions(instance), sessionId)),
-      );
-      const roomId = rooms.find((room) => room !== null);
+      const roomId = await this.#link.findSession(sessionId);
       return roomId ? this.#registry.handle(roomId) : undefined;
     } catch {
       return undefined;
@@ -207,7 +196,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       // Its owner may have died a moment ago: if the room moves, the request follows it.
       this.#member.requestSent({ room: roomId, cmd, at: this.now() });
     }
-    return this.#link.publish(KEYS.inbox(owner), JSON.stringify(message), failed);
+    return this.#link.sendTo(owner, JSON.stringify(message), failed);
   }
 
   defer(owner: string, room: string, cmd: MemberCommand): void {
@@ -228,21 +217,15 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#registered.resolve(); // nobody waits for a closed link
     if (this.#heartbeat !== null) this.#options.clock.clearTimer(this.#heartbeat);
     if (this.#link.up) {
-      const redis = this.#link.commands;
+      const link = this.#link;
       const store = this.store;
       if (store) {
         const rooms = [...this.#registry.rooms()].map((room) => room.id);
         await Promise.allSettled(rooms.map((id) => store.release(id)));
-        this.#link.publish(
-          KEYS.directoryChannel,
-          JSON.stringify({ t: "released", owner: this.self, rooms }),
-        );
-        await redis.del(KEYS.lease(this.self)).catch(() => {});
+        link.announce(JSON.stringify({ t: "released", owner: this.self, rooms }));
+        await link.dropLease(this.self).catch(() => {});
       } else {
-        await Promise.allSettled([
-          redis.del(KEYS.lease(this.self), KEYS.sessions(this.self)),
-          redis.srem(KEYS.instances, this.self),
-        ]);
+        await Promise.allSettled([link.dropLease(this.self), link.forgetInstance(this.self)]);
       }
     }
     await this.#link.close();
@@ -251,7 +234,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   // ---- Redis comes and goes ----
 
   async #onUp(): Promise<void> {
-    const redis = this.#link.commands;
+    const link = this.#link;
     this.#upSince = this.now();
     this.#options.log.info("redis connected", { instance: this.self });
     try {
@@ -260,10 +243,10 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       const rooms = [...this.#registry.rooms()];
       for (const room of rooms) this.#dirtyRooms.set(room.id, room);
       this.#flushDirectory();
-      await redis.del(KEYS.sessions(this.self));
+      await link.clearSessions(this.self);
       for (const room of rooms) {
         for (const memberId of room.snapshot().memberIds) {
-          redis.hset(KEYS.sessions(this.self), memberId, room.id).catch(() => {});
+          link.recordSessions(this.self, { [memberId]: room.id }).catch(() => {});
         }
       }
       await this.#reloadDirectory(false);
@@ -282,10 +265,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#everUp = true;
     this.#registered.resolve();
     // The others resync what they have in our rooms now that we hear them again.
-    this.#link.publish(
-      KEYS.directoryChannel,
-      JSON.stringify({ t: "instance_up", owner: this.self }),
-    );
+    this.#link.announce(JSON.stringify({ t: "instance_up", owner: this.self }));
     void this.#beat();
   }
 
@@ -325,11 +305,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   }
 
   async #renewLease(): Promise<void> {
-    const redis = this.#link.commands;
-    await Promise.all([
-      redis.set(KEYS.lease(this.self), String(this.now()), "PX", this.#options.leaseMs),
-      redis.sadd(KEYS.instances, this.self),
-    ]);
+    await this.#link.renewLease(this.self, this.now(), this.#options.leaseMs);
   }
 
   async #beat(): Promise<void> {
@@ -341,16 +317,13 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         // Each room's lease with the instance's; a refusal retires the room here (#lost).
         await Promise.all([...this.#registry.rooms()].map((room) => store.renew(room.id)));
       }
-      const redis = this.#link.commands;
-      const peers = (await redis.smembers(KEYS.instances)).filter((id) => id !== this.self);
-      const leases = await Promise.all(peers.map((peer) => redis.exists(KEYS.lease(peer))));
-      const live = new Set(peers.filter((_, i) => leases[i] === 1));
+      const link = this.#link;
+      const peers = (await link.instances()).filter((id) => id !== this.self);
+      const leases = await Promise.all(peers.map((peer) => link.leaseHeld(peer)));
+      const live = new Set(peers.filter((_, i) => leases[i]));
       this.#livePeers = live;
       for (const peer of live) {
-        this.#link.publish(
-          KEYS.inbox(peer),
-          JSON.stringify({ t: "clock_ping", from: this.self, t0: this.now() }),
-        );
+        link.sendTo(peer, JSON.stringify({ t: "clock_ping", from: this.self, t0: this.now() }));
       }
       // Only once every live instance has had a whole lease to re-register after an outage.
       const settled = this.#upSince !== null && this.now() - this.#upSince >= this.#options.leaseMs;
@@ -374,7 +347,6 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
    * connections in them; its connections in our rooms are away (and leave when their grace ends).
    */
   async #instanceGone(peer: string): Promise<void> {
-    const redis = this.#link.commands;
     if (!this.#goneHandled.has(peer)) {
       this.#options.log.warn("instance gone", { instance: peer });
       this.#goneHandled.add(peer);
@@ -389,11 +361,11 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       if (left.length > 0) return;
     } else {
       for (const roomId of rooms) {
-        await redis.hdel(KEYS.rooms, roomId);
+        await this.#link.removeRoomEntry(roomId);
         this.#remoteRoomGone(roomId, "owner_gone");
       }
     }
-    await Promise.all([redis.srem(KEYS.instances, peer), redis.del(KEYS.sessions(peer))]);
+    await this.#link.forgetInstance(peer);
     this.#goneHandled.delete(peer);
     this.clocks.forget(peer);
   }
@@ -424,7 +396,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       const previous = this.#mirror.get(roomId)?.record.owner ?? deadOwner;
       if (outcome.kind === "missing") {
         if (previous !== undefined && previous !== this.self) {
-          await this.#link.commands.hdel(KEYS.rooms, roomId).catch(() => {});
+          await this.#link.removeRoomEntry(roomId).catch(() => {});
           this.#remoteRoomGone(roomId, "owner_gone");
         }
         continue;
@@ -447,13 +419,12 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       await this.store!.release(roomId).catch(() => {});
       return;
     }
-    const redis = this.#link.commands;
     const members = room.snapshot().memberIds;
     // Its sessions are found here before anyone hears where the room is now.
     const sessions = Object.fromEntries(members.map((id) => [id, roomId]));
-    await redis.hset(KEYS.sessions(this.self), sessions).catch(() => {});
+    await this.#link.recordSessions(this.self, sessions).catch(() => {});
     if (previous !== undefined && previous !== this.self && members.length > 0) {
-      await redis.hdel(KEYS.sessions(previous), ...members).catch(() => {});
+      await this.#link.forgetSessions(previous, members).catch(() => {});
     }
     this.#mirror.delete(roomId);
     this.#dirtyRooms.set(roomId, room);
@@ -532,9 +503,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
    * (closed while Redis was away, say) go.
    */
   async #reloadDirectory(prune: boolean): Promise<void> {
-    const all = await this.#link.commands.hgetall(KEYS.rooms);
+    const entries = await this.#link.roomEntries();
     const seen = new Set<string>();
-    for (const text of Object.values(all)) {
+    for (const text of entries) {
       const record = parseRecord(text);
       if (!record) continue;
       if (record.owner === this.self) {
@@ -581,7 +552,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   #flushDirectory(): void {
     this.#directoryFlushScheduled = false;
     if (!this.#link.up) return; // written again in full when Redis returns
-    const redis = this.#link.commands;
+    const link = this.#link;
     const store = this.store;
     for (const [roomId, room] of this.#dirtyRooms) {
       // Announced at once (the room's last frames follow); a stale owner's announcement
@@ -590,16 +561,13 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
       if (room && !room.closed) {
         const record = recordOf(room, this.self, epoch);
         const text = JSON.stringify(record);
-        if (store) store.writeDirectory(KEYS.rooms, roomId, text).catch(() => {});
-        else redis.hset(KEYS.rooms, roomId, text).catch(() => {});
-        this.#link.publish(KEYS.directoryChannel, JSON.stringify({ t: "room", record }));
+        if (store) store.writeDirectory(roomId, text).catch(() => {});
+        else link.writeRoomEntry(roomId, text).catch(() => {});
+        link.announce(JSON.stringify({ t: "room", record }));
       } else {
-        if (store) store.writeDirectory(KEYS.rooms, roomId, null).catch(() => {});
-        else redis.hdel(KEYS.rooms, roomId).catch(() => {});
-        this.#link.publish(
-          KEYS.directoryChannel,
-          JSON.stringify({ t: "room_gone", room: roomId, owner: this.self, epoch }),
-        );
+        if (store) store.writeDirectory(roomId, null).catch(() => {});
+        else link.removeRoomEntry(roomId).catch(() => {});
+        link.announce(JSON.stringify({ t: "room_gone", room: roomId, owner: this.self, epoch }));
       }
     }
     this.#dirtyRooms.clear();
@@ -607,9 +575,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
 
   // ---- messages from other instances ----
 
-  #onMessage(channel: string, text: string): void {
+  #onMessage(text: string): void {
     if (this.#closed) return;
-    if (channel === KEYS.directoryChannel) return this.#onDirectory(text);
     const message = parsePeer(PeerMessageSchema, text);
     if (!message) {
       this.#options.log.warn("bad message from a peer", { bytes: text.length });
@@ -623,8 +590,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
           this.sendCommand(message.from, room, { kind: "leave", from: { id: memberId, name: "" } });
         });
       case "clock_ping":
-        this.#link.publish(
-          KEYS.inbox(message.from),
+        this.#link.sendTo(
+          message.from,
           JSON.stringify({ t: "clock_pong", from: this.self, t0: message.t0, t1: this.now() }),
         );
         return;
@@ -635,6 +602,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   }
 
   #onDirectory(text: string): void {
+    if (this.#closed) return;
     const message = parseDirectoryMessage(text);
     if (!message) return;
     if (message.t === "room") return this.#mirrorRecord(message.record);

@@ -1,12 +1,12 @@
 /**
- * The room directory in Redis: every open room of every instance, with its owner, its list
- * entry and what a join needs (size, host, a locked room's salted hash). Owners write their own
- * rooms and announce each change on the directory channel; every instance keeps a mirror of the
- * other instances' rooms from those announcements, and reloads the whole directory now and then
- * to heal anything missed while Redis was away. The room list is built from the mirror.
+ * The room directory (kept by the transport: cluster/redis_transport.ts): every open room of
+ * every instance, with its owner, its list entry and what a join needs (size, host, a locked
+ * room's salted hash). Owners write their own rooms and announce each change on the directory
+ * channel; every instance keeps a mirror of the other instances' rooms from those
+ * announcements, and reloads the whole directory now and then to heal anything missed while
+ * Redis was away. The room list is built from the mirror.
  */
 import { decodeHash, encodeHash, type PasswordHash, type Room } from "../rooms/mod.ts";
-import { REDIS_PREFIX } from "./constants.ts";
 import {
   type DirectoryMessage,
   DirectoryMessageSchema,
@@ -14,16 +14,6 @@ import {
   DirectoryRecordSchema,
   parsePeer,
 } from "./peer_messages.ts";
-
-export const KEYS = {
-  rooms: `${REDIS_PREFIX}rooms`,
-  instances: `${REDIS_PREFIX}instances`,
-  lease: (instance: string) => `${REDIS_PREFIX}lease:${instance}`,
-  /** Which room each member of an instance's rooms is in (finding a session to resume). */
-  sessions: (instance: string) => `${REDIS_PREFIX}sessions:${instance}`,
-  inbox: (instance: string) => `${REDIS_PREFIX}i:${instance}`,
-  directoryChannel: `${REDIS_PREFIX}dir`,
-};
 
 /** A room of another instance, as this one knows it. */
 export interface RemoteEntry {

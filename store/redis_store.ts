@@ -1,33 +1,29 @@
 /**
  * Rooms kept in Redis for several instances (REDIS_URL): each room's record, and who may write
- * it. One instance at a time owns a room: it holds the room's lease (a key that expires unless
- * renewed, renewed with the instance's heartbeat) and the room's epoch, a number that rises each
- * time the room changes hands. Every write names the writer's epoch and is refused when it is
- * not the room's: an owner that stalled past its lease (a long pause, a partition) and wakes up
- * after another instance adopted the room cannot overwrite it. Each rule runs as one Lua
- * script, so a check and its write are one step for Redis.
+ * it, by the rules of store/shared_room_store.ts (one owner at a time, by lease; every write
+ * fenced by the room's epoch). Each rule runs as one Lua script, so a check and its write are
+ * one step for Redis. store/memory_room_rules.ts plays the same rules in memory for the tests:
+ * a change here is a change there.
  *
  *   owp:room:<id>        hash: epoch, record (JSON); after a close: epoch, closed (a tombstone)
  *   owp:roomlease:<id>   the owner's instance id, expiring after the lease; empty (and not
  *                        expiring) once its owner let it go on a clean stop
  *   owp:stored           the ids of every kept room (what a starting instance looks through)
  *   owp:secrets          hash of secrets shared by the instances (the resume tokens' key)
+ *   owp:rooms            the cluster's room directory (cluster/redis_transport.ts), whose
+ *                        entries only a room's owner writes
  */
 import type { Redis } from "ioredis";
-import type { RoomStore } from "./room_store.ts";
+import {
+  type RawClaim,
+  type RoomRules,
+  SharedRoomStore,
+  type SharedRoomStoreOptions,
+} from "./shared_room_store.ts";
 
-/** A closed room's tombstone stays this long: a stale owner cannot bring the room back. */
-export const CLOSED_ROOM_TOMBSTONE_MS = 24 * 60 * 60 * 1_000;
+export { type ClaimOutcome, CLOSED_ROOM_TOMBSTONE_MS } from "./shared_room_store.ts";
 
 const DEFAULT_PREFIX = "owp:";
-
-/** What a claim found. */
-export type ClaimOutcome =
-  | { readonly kind: "claimed"; readonly epoch: number; readonly record: unknown }
-  /** Another instance holds the room's lease. */
-  | { readonly kind: "held"; readonly holder: string }
-  /** Nothing is kept of that room (never saved, or closed). */
-  | { readonly kind: "missing" };
 
 // Each script takes the room's hash and lease keys first. An absent epoch is a room never saved
 // (a new one, epoch 1) or one a Redis without persistence forgot on its restart: written again
@@ -96,30 +92,24 @@ interface Scripts {
   owpDirectory: Script;
 }
 
-export interface RedisRoomStoreOptions {
+export interface RedisRoomStoreOptions extends SharedRoomStoreOptions {
   readonly redis: Redis;
-  /** This instance's id: the lease holder's name. */
-  readonly self: string;
-  readonly leaseMs: number;
   readonly prefix?: string;
-  /** A write was refused: another instance owns `roomId` now (this one must let it go). */
-  readonly lost?: (roomId: string) => void;
+  /** The hash the directory entries go in (default: the prefix's `rooms`). */
+  readonly directoryKey?: string;
 }
 
-export class RedisRoomStore implements RoomStore {
-  readonly durable = true;
-  readonly #options: RedisRoomStoreOptions;
+/** The rules as Lua scripts, on the keys above. */
+class RedisRoomRules implements RoomRules {
+  readonly #redis: Redis;
   readonly #scripts: Scripts;
   readonly #prefix: string;
-  /** The epoch at which this instance owns each of its rooms. */
-  readonly #epochs = new Map<string, number>();
-  #lost: (roomId: string) => void;
+  readonly #directoryKey: string;
 
-  constructor(options: RedisRoomStoreOptions) {
-    this.#options = options;
-    this.#prefix = options.prefix ?? DEFAULT_PREFIX;
-    this.#lost = options.lost ?? (() => {});
-    const redis = options.redis;
+  constructor(redis: Redis, prefix: string, directoryKey: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#directoryKey = directoryKey;
     redis.defineCommand("owpClaim", { numberOfKeys: 2, lua: CLAIM });
     redis.defineCommand("owpSave", { numberOfKeys: 3, lua: SAVE });
     redis.defineCommand("owpRenew", { numberOfKeys: 2, lua: RENEW });
@@ -129,157 +119,97 @@ export class RedisRoomStore implements RoomStore {
     this.#scripts = redis as unknown as Scripts;
   }
 
-  /** Who to tell when a write is refused (set by the cluster once it exists). */
-  onLost(lost: (roomId: string) => void): void {
-    this.#lost = lost;
-  }
-
-  /** The epoch this instance holds `roomId` at (a room of its own never saved: 1). */
-  epochOf(roomId: string): number {
-    return this.#epochs.get(roomId) ?? 1;
-  }
-
-  /** Rooms are adopted by claims, not loaded at start (the cluster claims what is free). */
-  loadRooms(): Promise<{ records: unknown[]; unreadable: string[] }> {
-    return Promise.resolve({ records: [], unreadable: [] });
-  }
-
-  /** Every kept room's id. */
-  storedIds(): Promise<string[]> {
-    return this.#options.redis.smembers(this.#key("stored"));
-  }
-
-  /**
-   * The kept rooms no instance holds: `released` when their owner let them go (a clean stop),
-   * otherwise their lease ran out (an owner that died, or was cut off from Redis).
-   */
-  async freeRooms(): Promise<{ id: string; released: boolean }[]> {
-    const ids = await this.storedIds();
-    const free: { id: string; released: boolean }[] = [];
-    for (let start = 0; start < ids.length; start += 500) {
-      const chunk = ids.slice(start, start + 500);
-      const holders = await this.#options.redis.mget(chunk.map((id) => this.#leaseKey(id)));
-      chunk.forEach((id, i) => {
-        const holder = holders[i];
-        if (holder === null || holder === "") free.push({ id, released: holder === "" });
-      });
-    }
-    return free;
-  }
-
-  /**
-   * Takes `roomId` if no one holds its lease: the epoch rises (the previous owner's writes are
-   * refused from now on) and the record comes back to be restored here.
-   */
-  async claim(roomId: string): Promise<ClaimOutcome> {
+  async claim(roomId: string, self: string, leaseMs: number): Promise<RawClaim> {
     const [epoch, value] = await this.#scripts.owpClaim(
       this.#roomKey(roomId),
       this.#leaseKey(roomId),
-      this.#options.self,
-      this.#options.leaseMs,
+      self,
+      leaseMs,
     ) as [number, string];
     if (epoch === 0) return { kind: "held", holder: value };
     if (epoch === -1) return { kind: "missing" };
-    let record: unknown;
-    try {
-      record = JSON.parse(value);
-    } catch {
-      record = null;
-    }
-    this.#epochs.set(roomId, epoch);
-    return { kind: "claimed", epoch, record };
+    return { kind: "claimed", epoch, record: value };
   }
 
-  async saveRoom(roomId: string, record: unknown): Promise<void> {
-    const epoch = this.epochOf(roomId);
+  async save(
+    roomId: string,
+    self: string,
+    epoch: number,
+    record: string,
+    leaseMs: number,
+  ): Promise<boolean> {
     const written = await this.#scripts.owpSave(
       this.#roomKey(roomId),
       this.#leaseKey(roomId),
       this.#key("stored"),
-      this.#options.self,
+      self,
       epoch,
-      JSON.stringify(record),
-      this.#options.leaseMs,
+      record,
+      leaseMs,
       roomId,
     );
-    if (written !== 1) this.#refused(roomId);
-    else this.#epochs.set(roomId, epoch);
+    return written === 1;
   }
 
-  /** Renews the lease of `roomId`; false (and `lost` told) when the room is no longer ours. */
-  async renew(roomId: string): Promise<boolean> {
+  async renew(roomId: string, self: string, epoch: number, leaseMs: number): Promise<boolean> {
     const renewed = await this.#scripts.owpRenew(
       this.#roomKey(roomId),
       this.#leaseKey(roomId),
-      this.#options.self,
-      this.epochOf(roomId),
-      this.#options.leaseMs,
+      self,
+      epoch,
+      leaseMs,
     );
-    if (renewed === 1) return true;
-    this.#refused(roomId);
-    return false;
+    return renewed === 1;
   }
 
-  /** Lets `roomId` go without closing it: another instance may claim it at once. */
-  async release(roomId: string): Promise<void> {
-    await this.#scripts.owpRelease(
-      this.#roomKey(roomId),
-      this.#leaseKey(roomId),
-      this.#options.self,
-      this.epochOf(roomId),
-    );
-    this.#epochs.delete(roomId);
+  async release(roomId: string, self: string, epoch: number): Promise<void> {
+    await this.#scripts.owpRelease(this.#roomKey(roomId), this.#leaseKey(roomId), self, epoch);
   }
 
-  async removeRoom(roomId: string): Promise<void> {
+  async remove(roomId: string, self: string, epoch: number, tombstoneMs: number): Promise<boolean> {
     const removed = await this.#scripts.owpRemove(
       this.#roomKey(roomId),
       this.#leaseKey(roomId),
       this.#key("stored"),
-      this.#options.self,
-      this.epochOf(roomId),
-      CLOSED_ROOM_TOMBSTONE_MS,
+      self,
+      epoch,
+      tombstoneMs,
       roomId,
     );
-    this.#epochs.delete(roomId);
-    if (removed !== 1) this.#lost(roomId);
+    return removed === 1;
   }
 
-  /**
-   * Writes `roomId`'s directory entry in `directoryKey` (null: removes it), only while the room
-   * is ours: a stale owner's entry never replaces the new owner's.
-   */
   async writeDirectory(
-    directoryKey: string,
     roomId: string,
+    self: string,
+    epoch: number,
     entry: string | null,
   ): Promise<boolean> {
     const written = await this.#scripts.owpDirectory(
       this.#roomKey(roomId),
       this.#leaseKey(roomId),
-      directoryKey,
-      this.#options.self,
-      this.epochOf(roomId),
+      this.#directoryKey,
+      self,
+      epoch,
       roomId,
       entry ?? "",
     );
     return written === 1;
   }
 
-  /** Forgets `roomId` here (it was let go, or lost). */
-  forget(roomId: string): void {
-    this.#epochs.delete(roomId);
+  storedIds(): Promise<string[]> {
+    return this.#redis.smembers(this.#key("stored"));
   }
 
-  async secret(name: string, make: () => string): Promise<string> {
+  leaseHolders(roomIds: readonly string[]): Promise<(string | null)[]> {
+    if (roomIds.length === 0) return Promise.resolve([]);
+    return this.#redis.mget(roomIds.map((id) => this.#leaseKey(id)));
+  }
+
+  async secret(name: string, value: string): Promise<string | null> {
     const key = this.#key("secrets");
-    await this.#options.redis.hsetnx(key, name, make());
-    return (await this.#options.redis.hget(key, name)) ?? make();
-  }
-
-  #refused(roomId: string): void {
-    this.#epochs.delete(roomId);
-    this.#lost(roomId);
+    await this.#redis.hsetnx(key, name, value);
+    return await this.#redis.hget(key, name);
   }
 
   #key(name: string): string {
@@ -292,5 +222,13 @@ export class RedisRoomStore implements RoomStore {
 
   #leaseKey(roomId: string): string {
     return `${this.#prefix}roomlease:${roomId}`;
+  }
+}
+
+export class RedisRoomStore extends SharedRoomStore {
+  constructor(options: RedisRoomStoreOptions) {
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
+    const directoryKey = options.directoryKey ?? `${prefix}rooms`;
+    super(new RedisRoomRules(options.redis, prefix, directoryKey), options);
   }
 }

@@ -1,6 +1,6 @@
 import { type Clock, ManualClock } from "../../rooms/clock.ts";
 import { createSessionServer, type SessionServer } from "../../server/app.ts";
-import { createCluster } from "../../cluster/cluster.ts";
+import { createCluster } from "../../cluster/redis_cluster.ts";
 import { defaultConfig } from "../../server/config.ts";
 import { type Logger, silentLogger } from "../../server/log.ts";
 

@@ -88,12 +88,12 @@ Deno.test({
     assert.deepEqual(a.lost, ["r1"], "told it lost the room");
     assert.deepEqual(await w.record("r1"), { v: "new" }, "the new owner's record stands");
     assert.equal(await a.store.renew("r1"), false);
-    assert.equal(await a.store.writeDirectory("owp:rooms", "r1", "{}"), false);
+    assert.equal(await a.store.writeDirectory("r1", "{}"), false);
     assert.equal(await w.raw.hexists("owp:rooms", "r1"), 0);
     await a.store.removeRoom("r1");
     assert.deepEqual(await w.record("r1"), { v: "new" }, "nor can it close the room");
     assert.equal(await owner().store.renew("r1"), true);
-    assert.equal(await owner().store.writeDirectory("owp:rooms", "r1", "{}"), true);
+    assert.equal(await owner().store.writeDirectory("r1", "{}"), true);
     assert.equal(await w.raw.hget("owp:rooms", "r1"), "{}");
   });
 
