@@ -1,13 +1,14 @@
 /**
- * The cluster's parts without Redis, on manual clocks: clock offsets between instances, time
- * conversion of frames, commands to and from the wire, and an owner instance and a member's
- * instance wired back to back through the same messages Redis would carry.
+ * The cluster without Redis, on manual clocks: clock offsets between instances, time conversion
+ * of frames, commands to and from the wire, and real Cluster instances (an owner instance and a
+ * member's instance) on the memory bus, which carries the same messages Redis would
+ * (tests/helpers/cluster_world.ts). More of them, with outages and adoption, in
+ * cluster_bus_test.ts.
  */
 import assert from "node:assert/strict";
 import { build, DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
-import type { RoomFederation } from "../../rooms/room_handle.ts";
 import {
   type MemberCommand,
   MemberPorts,
@@ -16,9 +17,9 @@ import {
   withLocalTimes,
 } from "../../rooms/mod.ts";
 import { encodeHash } from "../../rooms/password_codec.ts";
+import { HEARTBEATS_PER_LEASE } from "../../cluster/constants.ts";
 import { DirectoryMirror, recordOf } from "../../cluster/directory.ts";
 import { type Deferred, MemberSide, type PendingRequest } from "../../cluster/member_side.ts";
-import { OwnerSide } from "../../cluster/owner_side.ts";
 import { convertTimes, PeerClocks } from "../../cluster/peer_clocks.ts";
 import {
   DirectoryRecordSchema,
@@ -27,6 +28,7 @@ import {
   PeerMessageSchema,
 } from "../../cluster/peer_messages.ts";
 import { RemoteRoom } from "../../cluster/remote_room.ts";
+import { clusterWorld, WORLD_LEASE_MS } from "../helpers/cluster_world.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
 
 Deno.test("clock offset: the sample with the shortest round trip wins", () => {
@@ -117,119 +119,33 @@ Deno.test("every room command a member can send travels as itself, its times con
   }
 });
 
-/**
- * Instance A owns the rooms; instance B has the members' connections. Their clocks differ by
- * `skewMs` (B = A − skew) and B has measured it. Messages go through a queue as their JSON
- * text, parsed by the peer schema, as Redis would carry them.
- */
-function backToBack(skewMs: number) {
-  const clockA = new ManualClock(1_700_000_000_000);
-  const clockB = new ManualClock(1_700_000_000_000 - skewMs);
-  const options = { timings: DEFAULT_TIMINGS, maxMembersPerRoom: 20, maxRooms: 100 };
-  let n = 0;
-  const registryA = new RoomRegistry({ clock: clockA, ...options, newRoomId: () => `room-${++n}` });
-  const registryB = new RoomRegistry({ clock: clockB, ...options });
-  const clocksA = new PeerClocks();
-  const clocksB = new PeerClocks();
-  clocksB.record("A", clockB.now(), clockA.now() + 1, clockB.now() + 2);
-  clocksA.record("B", clockA.now(), clockB.now() + 1, clockA.now() + 2);
-  const queue: (() => void)[] = [];
+/** Instance A owns the rooms; instance B has the members' connections (B = A − `skewMs`). */
+async function aAndB(skewMs: number) {
+  const world = clusterWorld({ skews: { A: 0, B: skewMs } });
+  await world.start();
+  const a = world.instance("A");
+  const b = world.instance("B");
+  /** What A sent B since the last clear, parsed by the peer schema as B parses it. */
   const toB: PeerMessage[] = [];
-  const memberSide = new MemberSide(registryB, clocksB, () => clockB.now());
-  const ownerSide = new OwnerSide({
-    self: "A",
-    registry: registryA,
-    clocks: clocksA,
-    now: () => clockA.now(),
-    publish: (_instance, text) =>
-      queue.push(() => {
-        const message = parsePeer(PeerMessageSchema, text)!;
-        toB.push(message);
-        if (message.t !== "out") return;
-        memberSide.deliver(message.from, message.items, (room, member) => {
-          const text = JSON.stringify({
-            t: "cmd",
-            from: "B",
-            room,
-            rtt: null,
-            cmd: { kind: "leave", from: { id: member, name: "" } },
-          });
-          queue.push(() => ownerSide.onCommand(parsePeer(PeerMessageSchema, text) as never));
-        });
-      }),
-  });
-  const federationA: RoomFederation = {
-    remoteRoom: () => undefined,
-    roomChanged: () => {},
-    roomClosed: () => {},
-    memberJoined: (room, member) => ownerSide.memberJoined(room, member),
-    memberLeft: (room, member) => ownerSide.memberLeft(room, member),
-    memberResumed: (room, member) => ownerSide.memberResumed(room, member),
-    findSession: () => Promise.resolve(undefined),
+  world.bus.tap = (from, to, text) => {
+    if (from === "A" && to === "B") toB.push(parsePeer(PeerMessageSchema, text)!);
   };
-  registryA.federate(federationA);
-  const mirrorB = new DirectoryMirror("B");
-  registryB.federate({
-    ...federationA,
-    memberJoined: () => {},
-    memberLeft: () => {},
-    memberResumed: () => {},
-    remoteRoom: (id) => {
-      const entry = mirrorB.get(id);
-      return entry
-        ? new RemoteRoom(entry, {
-          now: () => clockB.now(),
-          ports: registryB.ports,
-          sendCommand: (_owner, room, cmd) => {
-            const text = JSON.stringify({ t: "cmd", from: "B", room, rtt: null, cmd });
-            queue.push(() => {
-              const message = parsePeer(PeerMessageSchema, text)!;
-              if (message.t === "cmd") ownerSide.onCommand(message);
-            });
-            return true;
-          },
-          defer: () => {},
-        })
-        : undefined;
-    },
-  });
-  /** Delivers everything in flight (outboxes flush on a microtask). */
-  const pump = async () => {
-    for (let i = 0; i < 100; i++) {
-      await Promise.resolve();
-      const next = queue.shift();
-      if (!next) {
-        await Promise.resolve();
-        if (queue.length === 0) return;
-        continue;
-      }
-      next();
-    }
+  return {
+    ...world,
+    clockA: a.clock,
+    clockB: b.clock,
+    registryA: a.registry,
+    registryB: b.registry,
+    toB,
+    pump: world.settle,
+    joinFromB: (id: string, roomId: string) => world.join(id, roomId, "B"),
+    [Symbol.asyncDispose]: world.close,
   };
-  /** A room on A hosted by a member on A, listed on B. */
-  const openRoom = () => {
-    const host = new FakeMember("host");
-    registryA.addListener(host);
-    const room = registryA.create({ host, name: "Party", mediaId: null, startPosition: 0 })!;
-    mirrorB.set(recordOf(room, "A"));
-    return { host, room };
-  };
-  /** A member connected to B joins room `roomId`. */
-  const joinFromB = async (id: string, roomId: string) => {
-    const member = new FakeMember(id);
-    registryB.addListener(member);
-    assert.equal(registryB.join(member, roomId), null);
-    await pump();
-    assert.equal(member.last("room_state")?.room, roomId);
-    member.clear();
-    return member;
-  };
-  return { clockA, clockB, registryA, registryB, toB, pump, openRoom, joinFromB, memberSide };
 }
 
 Deno.test("a broadcast to three members on one instance travels once, with their three ids", async () => {
-  const world = backToBack(0);
-  const { host, room } = world.openRoom();
+  await using world = await aAndB(0);
+  const { host, room } = await world.openRoom();
   const members: FakeMember[] = [];
   for (const id of ["m1", "m2", "m3"]) members.push(await world.joinFromB(id, room.id));
   world.toB.length = 0;
@@ -249,8 +165,8 @@ Deno.test("a broadcast to three members on one instance travels once, with their
 });
 
 Deno.test("a member on a skewed instance is told instants in its own instance's clock", async () => {
-  const world = backToBack(5_000);
-  const { host, room } = world.openRoom();
+  await using world = await aAndB(5_000);
+  const { host, room } = await world.openRoom();
   const member = await world.joinFromB("m1", room.id);
   assert.equal(world.registryB.roomOf("m1"), room.id, "B knows where its connection is");
   room.post({ kind: "ready", from: new FakeMember("m1") });
@@ -273,8 +189,8 @@ Deno.test("a member on a skewed instance is told instants in its own instance's 
 });
 
 Deno.test("a member's leave reaches the owner, and its instance puts it back in the lobby", async () => {
-  const world = backToBack(0);
-  const { host, room } = world.openRoom();
+  await using world = await aAndB(0);
+  const { host, room } = await world.openRoom();
   const member = await world.joinFromB("m1", room.id);
   world.registryB.leaveCurrentRoom(member);
   await world.pump();
@@ -284,8 +200,8 @@ Deno.test("a member's leave reaches the owner, and its instance puts it back in 
 });
 
 Deno.test("a remote room closing says so to its members, and their instance forgets it", async () => {
-  const world = backToBack(0);
-  const { room } = world.openRoom();
+  await using world = await aAndB(0);
+  const { room } = await world.openRoom();
   const member = await world.joinFromB("m1", room.id);
   room.post({ kind: "close", code: "host_left" });
   await world.pump();
@@ -294,10 +210,13 @@ Deno.test("a remote room closing says so to its members, and their instance forg
 });
 
 Deno.test("an owner that died: its rooms close for the members on this instance", async () => {
-  const world = backToBack(0);
-  const { room } = world.openRoom();
+  await using world = await aAndB(0);
+  const { room } = await world.openRoom();
   const member = await world.joinFromB("m1", room.id);
-  world.memberSide.roomGone(room.id, "owner_gone");
+  // A dies: cut off, its clock stopped. Its lease runs out, and B's next heartbeats see it.
+  world.bus.cutOff("A");
+  world.freeze("A");
+  await world.advance(WORLD_LEASE_MS + WORLD_LEASE_MS / HEARTBEATS_PER_LEASE);
   assert.equal(member.last("room_closed")?.payload.reason, "The room's server stopped");
   assert.equal(world.registryB.roomOf("m1"), undefined);
 });
@@ -336,16 +255,22 @@ Deno.test("leaves and aways kept during an outage: sent when either side is back
 });
 
 Deno.test("a member its instance was told had left, still counted by the owner, gets nothing and is let go", async () => {
-  const world = backToBack(0);
-  const { host, room } = world.openRoom();
+  await using world = await aAndB(0);
+  const { host, room } = await world.openRoom();
   const member = await world.joinFromB("m1", room.id);
   // B lost the owner for a lease (a partition) and closed the room for m1; the owner lived on.
-  world.memberSide.roomGone(room.id, "owner_gone");
+  world.bus.cutOff("A");
+  await world.advance(WORLD_LEASE_MS + WORLD_LEASE_MS / HEARTBEATS_PER_LEASE);
+  assert.equal(member.last("room_closed")?.payload.code, "owner_gone");
+  world.bus.reconnect("A");
+  await world.advance(WORLD_LEASE_MS / HEARTBEATS_PER_LEASE);
   member.clear();
   room.post({ kind: "chat", from: host, text: "still there?" });
   await world.pump();
-  assert.deepEqual(member.types(), []);
+  // Nothing of the room's; only its lobby's list (where m1 is now), as the room shrank.
+  assert.deepEqual(member.types().filter((type) => type !== "room_list"), []);
   assert.equal(room.memberCount, 1, "the owner let the stray go");
+  assert.equal(member.last("room_list")?.payload.find((r) => r.id === room.id)?.count, 1);
   assert.equal(host.last("client_left")?.client, "m1");
 });
 
@@ -415,8 +340,8 @@ Deno.test("the directory mirror: ours never, a known record again is no change, 
 });
 
 Deno.test("room options across instances: a host on another instance sets them; the directory copy learns locked and unlisted", async () => {
-  const world = backToBack(0);
-  const { host, room } = world.openRoom();
+  await using world = await aAndB(0);
+  const { host, room } = await world.openRoom();
   const member = await world.joinFromB("m1", room.id);
   const remote = world.registryB.handle(room.id)!;
   // Not the host yet: refused by the owner, and the refusal travels back.
