@@ -275,10 +275,6 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   }
 
   /**
-   * Back after an outage: the leaves and aways kept meanwhile go out, and every connection of
-   * ours in another instance's room asks for what it may have missed.
-   */
-  /**
    * Back in touch with `owner` (all owners: undefined, when we reconnect; either side may come
    * back first, so this runs on our return and again on each owner's): the leaves and aways kept
    * meanwhile go out, and each connection of ours in the owner's rooms asks for what it missed.

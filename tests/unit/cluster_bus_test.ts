@@ -199,3 +199,24 @@ Deno.test("kept rooms: a clean stop lets the rooms go, and B takes them at once,
 function disposable<T extends { close(): Promise<void> }>(world: T): T & AsyncDisposable {
   return Object.assign(world, { [Symbol.asyncDispose]: () => world.close() });
 }
+
+Deno.test("a member's instance dies: the owner sets its members away once its lease ran out, and they leave when their grace does", async () => {
+  const graceMs = 10_000;
+  await using world = disposable(clusterWorld({ resumeGraceMs: graceMs }));
+  await world.start();
+  const a = world.instance("A");
+  const { host, room } = await world.openRoom("A");
+  await world.join("m1", room.id, "B");
+  world.bus.cutOff("B");
+  world.freeze("B");
+  await world.advance(WORLD_LEASE_MS - BEAT_MS);
+  assert.deepEqual(room.snapshot().awayIds, [], "B's lease still holds");
+  await world.advance(2 * BEAT_MS);
+  assert.deepEqual(room.snapshot().awayIds, ["m1"], "away, as if its socket had dropped");
+  const away = host.last("participants_update")!.payload.participants.find((p) => p.id === "m1");
+  assert.equal(away?.away, true);
+  await world.advance(graceMs);
+  assert.deepEqual(room.snapshot().memberIds, ["host"]);
+  assert.equal(host.last("client_left")?.client, "m1");
+  assert.equal(a.cluster.remoteMemberCount, 0, "the owner forgets it");
+});
