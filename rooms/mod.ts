@@ -4,6 +4,7 @@
  * room's saved record. Everything else in rooms/ is the actor's own insides.
  */
 export { type Clock, ManualClock, SystemClock, type TimerId } from "./clock.ts";
+export type { RoomDirectory } from "./directory.ts";
 export {
   isMemberCommand,
   type MemberCommand,

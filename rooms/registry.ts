@@ -17,6 +17,7 @@ import {
   type Timings,
 } from "../protocol/mod.ts";
 import type { Clock } from "./clock.ts";
+import type { RoomDirectory } from "./directory.ts";
 import { Lobby } from "./lobby.ts";
 import { type ListPage, type ListQuery, RoomListing } from "./room_listing.ts";
 import { type Member, type MemberRef, refOf } from "./member.ts";
@@ -68,7 +69,7 @@ export interface NewRoom {
 /** How far a restored room's message numbering jumps (above a year of state updates). */
 export const RESTORED_SEQ_GAP = 2 ** 25;
 
-export class RoomRegistry {
+export class RoomRegistry implements RoomDirectory {
   readonly #options: RegistryOptions;
   readonly #rooms = new Map<string, Room>();
   readonly #listing = new RoomListing();

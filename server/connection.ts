@@ -14,7 +14,7 @@ import {
   sanitizeName,
   type ServerMessage,
 } from "../protocol/mod.ts";
-import type { Clock, RoomRegistry } from "../rooms/mod.ts";
+import type { Clock, RoomDirectory } from "../rooms/mod.ts";
 import type { AddressLease } from "./addresses.ts";
 import type { Authenticator } from "./auth.ts";
 import { AuthGate } from "./auth_gate.ts";
@@ -42,7 +42,7 @@ export interface Socket {
 
 export interface ConnectionContext {
   readonly clock: Clock;
-  readonly registry: RoomRegistry;
+  readonly registry: RoomDirectory;
   readonly config: Config;
   readonly log: Logger;
   /** Null when auth is off: every connection then counts as authenticated. */

@@ -5,7 +5,7 @@
  */
 import type { Env, Hono } from "hono";
 import { cors } from "hono/cors";
-import type { Clock, RoomRegistry } from "../rooms/mod.ts";
+import type { Clock, RoomDirectory } from "../rooms/mod.ts";
 import type { Config } from "./config.ts";
 import type { InstanceLink } from "./instance_link.ts";
 import { Gauge, type ServerMetrics } from "./metrics.ts";
@@ -16,7 +16,7 @@ export interface OpsRouteContext {
   readonly clock: Clock;
   readonly startedAt: number;
   readonly version: string;
-  readonly registry: RoomRegistry;
+  readonly registry: RoomDirectory;
   readonly metrics: ServerMetrics;
   readonly cluster: InstanceLink | null;
   readonly authEnabled: boolean;

@@ -4,7 +4,7 @@
  * depend on it and not on each other.
  */
 import type { ErrorInfo } from "../protocol/mod.ts";
-import type { Clock, Member, RoomRegistry } from "../rooms/mod.ts";
+import type { Clock, Member, RoomDirectory } from "../rooms/mod.ts";
 import type { InviteTokens } from "./invites.ts";
 import type { Logger } from "./log.ts";
 import type { ServerMetrics } from "./metrics.ts";
@@ -31,7 +31,7 @@ export interface Session extends Member {
 
 export interface DispatchContext {
   readonly clock: Clock;
-  readonly registry: RoomRegistry;
+  readonly registry: RoomDirectory;
   readonly log: Logger;
   readonly metrics: ServerMetrics;
   readonly resumeTokens: ResumeTokens;
