@@ -32,7 +32,7 @@ Deno.test("the heartbeats measure each instance's clock offset to every other", 
   assert.equal(world.instance("A").cluster.peerCount, 2);
 });
 
-Deno.test("a member on B joins a room owned by A: chat both ways and a play, each on its own instance's clock", async () => {
+Deno.test("a member on B joins a room owned by A: chat both ways, each on its own instance's clock", async () => {
   await using world = disposable(clusterWorld({ skews: { A: 0, B: 2_500 } }));
   await world.start();
   const a = world.instance("A");
@@ -49,21 +49,7 @@ Deno.test("a member on B joins a room owned by A: chat both ways and a play, eac
   assert.equal(heard.payload.text, "hi from B");
   assert.equal(heard.server_ts, a.clock.now(), "A tells its own member A's time");
   assert.equal(member.last("chat_message")!.server_ts, b.clock.now(), "and B's member B's");
-
-  room.post({ kind: "ready", from: member });
-  await world.settle();
-  room.post({
-    kind: "player_event",
-    from: host,
-    action: "play",
-    position: 10,
-    playState: null,
-    timing: { atServerTs: null, deferred: false },
-  });
-  await world.settle();
-  const target = a.clock.now() + DEFAULT_TIMINGS.playScheduleMs;
-  assert.equal(host.last("player_event")!.payload.target_server_ts, target);
-  assert.equal(member.last("player_event")!.payload.target_server_ts, target - 2_500);
+  // A play across skewed clocks: cluster_test.ts, "a member on a skewed instance".
 });
 
 Deno.test("an owner cut off (rooms not kept): its members elsewhere stay until its lease runs out, then hear room_closed", async () => {
