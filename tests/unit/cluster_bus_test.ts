@@ -5,7 +5,6 @@
  * each played out by advancing the clocks and carrying what is in flight, no sleeps.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS } from "../../protocol/mod.ts";
 import { HEARTBEATS_PER_LEASE } from "../../cluster/constants.ts";
 import { parseRecord } from "../../cluster/directory.ts";
 import { clusterWorld, WORLD_LEASE_MS } from "../helpers/cluster_world.ts";
