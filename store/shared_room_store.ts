@@ -197,7 +197,10 @@ export class SharedRoomStore implements RoomStore {
   }
 
   async secret(name: string, make: () => string): Promise<string> {
-    return (await this.#rules.secret(name, make())) ?? make();
+    // Made once: the value offered is the one used if the store cannot say (never a second,
+    // unstored one, which no other instance would know).
+    const offered = make();
+    return (await this.#rules.secret(name, offered)) ?? offered;
   }
 
   #refused(roomId: string): void {
