@@ -27,6 +27,7 @@ import type { ControlPolicy, Readiness } from "../protocol/client_messages.ts";
 import type { QueueItem } from "../protocol/media.ts";
 import type {
   ChatEntry as ProtocolChatEntry,
+  HostChangeReason,
   RoomSummary as ProtocolRoomSummary,
 } from "../protocol/server_messages.ts";
 
@@ -202,7 +203,7 @@ export interface SyncClientEvents extends Record<string, unknown> {
    */
   roomClosed: { roomId: string; reason: string; code: RoomClosedCode };
   /** The host role passed to another member. */
-  hostChanged: { hostId: string; previousHostId: string; reason: string };
+  hostChanged: { hostId: string; previousHostId: string; reason: HostChangeReason };
   /** A new resume ticket: keep the latest to come back after a reload. */
   session: SessionTicket;
   chat: ChatEntry;
