@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { build, DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
-import { RoomRegistry } from "../../rooms/registry.ts";
 import {
   type MemberCommand,
   MemberPorts,
@@ -30,6 +29,7 @@ import {
 import { RemoteRoom } from "../../cluster/remote_room.ts";
 import { clusterWorld, WORLD_LEASE_MS } from "../helpers/cluster_world.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 Deno.test("clock offset: the sample with the shortest round trip wins", () => {
   const clocks = new PeerClocks();
@@ -223,12 +223,7 @@ Deno.test("an owner that died: its rooms close for the members on this instance"
 
 Deno.test("leaves and aways kept during an outage: sent when either side is back, until the owner surely heard", () => {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 10,
-  });
+  const registry = testRegistry(clock);
   const side = new MemberSide(registry, new PeerClocks(), () => clock.now());
   const away = (memberId: string) => ({ kind: "away", memberId } as const);
   const idOf = (d: Deferred) => senderOf(d.cmd)!.id;
@@ -276,12 +271,7 @@ Deno.test("a member its instance was told had left, still counted by the owner, 
 
 Deno.test("a command lost on the way to its owner (Redis dropped in flight): its sender hears so; a leave is kept", () => {
   const record = recordOf(
-    new RoomRegistry({
-      clock: new ManualClock(),
-      timings: DEFAULT_TIMINGS,
-      maxMembersPerRoom: 5,
-      maxRooms: 5,
-    })
+    testRegistry(new ManualClock(), { maxMembersPerRoom: 5, maxRooms: 5 })
       .create({ host: new FakeMember("h"), name: "R", mediaId: null, startPosition: 0 })!,
     "A",
   );
@@ -309,12 +299,7 @@ Deno.test("a command lost on the way to its owner (Redis dropped in flight): its
 });
 
 Deno.test("the directory mirror: ours never, a known record again is no change, a new owner's is, a stale owner's is not", () => {
-  const registry = new RoomRegistry({
-    clock: new ManualClock(),
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 5,
-    maxRooms: 5,
-  });
+  const registry = testRegistry(new ManualClock(), { maxMembersPerRoom: 5, maxRooms: 5 });
   const room = registry.create({
     host: new FakeMember("h"),
     name: "R",
@@ -382,12 +367,7 @@ Deno.test("room options across instances: a host on another instance sets them; 
 
 Deno.test("a join or resume waiting for a room's new owner: answered ends the wait, unanswered gets room_unreachable", () => {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 100,
-  });
+  const registry = testRegistry(clock, { maxRooms: 100 });
   const side = new MemberSide(registry, new PeerClocks(), () => clock.now());
   const eve = new FakeMember("eve", "Eve");
   const dan = new FakeMember("dan", "Dan");

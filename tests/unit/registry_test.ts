@@ -3,6 +3,7 @@ import { build, DEFAULT_TIMINGS, encode, ROOM_LIST_COALESCE_MS } from "../../pro
 import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 function setup(maxRooms = 100) {
   const clock = new ManualClock();
@@ -112,13 +113,7 @@ Deno.test("listFrame: same text as encoding the message, and a new list after ev
 Deno.test("room_list: a broadcast that wrote a lot stretches the window to fit the byte budget", () => {
   const clock = new ManualClock();
   // 1 KB a second for list traffic; 4 listeners.
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 100,
-    listMaxBytesPerSecond: 1_000,
-  });
+  const registry = testRegistry(clock, { maxRooms: 100, listMaxBytesPerSecond: 1_000 });
   const watchers = ["w1", "w2", "w3", "w4"].map((id) => new FakeMember(id));
   for (const watcher of watchers) registry.addListener(watcher);
   for (const watcher of watchers) watcher.clear();

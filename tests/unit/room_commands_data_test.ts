@@ -5,27 +5,19 @@
  * connection through a resume and forgets it when it closes.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS } from "../../protocol/mod.ts";
 import {
   ManualClock,
   MemberCommandSchema,
   MemberPorts,
   type RoomCommand,
   type RoomHandle,
-  RoomRegistry,
 } from "../../rooms/mod.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 function registryWith(remote?: RoomHandle) {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 10,
-    resumeGraceMs: 30_000,
-    newRoomId: () => "local",
-  });
+  const registry = testRegistry(clock, { resumeGraceMs: 30_000, newRoomId: () => "local" });
   if (remote) {
     registry.federate({
       remoteRoom: (id) => id === remote.id ? remote : undefined,

@@ -16,6 +16,7 @@ import { ManualClock } from "../../rooms/clock.ts";
 import { RoomRegistry } from "../../rooms/registry.ts";
 import type { Room } from "../../rooms/room.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 const ARRIVAL = { atServerTs: null, deferred: false } as const;
 
@@ -336,12 +337,7 @@ Deno.test("room list pages: filters, a page at a time, a cursor that survives ro
 
 Deno.test("a locked room: listed as locked; a join that was not admitted is refused", () => {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 5,
-  });
+  const registry = testRegistry(clock, { maxRooms: 5 });
   const host = new FakeMember("host");
   const room = registry.create({
     host,

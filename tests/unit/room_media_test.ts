@@ -15,10 +15,10 @@ import {
   QUEUE_END_WAIT_MS,
 } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
-import { RoomRegistry } from "../../rooms/registry.ts";
 import type { Room } from "../../rooms/room.ts";
 import { ROOM_SENDER_ID } from "../../rooms/room_media.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 const FIRST = "https://media.example/first.mp4";
 const SECOND = "https://media.example/second.mp4";
@@ -26,12 +26,7 @@ const THIRD = "https://media.example/third.m3u8";
 
 function party(control: "host" | "everyone" = "host") {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 10,
-  });
+  const registry = testRegistry(clock);
   const host = new FakeMember("host", "Hana");
   const member = new FakeMember("m1", "Ann");
   const room: Room = registry.create({

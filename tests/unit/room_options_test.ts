@@ -4,22 +4,17 @@
  * schema's rules and texts.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_TIMINGS, ERRORS, FIELD_MESSAGES, parseClientMessage } from "../../protocol/mod.ts";
+import { ERRORS, FIELD_MESSAGES, parseClientMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
 import { encodeHash } from "../../rooms/password_codec.ts";
-import { RoomRegistry } from "../../rooms/registry.ts";
 import type { Room } from "../../rooms/room.ts";
 import { hashPassword, passwordMatches } from "../../server/room_passwords.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 function party(options: { unlisted?: boolean } = {}) {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 10,
-  });
+  const registry = testRegistry(clock);
   const host = new FakeMember("host", "Hana");
   const member = new FakeMember("m1", "Ann");
   const lobby = new FakeMember("l1", "Lou");

@@ -10,11 +10,11 @@ import { DEFAULT_TIMINGS, type ServerMessage } from "../../protocol/mod.ts";
 import { ManualClock } from "../../rooms/clock.ts";
 import { MemberPorts } from "../../rooms/member_ports.ts";
 import { encodeHash } from "../../rooms/password_codec.ts";
-import { RoomRegistry } from "../../rooms/registry.ts";
 import { Room, type RoomObserver } from "../../rooms/room.ts";
 import { convertRecordTimes, parseRoomRecord } from "../../rooms/room_record.ts";
 import { hashPassword } from "../../server/room_passwords.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { testRegistry } from "../helpers/registry.ts";
 
 const QUIET: RoomObserver = {
   memberJoined() {},
@@ -28,13 +28,7 @@ const detached = new MemberPorts();
 
 async function evening() {
   const clock = new ManualClock();
-  const registry = new RoomRegistry({
-    clock,
-    timings: DEFAULT_TIMINGS,
-    maxMembersPerRoom: 20,
-    maxRooms: 10,
-    newRoomId: () => "room-1",
-  });
+  const registry = testRegistry(clock, { newRoomId: () => "room-1" });
   const host = new FakeMember("host", "Hana");
   const ann = new FakeMember("ann", "Ann");
   const bob = new FakeMember("bob", "Bob");
