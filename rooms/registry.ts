@@ -308,6 +308,7 @@ export class RoomRegistry implements RoomDirectory {
    * rooms can make the server full.
    */
   createFor(spec: NewRoom): ErrorInfo | null {
+    if (this.#closed(spec.host)) return null;
     const current = this.#rooms.get(this.#memberRooms.get(spec.host.id) ?? "");
     // Only a room of ours frees a place here (another instance's room frees one there).
     const freesARoom = current?.hostId === spec.host.id;
@@ -327,6 +328,7 @@ export class RoomRegistry implements RoomDirectory {
     admitted = false,
     name: string = member.name,
   ): ErrorInfo | null {
+    if (this.#closed(member)) return null;
     const room = roomId === null ? undefined : this.handle(roomId);
     if (!room) return ERRORS.roomNotFound;
     const from = refOf(member);
@@ -337,7 +339,6 @@ export class RoomRegistry implements RoomDirectory {
     if (room.memberCount >= room.maxMembers) return ERRORS.roomFull;
     // Refused before leaving, so a locked room does not cost the member the room it is in.
     if (room.password !== null && !admitted) return ERRORS.passwordRequired;
-    this.#reachable(member);
     this.#move(member, undefined, () => room.post({ kind: "join", from, admitted, name }));
     return null;
   }
@@ -369,9 +370,9 @@ export class RoomRegistry implements RoomDirectory {
     lastSeq: number | null,
     resumeToken = "",
   ): ErrorInfo | null | Promise<ErrorInfo | null> {
+    if (this.#closed(connection)) return null;
     if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
     if (sessionId === connection.id) return ERRORS.sessionInUse;
-    this.#reachable(connection);
     const roomId = this.#memberRooms.get(sessionId);
     const room = roomId === undefined ? undefined : this.handle(roomId);
     if (room) return this.#resumeIn(room, connection, sessionId, lastSeq, resumeToken);
@@ -379,6 +380,7 @@ export class RoomRegistry implements RoomDirectory {
     if (!federation) return ERRORS.sessionExpired;
     // The session may have been connected to another instance: the directory knows its room.
     return federation.findSession(sessionId).then((found) => {
+      if (this.#closed(connection)) return null;
       if (!found) return ERRORS.sessionExpired;
       if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
       return this.#resumeIn(found, connection, sessionId, lastSeq, resumeToken);
@@ -430,6 +432,15 @@ export class RoomRegistry implements RoomDirectory {
   /** `member` may send room commands: the rooms here reach it by its id. */
   #reachable(member: Member): void {
     this.ports.attach(member.id, member);
+  }
+
+  /**
+   * A connection's request outlived it (a password or token check that ended after its socket
+   * closed): it is no longer reachable, and must not join, create or resume anything, or the
+   * room would hold a member nobody can reach and who never goes away.
+   */
+  #closed(member: Member): boolean {
+    return this.ports.portOf(member.id) !== member;
   }
 
   list(): RoomSummary[] {

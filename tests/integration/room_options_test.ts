@@ -126,3 +126,25 @@ Deno.test("set_room_options: a member is refused (not_host), bad payloads name t
   assert.equal((await outsider.next("error")).payload.code, "room_not_found");
   await outsider.close();
 });
+
+Deno.test("a joiner that closes while its password is checked does not join: no ghost in the room", async () => {
+  await using test = startTestServer();
+  await using clients = await connectClients(test, 3);
+  const [host, quitter, guest] = clients;
+  const roomId = await makeRoom(host!, []);
+  host!.send("set_room_options", { locked: true, password: "popcorn" }, roomId);
+  await host!.nextOf("room_state", (m) => m.payload.locked, "locked");
+  // The check is slow on purpose: the quitter's socket is gone before it ends.
+  quitter!.send("join_room", { password: "popcorn" }, roomId);
+  await quitter!.close();
+  // The guest's check starts after the quitter's and costs the same: once the guest is in,
+  // the quitter's check is over too.
+  guest!.send("join_room", { password: "popcorn" }, roomId);
+  const state = await guest!.next("room_state");
+  assert.deepEqual(
+    state.payload.participants.map((p) => p.id).sort(),
+    [host!.id, guest!.id].sort(),
+  );
+  const update = await host!.nextOf("participants_update", (m) => m.client === guest!.id, "guest");
+  assert.equal(update.payload.participant_count, 2);
+});

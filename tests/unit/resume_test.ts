@@ -49,6 +49,7 @@ function party(options: { members?: number; handoff?: boolean } = {}) {
   /** A new connection for `id`'s session (a fresh random id until the resume is accepted). */
   const reconnect = (id: string, lastSeq: number | null = null) => {
     const connection = new FakeMember(`new-${id}`, id);
+    registry.ports.attach(connection.id, connection); // connected
     const error = registry.resume(connection, id, lastSeq);
     return { connection, error };
   };
@@ -269,7 +270,9 @@ Deno.test("host: one that never returns hands the room to the earliest joiner wh
     assert.equal(member.all("room_closed").length, 0);
   }
   // The old host may come back, but only as anyone does: its session is over.
-  assert.equal(registry.resume(new FakeMember("late"), "host", null), ERRORS.sessionExpired);
+  const late = new FakeMember("late");
+  registry.ports.attach(late.id, late); // connected
+  assert.equal(registry.resume(late, "host", null), ERRORS.sessionExpired);
 });
 
 Deno.test("host: alone and gone past the grace, the room closes", () => {

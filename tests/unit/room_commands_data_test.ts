@@ -138,3 +138,22 @@ Deno.test("the port table forgets a member's port only if it is still that one",
   assert.equal(ports.portOf("m"), undefined);
   assert.equal(ports.size, 0);
 });
+
+Deno.test("a request that outlived its connection (a slow check ended after the socket closed) does nothing", () => {
+  const { registry } = registryWith();
+  const host = new FakeMember("host", "Hana");
+  registry.addListener(host);
+  const room = registry.create({ host, name: "R", mediaId: null, startPosition: 0 })!;
+  const gone = new FakeMember("gone", "Gus");
+  registry.addListener(gone);
+  registry.removeListener(gone); // its socket closed while its password was being checked
+  assert.equal(registry.join(gone, room.id, true), null);
+  assert.equal(
+    registry.createFor({ host: gone, name: "G", mediaId: null, startPosition: 0 }),
+    null,
+  );
+  assert.equal(registry.resume(gone, "host", null, "t"), null);
+  assert.deepEqual(room.snapshot().memberIds, ["host"], "no member nobody can reach");
+  assert.equal(registry.roomCount, 1);
+  assert.equal(registry.ports.portOf("gone"), undefined);
+});

@@ -44,6 +44,7 @@ Deno.test("set_room_options: lock with a new password, then unlock; everyone hea
   assert.equal(registry.list()[0]!.locked, true);
   // A newcomer without the password is refused; with it checked (admitted), let in.
   const late = new FakeMember("late", "Lee");
+  registry.ports.attach(late.id, late); // connected
   assert.deepEqual(registry.join(late, room.id), ERRORS.passwordRequired);
   assert.equal(registry.join(late, room.id, true), null);
   assert.equal(late.last("room_state")!.payload.locked, true);
@@ -53,6 +54,7 @@ Deno.test("set_room_options: lock with a new password, then unlock; everyone hea
   assert.equal(room.password, null);
   assert.equal(registry.list()[0]!.locked, false);
   const later = new FakeMember("later", "Lia");
+  registry.ports.attach(later.id, later); // connected
   assert.equal(registry.join(later, room.id), null);
   assert.equal(later.last("room_state")!.payload.locked, false);
 });
@@ -97,6 +99,7 @@ Deno.test("set_room_options: an unlisted room is in nobody's list, still joinabl
   clock.advance(1_000);
   assert.deepEqual(lobby.last("room_list")!.payload.map((r) => r.id), [other.id]);
   const stranger = new FakeMember("s1", "Sam");
+  registry.ports.attach(stranger.id, stranger); // connected
   assert.equal(registry.join(stranger, room.id), null);
   assert.equal(stranger.last("room_state")!.room, room.id);
   // Its count changes stay out of the list too.
@@ -112,6 +115,7 @@ Deno.test("create_room's unlisted: the room is never listed", () => {
   assert.deepEqual(registry.list(), []);
   assert.equal(room.unlisted, true);
   const joiner = new FakeMember("j", "Jo");
+  registry.ports.attach(joiner.id, joiner); // connected
   assert.equal(registry.join(joiner, room.id), null);
   assert.equal(joiner.last("room_state")!.payload.unlisted, true);
 });
