@@ -51,7 +51,7 @@ function party() {
   const addresses = new AddressBook(clock, config.limits.roomCreationsPerMinute);
   const context = {
     clock,
-    registry,
+    directory: registry,
     config,
     log: silentLogger,
     authenticator: null,

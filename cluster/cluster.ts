@@ -1,8 +1,10 @@
 /**
  * Many instances, one set of rooms (docs/deployment.md, "Several instances"). Each room lives on
- * exactly one instance, its owner, and stays an actor there; this class is the federation that
- * connects an instance's registry to the others over its transport (cluster/transport.ts: Redis
- * in a deployment, cluster/redis_cluster.ts; the memory bus in tests):
+ * exactly one instance, its owner, and stays an actor there; this class connects an instance's
+ * registry to the others over its transport (cluster/transport.ts: Redis in a deployment,
+ * cluster/redis_cluster.ts; the memory bus in tests), and gives the server the directory that
+ * spans them (`directory`, a ClusterDirectory). It watches the registry's rooms and reports
+ * the others' rooms into it:
  * - as an owner it writes its rooms to the directory, takes `cmd` messages from members
  *   connected elsewhere (RemoteMember), and sends their frames back, batched per instance;
  * - as a member's instance it lists and reaches other instances' rooms (RemoteRoom) and
@@ -24,9 +26,10 @@ import {
   type PortLookup,
   refOf,
   type Room,
-  type RoomFederation,
+  type RoomDirectory,
   type RoomHandle,
   type RoomRegistry,
+  type RoomWatcher,
   senderOf,
   type TimerId,
 } from "../rooms/mod.ts";
@@ -37,6 +40,7 @@ import type {
   InstanceLinkOptions,
 } from "../server/instance_link.ts";
 import { HEARTBEATS_PER_LEASE } from "./constants.ts";
+import { ClusterDirectory } from "./cluster_directory.ts";
 import { DirectoryMirror, parseDirectoryMessage, parseRecord, recordOf } from "./directory.ts";
 import { MemberSide, type PendingRequest } from "./member_side.ts";
 import { OwnerSide } from "./owner_side.ts";
@@ -51,11 +55,13 @@ export interface ClusterOptions extends Omit<InstanceLinkOptions, "redisUrl"> {
   readonly transport: ClusterTransport;
 }
 
-export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
+export class Cluster implements RoomWatcher, RemoteRoomLink, InstanceLink {
   readonly self: string;
   readonly clocks = new PeerClocks();
   /** Where the rooms are kept (null: rooms are not kept, and close with their owner). */
   readonly store: SharedRoomStore | null;
+  /** The rooms of every instance, as the server asks for them. */
+  readonly directory: RoomDirectory;
   readonly #options: ClusterOptions;
   readonly #registry: RoomRegistry;
   readonly #mirror: DirectoryMirror;
@@ -105,7 +111,8 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
         lost: (roomId) => this.#lost(roomId),
       })
       : null;
-    options.registry.federate(this);
+    options.registry.watch(this);
+    this.directory = new ClusterDirectory(options.registry, this);
     this.#scheduleHeartbeat();
   }
 
@@ -131,14 +138,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     return this.#options.clock.now();
   }
 
-  // ---- RoomFederation: what the registry tells and asks ----
+  // ---- RoomWatcher: what the registry's rooms do ----
 
-  remoteRoom(roomId: string): RoomHandle | undefined {
-    const entry = this.#mirror.get(roomId);
-    return entry ? new RemoteRoom(entry, this) : undefined;
-  }
-
-  roomChanged(room: Room): void {
+  summaryChanged(room: Room): void {
     this.#dirtyRooms.set(room.id, room);
     this.#scheduleDirectoryFlush();
   }
@@ -166,6 +168,7 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
     this.#owner.memberResumed(roomId, memberId);
   }
 
+  /** The room a session connected to any instance is in (ClusterDirectory's resume). */
   async findSession(sessionId: string): Promise<RoomHandle | undefined> {
     if (!this.#link.up) return undefined;
     try {
@@ -524,8 +527,9 @@ export class Cluster implements RoomFederation, RemoteRoomLink, InstanceLink {
   /** Another instance's room, as the directory says it is now (adopted: see #moved). */
   #mirrorRecord(record: DirectoryRecord): void {
     const change = this.#mirror.set(record);
-    if (!change) return;
-    this.#registry.showRemote(record.summary, !record.unlisted);
+    const entry = this.#mirror.get(record.summary.id);
+    if (!change || !entry) return;
+    this.#registry.showRemote(new RemoteRoom(entry, this), record.summary, !record.unlisted);
     if (change === "moved") this.#moved(record.summary.id, record.owner);
   }
 

@@ -4,9 +4,10 @@
  * room by id; the room (here or on another instance) answers them itself. Connections come and
  * go through it too (the lobby, where room lists are pushed, is theirs while in no room).
  *
- * RoomRegistry is the one implementation (rooms/registry.ts); with several instances it is the
- * same registry, the cluster reaching rooms elsewhere through it. The server's connection,
- * dispatch and routes know only this interface.
+ * Two implementations: RoomRegistry (rooms/registry.ts), a single process's rooms in memory,
+ * and, with several instances (REDIS_URL), ClusterDirectory (cluster/cluster_directory.ts),
+ * which adds the rooms and sessions of the other instances. The server is given one of them;
+ * its connection, dispatch and routes know only this interface.
  */
 import type { ErrorInfo, OutboundFrame } from "../protocol/mod.ts";
 import type { Member, MemberRef } from "./member.ts";

@@ -27,6 +27,7 @@ export {
   type RegistryOptions,
   RESTORED_SEQ_GAP,
   RoomRegistry,
+  type RoomWatcher,
 } from "./registry.ts";
 export {
   Room,
@@ -34,7 +35,7 @@ export {
   type RoomCommandHandlers,
   type RoomRestoreOptions,
 } from "./room.ts";
-export type { RoomFederation, RoomHandle } from "./room_handle.ts";
+export type { RoomHandle } from "./room_handle.ts";
 export {
   convertRecordTimes,
   parseRoomRecord,

@@ -2,8 +2,11 @@
  * The directory of rooms: rooms by id, which room each member is in, moving a member between
  * rooms, and the room list with the lobby it is pushed to (docs/protocol.md 6). It learns about
  * membership only from what rooms report (RoomObserver), the way a shared directory would
- * when rooms live on other instances. With a federation (cluster/), rooms owned by other
- * instances are listed and reachable through the same methods, as RoomHandles.
+ * when rooms live on other instances. It never asks anyone else: rooms held elsewhere are
+ * reported to it (showRemote: a list entry and a RoomHandle to post to), as are their members
+ * connected here (noteJoined, noteLeft), and what its own rooms do is told to whoever watches
+ * (watch). That is all the cluster needs to build the second directory on it
+ * (cluster/cluster_directory.ts); a single process uses this one as it is.
  */
 import {
   type ControlPolicy,
@@ -24,7 +27,7 @@ import { type Member, type MemberRef, refOf } from "./member.ts";
 import { MemberPorts } from "./member_ports.ts";
 import type { StateUpdateVerdict } from "./policy.ts";
 import type { PasswordHash } from "./room_types.ts";
-import type { RoomFederation, RoomHandle } from "./room_handle.ts";
+import type { RoomHandle } from "./room_handle.ts";
 import { Room, type RoomCommand, type RoomObserver } from "./room.ts";
 import type { RoomRecord } from "./room_record.ts";
 
@@ -36,6 +39,20 @@ export interface RegistryEvents {
   fault?(roomId: string, command: RoomCommand["kind"], error: unknown): void;
   /** A room changed what is kept of it (store/room_saver.ts saves it). */
   roomChanged?(roomId: string): void;
+}
+
+/**
+ * What this instance's rooms do, for whoever shares them with other instances (the cluster
+ * writes the shared directory and tells members connected elsewhere). Told, never asked.
+ */
+export interface RoomWatcher {
+  /** One of our rooms opened or its summary changed (count, host, ...). */
+  summaryChanged(room: Room): void;
+  roomClosed(roomId: string): void;
+  memberJoined(roomId: string, memberId: string): void;
+  memberLeft(roomId: string, memberId: string): void;
+  /** A member resumed on a new connection (its port is in the table under its id). */
+  memberResumed(roomId: string, memberId: string): void;
 }
 
 export interface RegistryOptions {
@@ -66,6 +83,13 @@ export interface NewRoom {
   readonly unlisted?: boolean;
 }
 
+/** A room of another instance as reported: how to reach it, and its list entry. */
+interface RemoteListing {
+  readonly room: RoomHandle;
+  readonly summary: RoomSummary;
+  readonly listed: boolean;
+}
+
 /** How far a restored room's message numbering jumps (above a year of state updates). */
 export const RESTORED_SEQ_GAP = 2 ** 25;
 
@@ -78,7 +102,7 @@ export class RoomRegistry implements RoomDirectory {
   readonly #listeners = new Map<string, Member>();
   /**
    * How the rooms here reach their members by id: our connections (from the moment they may
-   * send a room command until they close) and, with a federation, members connected to other
+   * send a room command until they close) and, in a cluster, members connected to other
    * instances (the cluster attaches those).
    */
   readonly ports = new MemberPorts();
@@ -88,7 +112,13 @@ export class RoomRegistry implements RoomDirectory {
   /** Members leaving a room only to join or create another: not entering the lobby. */
   readonly #moving = new Set<string>();
   readonly #observer: RoomObserver;
-  #federation: RoomFederation | null = null;
+  /**
+   * Rooms held by other instances, as reported (showRemote): reached by posting to them. One of
+   * ours may be here too, once another instance has taken it over: ours is the one used until
+   * it is retired.
+   */
+  readonly #remote = new Map<string, RemoteListing>();
+  readonly #watchers: RoomWatcher[] = [];
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -101,32 +131,37 @@ export class RoomRegistry implements RoomDirectory {
     const events = options.events ?? {};
     this.#observer = {
       memberJoined: (roomId, memberId) => {
-        this.#federation?.memberJoined(roomId, memberId);
+        for (const watcher of this.#watchers) watcher.memberJoined(roomId, memberId);
         this.noteJoined(roomId, memberId);
       },
       memberLeft: (roomId, memberId) => {
-        this.#federation?.memberLeft(roomId, memberId);
+        for (const watcher of this.#watchers) watcher.memberLeft(roomId, memberId);
         this.noteLeft(roomId, memberId);
       },
       adopting: (_roomId, connectionId, memberId) => this.#adopt(connectionId, memberId),
-      memberResumed: (roomId, memberId) => this.#federation?.memberResumed(roomId, memberId),
+      memberResumed: (roomId, memberId) => {
+        for (const watcher of this.#watchers) watcher.memberResumed(roomId, memberId);
+      },
       summaryChanged: (summary) => {
         const room = this.#rooms.get(summary.id);
         if (!room) return;
         this.#listing.update(summary, !room.unlisted);
-        this.#federation?.roomChanged(room);
+        for (const watcher of this.#watchers) watcher.summaryChanged(room);
         this.#listChanged();
       },
       closed: (roomId, code) => {
         this.#rooms.delete(roomId);
         this.#listing.remove(roomId);
-        this.#federation?.roomClosed(roomId);
+        for (const watcher of this.#watchers) watcher.roomClosed(roomId);
         events.roomClosed?.(roomId, code);
         this.#listChanged();
       },
       retired: (roomId, memberIds) => {
         this.#rooms.delete(roomId);
-        this.#listing.remove(roomId);
+        // It lives on where it was taken: listed as its new owner says.
+        const elsewhere = this.#remote.get(roomId);
+        if (elsewhere) this.#listing.add(elsewhere.summary, elsewhere.listed);
+        else this.#listing.remove(roomId);
         for (const memberId of memberIds) {
           if (this.#memberRooms.get(memberId) === roomId) this.#memberRooms.delete(memberId);
         }
@@ -157,14 +192,14 @@ export class RoomRegistry implements RoomDirectory {
     return this.#rooms.get(roomId);
   }
 
-  /** A room wherever it lives: ours, or (with a federation) one owned by another instance. */
+  /** A room wherever it lives: ours, or one owned by another instance as reported to us. */
   handle(roomId: string): RoomHandle | undefined {
-    return this.#rooms.get(roomId) ?? this.#federation?.remoteRoom(roomId);
+    return this.#rooms.get(roomId) ?? this.#remote.get(roomId)?.room;
   }
 
-  /** Connects the registry to other instances (cluster/); set once, before any connection. */
-  federate(federation: RoomFederation): void {
-    this.#federation = federation;
+  /** `watcher` hears what our rooms do from now on (set before any connection). */
+  watch(watcher: RoomWatcher): void {
+    this.#watchers.push(watcher);
   }
 
   /** The authenticated local connection with this id, if any (remote frames are delivered to it). */
@@ -198,10 +233,12 @@ export class RoomRegistry implements RoomDirectory {
   }
 
   /**
-   * A room owned by another instance appeared in the directory, or its summary changed;
-   * `listed` false: an unlisted room, reachable by its id but in no list.
+   * A room owned by another instance appeared in the directory, or changed: `room` is how it is
+   * reached now (its owner, its size), `summary` its list entry; `listed` false: an unlisted
+   * room, reachable by its id but in no list.
    */
-  showRemote(summary: RoomSummary, listed = true): void {
+  showRemote(room: RoomHandle, summary: RoomSummary, listed = true): void {
+    this.#remote.set(summary.id, { room, summary, listed });
     if (this.#rooms.has(summary.id)) return;
     this.#listing.add(summary, listed);
     this.#listChanged();
@@ -209,6 +246,7 @@ export class RoomRegistry implements RoomDirectory {
 
   /** A room owned by another instance is gone from the directory. */
   hideRemote(roomId: string): void {
+    this.#remote.delete(roomId);
     if (this.#rooms.has(roomId)) return;
     this.#listing.remove(roomId);
     this.#listChanged();
@@ -247,6 +285,7 @@ export class RoomRegistry implements RoomDirectory {
       resumeGraceMs: this.#options.resumeGraceMs,
     });
     this.#rooms.set(id, room);
+    this.#remote.delete(id);
     this.#listing.add(room.summary(), !room.unlisted);
     this.#options.events?.roomCreated?.(id);
     room.post({ kind: "open" });
@@ -281,6 +320,8 @@ export class RoomRegistry implements RoomDirectory {
     });
     if (!room) return null;
     this.#rooms.set(room.id, room);
+    // An adopted room was another instance's: it is ours now, posted to here.
+    this.#remote.delete(room.id);
     this.#listing.add(room.summary(), !room.unlisted);
     for (const member of away.members) this.#memberRooms.set(member.id, room.id);
     this.#listChanged();
@@ -360,40 +401,23 @@ export class RoomRegistry implements RoomDirectory {
   }
 
   /**
-   * `connection` takes over session `sessionId` (its token checked by the caller): the room
-   * accepts it only while that member is away, and in the same step the connection becomes
-   * `sessionId`. A connection already in a room cannot resume another session.
+   * `connection` takes over session `sessionId` (its token checked by the caller) in `room`,
+   * where the session is: by default the room it is in here (the cluster's directory finds
+   * sessions of other instances and passes their room). The room accepts it only while that
+   * member is away, and in the same step the connection becomes `sessionId`. A connection
+   * already in a room cannot resume another session.
    */
   resume(
     connection: Member,
     sessionId: string,
     lastSeq: number | null,
     resumeToken = "",
-  ): ErrorInfo | null | Promise<ErrorInfo | null> {
+    room: RoomHandle | undefined = this.#sessionRoom(sessionId),
+  ): ErrorInfo | null {
     if (this.#closed(connection)) return null;
     if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
     if (sessionId === connection.id) return ERRORS.sessionInUse;
-    const roomId = this.#memberRooms.get(sessionId);
-    const room = roomId === undefined ? undefined : this.handle(roomId);
-    if (room) return this.#resumeIn(room, connection, sessionId, lastSeq, resumeToken);
-    const federation = this.#federation;
-    if (!federation) return ERRORS.sessionExpired;
-    // The session may have been connected to another instance: the directory knows its room.
-    return federation.findSession(sessionId).then((found) => {
-      if (this.#closed(connection)) return null;
-      if (!found) return ERRORS.sessionExpired;
-      if (this.#memberRooms.has(connection.id)) return ERRORS.resumeTooLate;
-      return this.#resumeIn(found, connection, sessionId, lastSeq, resumeToken);
-    });
-  }
-
-  #resumeIn(
-    room: RoomHandle,
-    connection: Member,
-    sessionId: string,
-    lastSeq: number | null,
-    resumeToken: string,
-  ): null {
+    if (!room) return ERRORS.sessionExpired;
     room.post({
       kind: "resume",
       memberId: sessionId,
@@ -402,6 +426,11 @@ export class RoomRegistry implements RoomDirectory {
       resumeToken,
     });
     return null;
+  }
+
+  #sessionRoom(sessionId: string): RoomHandle | undefined {
+    const roomId = this.#memberRooms.get(sessionId);
+    return roomId === undefined ? undefined : this.handle(roomId);
   }
 
   /**

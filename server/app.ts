@@ -6,7 +6,13 @@
  */
 import { Hono } from "hono";
 import denoJson from "../deno.json" with { type: "json" };
-import { type Clock, parseRoomRecord, RoomRegistry, SystemClock } from "../rooms/mod.ts";
+import {
+  type Clock,
+  parseRoomRecord,
+  type RoomDirectory,
+  RoomRegistry,
+  SystemClock,
+} from "../rooms/mod.ts";
 import { RoomSaver } from "../store/room_saver.ts";
 import { MemoryOnlyStore, type RoomStore } from "../store/room_store.ts";
 import { AddressBook } from "./addresses.ts";
@@ -58,7 +64,10 @@ const DEFAULT_WEB_ROOT = new URL("../web/", import.meta.url);
 export interface SessionServer {
   /** The request handler, for Deno.serve or `export default { fetch }`. */
   readonly fetch: (request: Request, info?: Deno.ServeHandlerInfo) => Response | Promise<Response>;
+  /** This process's rooms. */
   readonly registry: RoomRegistry;
+  /** The rooms its connections go through: the registry, or in a cluster every instance's. */
+  readonly directory: RoomDirectory;
   /** The link to other instances (REDIS_URL set), or null: one in-memory process. */
   readonly cluster: InstanceLink | null;
   readonly metrics: ServerMetrics;
@@ -118,6 +127,8 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
       keepRooms: options.keepRooms ?? false,
     })
     : null;
+  // The rooms the connections go through: this process's alone, or every instance's.
+  const directory = cluster?.directory ?? registry;
   // Rooms kept in Redis are saved through the cluster's store (it knows their epochs).
   const store = cluster?.store ?? options.store ?? new MemoryOnlyStore();
   const saver = new RoomSaver(store, (roomId) => registry.get(roomId), clock, log);
@@ -127,7 +138,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   const authenticator = config.jwt.secret ? createJwtAuthenticator(config.jwt, clock) : null;
   const connectionContext = {
     clock,
-    registry,
+    directory,
     config,
     log,
     authenticator,
@@ -146,7 +157,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
     clock,
     startedAt,
     version: VERSION,
-    registry,
+    directory,
     metrics,
     cluster,
     authEnabled: authenticator !== null,
@@ -170,6 +181,7 @@ export function createSessionServer(options: SessionServerOptions): SessionServe
   return {
     fetch: (request, info) => app.fetch(request, { remoteAddr: info?.remoteAddr }),
     registry,
+    directory,
     cluster,
     metrics,
     connections: hub.connections,

@@ -42,7 +42,7 @@ export interface Socket {
 
 export interface ConnectionContext {
   readonly clock: Clock;
-  readonly registry: RoomDirectory;
+  readonly directory: RoomDirectory;
   readonly config: Config;
   readonly log: Logger;
   /** Null when auth is off: every connection then counts as authenticated. */
@@ -301,16 +301,16 @@ export class Connection implements Session {
       }
       // A re-auth under a new name renames us in our room the only way a room allows: a join
       // to it with that name, so everyone hears of it (participants_update).
-      const roomId = this.#ctx.registry.roomOf(this.id);
+      const roomId = this.#ctx.directory.roomOf(this.id);
       if (roomId !== undefined && previousName !== this.#name) {
-        this.#ctx.registry.join(this, roomId);
+        this.#ctx.directory.join(this, roomId);
       }
     });
   }
 
   /** Authenticated: in the lobby (room lists pushed) whenever in no room; the list now. */
   #enterLobby(): void {
-    this.#ctx.registry.addListener(this);
+    this.#ctx.directory.addListener(this);
   }
 
   #reply(message: ServerMessage): void {
@@ -323,10 +323,10 @@ export class Connection implements Session {
     this.#state = "closed";
     this.#auth.stop();
     this.#inbox?.clear();
-    this.#ctx.registry.removeListener(this);
+    this.#ctx.directory.removeListener(this);
     // Not a leave: the member is away for the resume grace, and may come back on a new
     // connection (docs/protocol.md 5.10). An explicit leave_room has already left.
-    this.#ctx.registry.memberAway(this.id);
+    this.#ctx.directory.memberAway(this.id);
     this.#address.release();
     if (wasOpen) this.#ctx.metrics.connectionsClosed.inc(String(code));
     this.#ctx.log.debug("connection closed", { client: this.id, code });

@@ -1,5 +1,5 @@
 /**
- * Who handles a validated message: the registry (list, create, join, leave), the sender's room
+ * Who handles a validated message: the directory (list, create, join, leave), the sender's room
  * (ready, playback, chat), or a direct reply (ping). Rooms never see sockets or JSON.
  */
 import {
@@ -39,7 +39,7 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
   },
   join_room: joinRoom,
   create_invite: createInvite,
-  leave_room: (ctx, session) => ctx.registry.leaveCurrentRoom(session),
+  leave_room: (ctx, session) => ctx.directory.leaveCurrentRoom(session),
   ready: (ctx, session, message) => {
     // A ready for a room that is gone (the host just left) is a normal race: ignore it.
     targetRoom(ctx, session, message.room)?.post({
@@ -107,7 +107,7 @@ export const MESSAGE_HANDLERS: MessageHandlers = {
   },
   chat_message: (ctx, session, message) => {
     if (!message.room) return session.sendError(ERRORS.chatRoomRequired);
-    const room = ctx.registry.handle(message.room);
+    const room = ctx.directory.handle(message.room);
     if (!room) return session.sendError(ERRORS.notInRoom, message.room);
     room.post({ kind: "chat", from: refOf(session), text: message.payload.text });
   },
@@ -152,8 +152,8 @@ function targetRoom(
   session: Session,
   named: string | null,
 ): RoomHandle | undefined {
-  const roomId = named ?? ctx.registry.roomOf(session.id);
-  return roomId === undefined ? undefined : ctx.registry.handle(roomId);
+  const roomId = named ?? ctx.directory.roomOf(session.id);
+  return roomId === undefined ? undefined : ctx.directory.handle(roomId);
 }
 
 /** Posts a command to the room a message names (or the sender's), or says it is not there. */
@@ -201,7 +201,7 @@ function resume(
     { clientId: check.claims.clientId, userId: session.userId },
     now,
   );
-  const outcome = ctx.registry.resume(
+  const outcome = ctx.directory.resume(
     session,
     check.claims.clientId,
     message.payload.last_seq,
@@ -218,7 +218,7 @@ function resume(
  * histograms on /metrics. Only from a member of the room it names (or of a room at all).
  */
 function syncReport(ctx: DispatchContext, session: Session, message: Of<"sync_report">): void {
-  const roomId = ctx.registry.roomOf(session.id);
+  const roomId = ctx.directory.roomOf(session.id);
   if (roomId === undefined || (message.room !== null && message.room !== roomId)) {
     return session.sendError(ERRORS.notInRoom, message.room);
   }

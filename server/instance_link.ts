@@ -4,7 +4,7 @@
  * from cluster/ to here, never back: a single in-memory server (and its Docker image's type
  * check) needs nothing from cluster/, which main.ts loads only when REDIS_URL is set.
  */
-import type { Clock, RoomRegistry } from "../rooms/mod.ts";
+import type { Clock, RoomDirectory, RoomRegistry } from "../rooms/mod.ts";
 import type { RoomStore } from "../store/room_store.ts";
 
 /**
@@ -44,6 +44,8 @@ export interface PeerOffset {
 }
 
 export interface InstanceLink {
+  /** The rooms of every instance: what the server's connections go through in a cluster. */
+  readonly directory: RoomDirectory;
   readonly redisUp: boolean;
   /** Live peers (their lease held at the last heartbeat). */
   readonly peerCount: number;

@@ -16,7 +16,7 @@ export interface OpsRouteContext {
   readonly clock: Clock;
   readonly startedAt: number;
   readonly version: string;
-  readonly registry: RoomDirectory;
+  readonly directory: RoomDirectory;
   readonly metrics: ServerMetrics;
   readonly cluster: InstanceLink | null;
   readonly authEnabled: boolean;
@@ -26,7 +26,7 @@ export interface OpsRouteContext {
 }
 
 export function mountOpsRoutes<E extends Env>(app: Hono<E>, ctx: OpsRouteContext): void {
-  const { clock, registry } = ctx;
+  const { clock, directory } = ctx;
   const uptimeS = () => Math.floor((clock.now() - ctx.startedAt) / 1000);
   app.use(
     "/health",
@@ -36,7 +36,7 @@ export function mountOpsRoutes<E extends Env>(app: Hono<E>, ctx: OpsRouteContext
     c.json({
       status: "ok",
       auth_enabled: ctx.authEnabled,
-      rooms: registry.roomCount,
+      rooms: directory.roomCount,
       connections: ctx.connectionCount(),
       uptime_s: uptimeS(),
       version: ctx.version,
@@ -49,10 +49,10 @@ export function mountOpsRoutes<E extends Env>(app: Hono<E>, ctx: OpsRouteContext
     }
     const gauges = [
       new Gauge("owp_connections", "Open WebSocket connections.", ctx.connectionCount),
-      new Gauge("owp_rooms", "Open rooms.", () => registry.roomCount),
+      new Gauge("owp_rooms", "Open rooms.", () => directory.roomCount),
       new Gauge("owp_uptime_seconds", "Seconds since start.", uptimeS),
       ...(ctx.cluster ? clusterGauges(ctx.cluster) : []),
-      ...processGauges({ clock, lobbySize: () => registry.lobbySize }),
+      ...processGauges({ clock, lobbySize: () => directory.lobbySize }),
     ];
     return c.text(ctx.metrics.render(gauges), 200, {
       "content-type": "text/plain; version=0.0.4; charset=utf-8",

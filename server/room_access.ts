@@ -24,7 +24,7 @@ export function createRoom(
     message.payload;
   session.adoptUserName(user_name);
   const create = (password: PasswordHash | null) => {
-    const error = ctx.registry.createFor({
+    const error = ctx.directory.createFor({
       host: session,
       name: sanitizeName(name, `${session.name}'s room`),
       mediaId: media_id ?? null,
@@ -48,10 +48,10 @@ export function joinRoom(
   session: Session,
   message: Of<"join_room">,
 ): Promise<void> | void {
-  const room = message.room ? ctx.registry.handle(message.room) : undefined;
+  const room = message.room ? ctx.directory.handle(message.room) : undefined;
   if (room) session.adoptUserName(message.payload.user_name);
   const join = (admitted: boolean) => {
-    const error = ctx.registry.join(session, message.room, admitted);
+    const error = ctx.directory.join(session, message.room, admitted);
     if (error) session.sendError(error, message.room);
   };
   const { password, invite } = message.payload;
@@ -82,8 +82,8 @@ export function setRoomOptions(
   session: Session,
   message: Of<"set_room_options">,
 ): Promise<void> | void {
-  const roomId = message.room ?? ctx.registry.roomOf(session.id) ?? null;
-  const room = roomId ? ctx.registry.handle(roomId) : undefined;
+  const roomId = message.room ?? ctx.directory.roomOf(session.id) ?? null;
+  const room = roomId ? ctx.directory.handle(roomId) : undefined;
   if (!room) return session.sendError(ERRORS.roomNotFound, roomId);
   if (room.hostId !== session.id) return session.sendError(ERRORS.notHostSettings, room.id);
   const { locked, password, handoff, unlisted } = message.payload;
@@ -106,8 +106,8 @@ export async function createInvite(
   session: Session,
   message: Of<"create_invite">,
 ): Promise<void> {
-  const roomId = message.room ?? ctx.registry.roomOf(session.id) ?? null;
-  const room = roomId ? ctx.registry.handle(roomId) : undefined;
+  const roomId = message.room ?? ctx.directory.roomOf(session.id) ?? null;
+  const room = roomId ? ctx.directory.handle(roomId) : undefined;
   if (!room) return session.sendError(ERRORS.roomNotFound, roomId);
   if (room.hostId !== session.id) return session.sendError(ERRORS.notHostSettings, room.id);
   const now = ctx.clock.now();
@@ -120,8 +120,8 @@ export function listRooms(ctx: DispatchContext, session: Session, message: Of<"l
   const { media_id, name, limit, after } = message.payload;
   const now = ctx.clock.now();
   if ([media_id, name, limit, after].every((value) => value == null)) {
-    return session.send(ctx.registry.listFrame(now));
+    return session.send(ctx.directory.listFrame(now));
   }
-  const page = ctx.registry.page({ mediaId: media_id, name, limit, after });
+  const page = ctx.directory.page({ mediaId: media_id, name, limit, after });
   session.send(encode(build.roomPage(page.rooms, page.total, page.next, now)));
 }

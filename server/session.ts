@@ -31,7 +31,7 @@ export interface Session extends Member {
 
 export interface DispatchContext {
   readonly clock: Clock;
-  readonly registry: RoomDirectory;
+  readonly directory: RoomDirectory;
   readonly log: Logger;
   readonly metrics: ServerMetrics;
   readonly resumeTokens: ResumeTokens;

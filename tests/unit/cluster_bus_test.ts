@@ -160,6 +160,14 @@ Deno.test("kept rooms: an owner that stalled past its lease is fenced off once B
   assert.equal(host.reconnects, 1, "its host is asked to come back (and resume on B)");
   assert.equal(parseRecord(world.bus.directory.get(room.id)!)?.owner, "B", "B's entry stands");
   assert.ok(b.registry.get(room.id));
+  // A still lists the room and reaches it where it lives now: the host comes back through A.
+  assert.deepEqual(a.registry.list().map((entry) => entry.id), [room.id]);
+  const back = new FakeMember("host-again");
+  a.registry.addListener(back);
+  assert.equal(await a.cluster.directory.resume(back, "host", null, "token"), null);
+  await world.settle();
+  assert.equal(back.last("resumed")?.payload.room, room.id);
+  assert.equal(back.last("room_state")?.payload.host_id, "host", "still its host");
 });
 
 Deno.test("kept rooms: a clean stop lets the rooms go, and B takes them at once, not a lease later", async () => {

@@ -353,9 +353,9 @@ Deno.test("room options across instances: a host on another instance sets them; 
   // B's mirror takes the record from its JSON, as Redis carries it: the room leaves B's list
   // and is still reachable there by its id, with the lock's hash.
   const carried = parsePeer(DirectoryRecordSchema, JSON.stringify(record))!;
-  world.registryB.showRemote(record.summary);
+  world.registryB.showRemote(room, record.summary);
   assert.equal(world.registryB.list().length, 1);
-  world.registryB.showRemote(carried.summary, !carried.unlisted);
+  world.registryB.showRemote(room, carried.summary, !carried.unlisted);
   assert.deepEqual(world.registryB.list(), []);
   const mirror = new DirectoryMirror("B");
   assert.equal(mirror.set(carried), "changed");

@@ -48,7 +48,7 @@ function connection(authenticator: Authenticator | null) {
   });
   const conn = new Connection({
     clock,
-    registry,
+    directory: registry,
     config,
     log: silentLogger,
     authenticator,

@@ -19,20 +19,19 @@ function registryWith(remote?: RoomHandle) {
   const clock = new ManualClock();
   const registry = testRegistry(clock, { resumeGraceMs: 30_000, newRoomId: () => "local" });
   if (remote) {
-    registry.federate({
-      remoteRoom: (id) => id === remote.id ? remote : undefined,
-      roomChanged() {},
-      roomClosed() {},
-      memberJoined() {},
-      memberLeft() {},
-      memberResumed() {},
-      findSession: () => Promise.resolve(remote),
+    // As the cluster reports a room of another instance.
+    registry.showRemote(remote, {
+      id: remote.id,
+      name: "Elsewhere",
+      count: remote.memberCount,
+      media_id: null,
+      locked: false,
     });
   }
   return { clock, registry };
 }
 
-Deno.test("what the registry posts for a connection is data: JSON and the schema give it back unchanged", async () => {
+Deno.test("what the registry posts for a connection is data: JSON and the schema give it back unchanged", () => {
   const posted: RoomCommand[] = [];
   const remote: RoomHandle = {
     id: "elsewhere",
@@ -51,7 +50,8 @@ Deno.test("what the registry posts for a connection is data: JSON and the schema
   registry.leaveCurrentRoom(ann);
   const fresh = new FakeMember("fresh", "Ann");
   registry.addListener(fresh);
-  assert.equal(await registry.resume(fresh, "ann-old", 3, "token"), null);
+  // A session connected elsewhere: its room is the one the cluster's session index found.
+  assert.equal(registry.resume(fresh, "ann-old", 3, "token", remote), null);
   assert.deepEqual(posted.map((command) => command.kind), ["join", "away", "leave", "resume"]);
   for (const command of posted) {
     const copy = JSON.parse(JSON.stringify(command));

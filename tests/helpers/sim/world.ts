@@ -95,7 +95,7 @@ export class SimWorld {
       let open = true;
       const connection = new Connection({
         clock: this.clock,
-        registry: this.registry,
+        directory: this.registry,
         config: this.config,
         log: silentLogger,
         authenticator: null,
