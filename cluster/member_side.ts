@@ -193,6 +193,10 @@ export class MemberSide {
             strays(room!, id);
             continue;
           }
+          // It moved on to another room (its leave is on the way to this one's owner): what this
+          // room said meanwhile must not reach it after the new room's state.
+          const current = members ? this.#registry.roomOf(id) : undefined;
+          if (current !== undefined && current !== room) continue;
           this.#registry.listener(id)?.send(frame);
           if (seq !== undefined) this.#lastSeq.set(id, seq);
         }

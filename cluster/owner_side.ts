@@ -91,6 +91,9 @@ export class OwnerSide {
     }
     this.#memberFor(from, cmd.from.id, rtt);
     room.post(withLocalTimes(cmd, (t) => clocks.toLocal(from, t)));
+    // In none of our rooms after it (a refused join, a chat from a non-member): the port the
+    // answer went out through has no place here.
+    if (registry.roomOf(cmd.from.id) === undefined) this.#forget(cmd.from.id);
   }
 
   /** A room of these members stopped here (another instance owns it now): not ours any more. */

@@ -26,7 +26,10 @@ export interface RoomDirectory {
   roomOf(memberId: string): string | undefined;
   /** `spec.host` leaves its room, if any, and hosts a new one; an error when none can be made. */
   createFor(spec: NewRoom): ErrorInfo | null;
-  /** `member` joins `roomId` (its current room left first); an error when it cannot. */
+  /**
+   * `member` asks to join `roomId`: "no such room" is the only error said here; the room answers
+   * the rest itself, and the member leaves its current room only once the new one accepts it.
+   */
   join(member: Member, roomId: string | null, admitted?: boolean, name?: string): ErrorInfo | null;
   leaveCurrentRoom(member: MemberRef): void;
   /** `memberId`'s connection is gone without a leave: away for the resume grace. */

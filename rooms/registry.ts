@@ -212,9 +212,15 @@ export class RoomRegistry implements RoomDirectory {
    * it owns and a member connected here.
    */
   noteJoined(roomId: string, memberId: string): void {
+    const previous = this.#memberRooms.get(memberId);
     this.#memberRooms.set(memberId, roomId);
     const listener = this.#listeners.get(memberId);
     if (listener) this.#lobby.leave(listener);
+    // A switch: the room it was in is left now that the new one has taken it (so a refusal,
+    // a full or a locked room, costs it nothing), unless that leave went first (a new room).
+    if (previous !== undefined && previous !== roomId && !this.#moving.has(memberId)) {
+      this.#postLeave(previous, memberId, undefined);
+    }
   }
 
   /** `memberId` left `roomId` (a stale report, about a room it already left, changes nothing). */
@@ -360,8 +366,10 @@ export class RoomRegistry implements RoomDirectory {
   }
 
   /**
-   * `member` joins room `roomId`, leaving the room it is in first (protocol 3.3). A full room is
-   * refused before the member leaves, so it does not cost the member the room it is in.
+   * `member` asks to join room `roomId` (protocol 3.3): only "no such room" is said here. The
+   * room alone decides (full, locked), here or on its owner's instance, and tells a refused
+   * joiner itself; once it accepts, the member leaves the room it was in (noteJoined), so a
+   * refusal costs it nothing, whatever a possibly stale copy of the room said.
    */
   join(
     member: Member,
@@ -377,10 +385,7 @@ export class RoomRegistry implements RoomDirectory {
       room.post({ kind: "join", from, name }); // re-sends room_state
       return null;
     }
-    if (room.memberCount >= room.maxMembers) return ERRORS.roomFull;
-    // Refused before leaving, so a locked room does not cost the member the room it is in.
-    if (room.password !== null && !admitted) return ERRORS.passwordRequired;
-    this.#move(member, undefined, () => room.post({ kind: "join", from, admitted, name }));
+    room.post({ kind: "join", from, admitted, name });
     return null;
   }
 
@@ -518,7 +523,7 @@ export class RoomRegistry implements RoomDirectory {
     for (const room of [...this.#rooms.values()]) room.post({ kind: "close", code });
   }
 
-  /** Leaves the current room and enters another, without a stop in the lobby in between. */
+  /** Leaves the current room and opens another, without a stop in the lobby in between. */
   #move(member: Member, hostCode: RoomCloseCode | undefined, enter: () => void): void {
     this.#moving.add(member.id);
     try {
@@ -531,7 +536,10 @@ export class RoomRegistry implements RoomDirectory {
 
   #leave(memberId: string, hostCode: RoomCloseCode | undefined): void {
     const roomId = this.#memberRooms.get(memberId);
-    if (roomId === undefined) return;
+    if (roomId !== undefined) this.#postLeave(roomId, memberId, hostCode);
+  }
+
+  #postLeave(roomId: string, memberId: string, hostCode: RoomCloseCode | undefined): void {
     // A leave needs no name: the room knows whom it shows by which. No field is left
     // undefined: a command is data, the same after JSON.
     const from = { id: memberId, name: "" };

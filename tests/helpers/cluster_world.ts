@@ -35,6 +35,8 @@ export interface WorldOptions {
   readonly keepRooms?: boolean;
   /** A member who drops stays away this long before leaving (0: leaves at once). */
   readonly resumeGraceMs?: number;
+  /** Members a room holds (default 20). */
+  readonly maxMembersPerRoom?: number;
 }
 
 export function clusterWorld(options: WorldOptions = {}) {
@@ -48,7 +50,7 @@ export function clusterWorld(options: WorldOptions = {}) {
     const registry = new RoomRegistry({
       clock,
       timings: DEFAULT_TIMINGS,
-      maxMembersPerRoom: 20,
+      maxMembersPerRoom: options.maxMembersPerRoom ?? 20,
       maxRooms: 100,
       resumeGraceMs: options.resumeGraceMs ?? 0,
       newRoomId: () => `room-${++rooms}`,

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { HEARTBEATS_PER_LEASE } from "../../cluster/constants.ts";
 import { parseRecord } from "../../cluster/directory.ts";
+import { ERRORS } from "../../protocol/mod.ts";
 import { clusterWorld, WORLD_LEASE_MS } from "../helpers/cluster_world.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
 
@@ -212,4 +213,46 @@ Deno.test("a member's instance dies: the owner sets its members away once its le
   assert.deepEqual(room.snapshot().memberIds, ["host"]);
   assert.equal(host.last("client_left")?.client, "m1");
   assert.equal(a.cluster.remoteMemberCount, 0, "the owner forgets it");
+});
+
+Deno.test("a join that a stale copy let through is refused by the room itself: the member keeps the room it is in", async () => {
+  await using world = disposable(clusterWorld({ maxMembersPerRoom: 2 }));
+  await world.start();
+  const a = world.instance("A");
+  const b = world.instance("B");
+  const { room: wanted } = await world.openRoom("A");
+  const { host: homeHost, room: home } = await world.openRoom("B", "home-host");
+  const member = await world.join("m1", home.id, "B");
+  homeHost.clear();
+  // The last place on A goes to someone connected there; B has not heard yet.
+  const late = new FakeMember("late");
+  a.registry.addListener(late);
+  assert.equal(a.registry.join(late, wanted.id), null);
+  assert.equal(b.registry.handle(wanted.id)!.memberCount, 1, "B's copy is stale");
+  assert.equal(b.registry.join(member, wanted.id), null, "the room decides, not B");
+  await world.settle();
+  assert.equal(member.last("error")?.payload.code, ERRORS.roomFull.code);
+  assert.equal(b.registry.roomOf("m1"), home.id, "still in its room");
+  assert.ok(home.snapshot().memberIds.includes("m1"));
+  assert.equal(homeHost.last("participants_update"), undefined, "its room heard nothing");
+  assert.equal(a.cluster.remoteMemberCount, 0, "A keeps no port for a joiner it refused");
+});
+
+Deno.test("a member switches from A's room to one on B: it leaves once B's room took it, and hears nothing more of the old one", async () => {
+  await using world = disposable(clusterWorld());
+  await world.start();
+  const b = world.instance("B");
+  const { host: oldHost, room: old } = await world.openRoom("A");
+  const { room: next } = await world.openRoom("B", "next-host");
+  const member = await world.join("m1", old.id, "B");
+  assert.equal(b.registry.join(member, next.id), null);
+  assert.equal(member.last("room_state")?.room, next.id, "B's room took it at once");
+  // A has not heard of the leave yet: what its room says meanwhile is still sent to m1.
+  old.post({ kind: "chat", from: oldHost, text: "still there?" });
+  await world.settle();
+  assert.deepEqual(member.all("chat_message"), [], "nothing of the old room after the new state");
+  assert.equal(member.received.at(-1)?.room, next.id);
+  assert.deepEqual(old.snapshot().memberIds, ["host"], "left A's room");
+  assert.equal(oldHost.last("participants_update")?.client, "m1");
+  assert.equal(b.registry.roomOf("m1"), next.id);
 });

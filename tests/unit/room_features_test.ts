@@ -349,7 +349,8 @@ Deno.test("a locked room: listed as locked; a join that was not admitted is refu
   assert.equal(registry.list()[0]!.locked, true);
   const guest = new FakeMember("guest");
   registry.ports.attach(guest.id, guest); // connected
-  assert.equal(registry.join(guest, room.id), ERRORS.passwordRequired);
+  assert.equal(registry.join(guest, room.id), null, "the room answers, not the registry");
+  assert.equal(guest.last("error")!.payload.code, ERRORS.passwordRequired.code);
   assert.equal(registry.join(guest, room.id, true), null);
   assert.ok(room.snapshot().memberIds.includes("guest"));
 });
