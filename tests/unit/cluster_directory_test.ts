@@ -6,22 +6,10 @@
 import assert from "node:assert/strict";
 import { ClusterDirectory } from "../../cluster/cluster_directory.ts";
 import { ERRORS } from "../../protocol/mod.ts";
-import { ManualClock, type RoomCommand, type RoomHandle } from "../../rooms/mod.ts";
+import { ManualClock, type RoomHandle } from "../../rooms/mod.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { recordingRoom } from "../helpers/recording_room.ts";
 import { testRegistry } from "../helpers/registry.ts";
-
-function elsewhere() {
-  const posted: RoomCommand[] = [];
-  const room: RoomHandle = {
-    id: "far",
-    maxMembers: 20,
-    memberCount: 2,
-    hostId: "someone",
-    password: null,
-    post: (command) => posted.push(command),
-  };
-  return { room, posted };
-}
 
 function directoryFinding(found: RoomHandle | undefined) {
   const registry = testRegistry(new ManualClock(), { resumeGraceMs: 30_000 });
@@ -38,7 +26,7 @@ function directoryFinding(found: RoomHandle | undefined) {
 }
 
 Deno.test("cluster directory: a session connected to another instance is resumed in the room the index found", async () => {
-  const { room, posted } = elsewhere();
+  const { room, posted } = recordingRoom("far", 2);
   const { registry, directory, lookups, answer } = directoryFinding(room);
   const back = new FakeMember("fresh", "Ann");
   registry.addListener(back);
@@ -64,7 +52,7 @@ Deno.test("cluster directory: a session nowhere is expired; a connection that cl
   nowhere.answer();
   assert.deepEqual(await expired, ERRORS.sessionExpired);
 
-  const { room, posted } = elsewhere();
+  const { room, posted } = recordingRoom("far", 2);
   const { registry, directory, answer } = directoryFinding(room);
   const closing = new FakeMember("fresh");
   registry.addListener(closing);

@@ -5,14 +5,9 @@
  * connection through a resume and forgets it when it closes.
  */
 import assert from "node:assert/strict";
-import {
-  ManualClock,
-  MemberCommandSchema,
-  MemberPorts,
-  type RoomCommand,
-  type RoomHandle,
-} from "../../rooms/mod.ts";
+import { ManualClock, MemberCommandSchema, MemberPorts, type RoomHandle } from "../../rooms/mod.ts";
 import { FakeMember } from "../helpers/fake_member.ts";
+import { recordingRoom } from "../helpers/recording_room.ts";
 import { testRegistry } from "../helpers/registry.ts";
 
 function registryWith(remote?: RoomHandle) {
@@ -32,15 +27,7 @@ function registryWith(remote?: RoomHandle) {
 }
 
 Deno.test("what the registry posts for a connection is data: JSON and the schema give it back unchanged", () => {
-  const posted: RoomCommand[] = [];
-  const remote: RoomHandle = {
-    id: "elsewhere",
-    maxMembers: 20,
-    memberCount: 1,
-    hostId: "someone",
-    password: null,
-    post: (command) => posted.push(command),
-  };
+  const { room: remote, posted } = recordingRoom("elsewhere");
   const { registry } = registryWith(remote);
   const ann = new FakeMember("ann", "Ann");
   registry.addListener(ann);
