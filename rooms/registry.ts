@@ -109,7 +109,7 @@ export class RoomRegistry implements RoomDirectory {
   readonly #lobby: Lobby;
   /** Members back in no room during this command: they get a fresh list once it is done. */
   readonly #enteringLobby: Member[] = [];
-  /** Members leaving a room only to join or create another: not entering the lobby. */
+  /** Hosts leaving a room only to open another (createFor): not entering the lobby. */
   readonly #moving = new Set<string>();
   readonly #observer: RoomObserver;
   /**
